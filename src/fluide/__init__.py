@@ -1,0 +1,1 @@
+"""Fluide: measure and reduce customer effort."""
