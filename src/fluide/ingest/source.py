@@ -1,0 +1,290 @@
+"""Opening an export: format, encoding, delimiter, header and column mapping.
+
+Header names are matched case-insensitively; ``--map score=Note`` points a
+canonical name at another header. XLSX sheets are turned into a temporary CSV
+with a first column holding each record's spreadsheet row, so the one CSV scan
+serves both formats and errors still name the row the user sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from fluide.ingest.errors import InputError
+
+CANONICAL = (
+    "responded_at",
+    "score",
+    "comment",
+    "touchpoint",
+    "customer_since",
+    "scale",
+    "polarity",
+    "question_version",
+)
+"""Columns Fluide gives a meaning to; any other column is a segment attribute."""
+
+ROW_COLUMN = "__fluide_row"
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A readable CSV (the original, or one made from a spreadsheet)."""
+
+    path: Path  # the file the user named
+    csv_path: Path  # the file DuckDB scans
+    delimiter: str
+    encoding: str
+    header: tuple[str, ...]  # column names as DuckDB will see them
+    row_column: str | None  # for spreadsheets: the column holding the sheet row
+
+    def column(self, name: str) -> str | None:
+        """The actual header matching ``name`` case-insensitively, if any."""
+        low = name.strip().lower()
+        for h in self.header:
+            if h.strip().lower() == low:
+                return h
+        return None
+
+
+def _decode_head(raw: bytes, encoding: str) -> str:
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        # A cut in the middle of a multi-byte character at the end is fine.
+        if encoding == "utf-8" and exc.start >= len(raw) - 3:
+            return raw[: exc.start].decode(codec)
+        raise InputError(
+            "The file is not valid %(encoding)s text (first bad byte at offset %(offset)s). "
+            "Try --encoding latin-1 for an export from older spreadsheet software.",
+            encoding=encoding,
+            offset=exc.start,
+        ) from None
+
+
+def _sniff(path: Path, encoding: str, delimiter: str | None) -> tuple[str, tuple[str, ...]]:
+    with path.open("rb") as f:
+        head = _decode_head(f.read(1 << 16), encoding)
+    first = head.splitlines()[0] if head.strip() else ""
+    if not first.strip():
+        raise InputError("The file is empty: a header line naming the columns is expected.")
+    if delimiter is None:
+        # Count outside quotes: a quoted header may contain the other character.
+        counts = {d: sum(len(r) - 1 for r in csv.reader([first], delimiter=d)) for d in (",", ";")}
+        delimiter = ";" if counts[";"] > counts[","] else ","
+    header = tuple(next(csv.reader([first], delimiter=delimiter)))
+    seen: dict[str, str] = {}
+    for h in header:
+        key = h.strip().lower()
+        if not key:
+            raise InputError("The header has an empty column name (column %(index)s).", index=header.index(h) + 1)
+        if key in seen:
+            raise InputError(
+                "The header names the column %(name)s twice; column names must be unique "
+                "(case does not count).",
+                name=h,
+            )
+        seen[key] = h
+    return delimiter, header
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types per format
+        raise InputError("The spreadsheet cannot be read: %(reason)s", reason=str(exc)) from None
+    names = book.sheet_names
+    if sheet is not None and sheet not in names:
+        raise InputError("No sheet named %(sheet)s; the workbook has: %(sheets)s", sheet=sheet, sheets=", ".join(names))
+    rows = book.get_sheet_by_name(sheet or names[0]).to_python(skip_empty_area=False)
+    first = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+    if first is None:
+        raise InputError("The file is empty: a header line naming the columns is expected.")
+    header = [_cell_text(c) for c in rows[first]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow([ROW_COLUMN, *header])
+        for i in range(first + 1, len(rows)):
+            cells = [_cell_text(c) for c in rows[i]]
+            if not any(cells):
+                continue  # spreadsheets keep formatted but empty rows
+            extra = [c for c in cells[width:] if c]
+            if extra:
+                raise InputError(
+                    "Row %(row)s has values beyond the last named column (%(value)s); "
+                    "give every column a header.",
+                    row=i + 1,
+                    value=extra[0],
+                )
+            w.writerow([i + 1, *(cells + [""] * width)[:width]])
+    return (ROW_COLUMN, *header)
+
+
+@contextmanager
+def open_source(
+    path: Path,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Iterator[Source]:
+    """Open ``path`` for scanning; temporary files are removed on exit."""
+    if not path.exists():
+        raise InputError("No such file: %(path)s", path=str(path))
+    if path.is_dir():
+        raise InputError("%(path)s is a folder, not a file.", path=str(path))
+    if encoding not in ENCODINGS:
+        raise InputError(
+            "Unsupported encoding %(encoding)s; allowed: %(allowed)s",
+            encoding=encoding,
+            allowed=", ".join(ENCODINGS),
+        )
+    if delimiter is not None and len(delimiter) != 1:
+        raise InputError("The delimiter must be one character, got %(value)s.", value=delimiter)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        with tempfile.TemporaryDirectory(prefix="fluide-") as tmp:
+            out = Path(tmp) / "sheet.csv"
+            header = _xlsx_to_csv(path, sheet, out)
+            yield Source(path, out, ",", "utf-8", header, ROW_COLUMN)
+        return
+    delim, header = _sniff(path, encoding, delimiter)
+    yield Source(path, path, delim, encoding, header, None)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which header holds each canonical field, and the segment columns asked for."""
+
+    fields: Mapping[str, str]  # canonical name -> header as in the file
+    by: tuple[str, ...]  # requested groupings: headers, or "tenure"
+    by_labels: tuple[str, ...] = ()  # the names the user asked for, for output keys
+
+    def get(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+
+def resolve_columns(
+    source: Source,
+    mapping: Mapping[str, str],
+    by: Sequence[str],
+    *,
+    derived: Sequence[str] = (),
+) -> Columns:
+    """Match canonical fields and ``--by`` names to the file's header.
+
+    ``derived`` are grouping names computed by Fluide (``tenure``) that need
+    no column of their own unless the file has one.
+    """
+    fields: dict[str, str] = {}
+    visible = [h for h in source.header if h != source.row_column]
+    for canonical, header_name in mapping.items():
+        if canonical not in CANONICAL:
+            raise InputError(
+                "--map names an unknown field %(name)s; fields are: %(allowed)s",
+                name=canonical,
+                allowed=", ".join(CANONICAL),
+            )
+        actual = source.column(header_name)
+        if actual is None:
+            raise InputError(
+                "--map %(name)s=%(column)s: the file has no column %(column)s; its columns are: %(columns)s",
+                name=canonical,
+                column=header_name,
+                columns=", ".join(visible),
+            )
+        fields[canonical] = actual
+    for canonical in CANONICAL:
+        if canonical not in fields:
+            actual = source.column(canonical)
+            if actual is not None and actual not in fields.values():
+                fields[canonical] = actual
+    for required in ("responded_at", "score"):
+        if required not in fields:
+            raise InputError(
+                "The file has no %(name)s column; its columns are: %(columns)s. "
+                "Name the right one with --map %(name)s=COLUMN.",
+                name=required,
+                columns=", ".join(visible),
+            )
+    groups: list[str] = []
+    labels: list[str] = []
+    for name in by:
+        actual = source.column(name) or fields.get(name.strip().lower())
+        if actual is None and name.strip().lower() in derived:
+            actual = name.strip().lower()
+        if actual is None or actual == source.row_column:
+            raise InputError(
+                "--by %(name)s: the file has no such column; its columns are: %(columns)s%(derived)s",
+                name=name,
+                columns=", ".join(visible),
+                derived="" if not derived else " (and the derived " + ", ".join(derived) + ")",
+            )
+        if actual not in groups:
+            groups.append(actual)
+            labels.append(name.strip())
+    return Columns(fields=fields, by=tuple(groups), by_labels=tuple(labels))
+
+
+def physical_lines(source: Source, record_numbers: Sequence[int]) -> dict[int, int]:
+    """Map DuckDB's record numbers to the line a person sees in the file.
+
+    DuckDB numbers records (blank lines included, a multi-line quoted field
+    counted once); Python's csv module reads the same RFC 4180 grammar and
+    knows physical lines. This runs only when there are errors to report.
+    """
+    wanted = set(record_numbers)
+    if not wanted:
+        return {}
+    out: dict[int, int] = {}
+    if source.row_column is not None:
+        return out  # spreadsheet rows come from the row column, not from here
+    codec = "utf-8-sig" if source.encoding == "utf-8" else source.encoding
+    last = max(wanted)
+    with source.csv_path.open(encoding=codec, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=source.delimiter)
+        number = 0
+        start = 1
+        for _ in reader:
+            number += 1
+            if number in wanted:
+                out[number] = start
+            if number >= last:
+                break
+            start = reader.line_num + 1
+    return out
+
+
+def first_field(line: str, delimiter: str) -> str:
+    """The first field of a raw CSV line (the spreadsheet row, for XLSX)."""
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delimiter))[0]
+    except (StopIteration, csv.Error, IndexError):
+        return ""

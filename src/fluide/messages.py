@@ -1,0 +1,192 @@
+"""Warnings as sentences: each notice code becomes French or English text.
+
+The domain only emits codes and parameters (:class:`~fluide.domain.notices.Notice`);
+this is the one place where they become prose, so a report in either language
+says the same thing.
+
+>>> notice_text("fr", Notice("empty_side", {"side": "after"}))
+'Aucune réponse après la date du changement : aucune comparaison possible.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from fluide.domain.notices import Notice
+from fluide.i18n import fmt_int, fmt_number, gettext, ngettext
+
+Params = Mapping[str, object]
+
+
+def side_name(lang: str, side: object) -> str:
+    """``before``/``after`` as the word that precedes "the change date"."""
+    if side == "before":
+        return gettext(lang, "before")
+    if side == "after":
+        return gettext(lang, "after")
+    return str(side)
+
+
+def polarity_name(lang: str, polarity: object) -> str:
+    if polarity == "ease":
+        return gettext(lang, "ease (high score = easy)")
+    if polarity == "effort":
+        return gettext(lang, "effort (low score = easy)")
+    return str(polarity)
+
+
+def _value(lang: str, x: object) -> str:
+    """A parameter as text: numbers the local way, lists joined."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return fmt_int(lang, x)
+    if isinstance(x, float):
+        return fmt_number(lang, x)
+    if isinstance(x, list | tuple | set | frozenset):
+        return ", ".join(_value(lang, v) for v in x)
+    return str(x)
+
+
+def _count(p: Params, key: str) -> int:
+    value = p[key]
+    if not isinstance(value, int | float):
+        raise TypeError(f"{key} must be a number")
+    return int(value)
+
+
+def _scale_changed(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "The answer scale changed (%(before)s → %(after)s): the comparison uses the "
+        "effort index (0–100), the only figure comparable across scales.",
+        before=_value(lang, p["before"]),
+        after=_value(lang, p["after"]),
+    )
+
+
+def _polarity_changed(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "The direction of the question changed (%(before)s → %(after)s): raw scores "
+        "mean different things, so the comparison uses the effort index.",
+        before=polarity_name(lang, p["before"]),
+        after=polarity_name(lang, p["after"]),
+    )
+
+
+def _question_version_changed(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "The question wording changed (before: %(before)s; after: %(after)s): part "
+        "of the difference may come from the wording itself.",
+        before=_value(lang, p["before"]),
+        after=_value(lang, p["after"]),
+    )
+
+
+def _empty_side(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "No answers %(side)s the change date: no comparison is possible.",
+        side=side_name(lang, p["side"]),
+    )
+
+
+def _small_sample_side(lang: str, p: Params) -> str:
+    n = _count(p, "n")
+    return ngettext(
+        lang,
+        "Only %(n)s answer %(side)s the change date: the comparison is fragile.",
+        "Only %(n)s answers %(side)s the change date: the comparison is fragile.",
+        n,
+        n=fmt_int(lang, n),
+        side=side_name(lang, p["side"]),
+    )
+
+
+def _question_versions_mixed(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "Several versions of the question are pooled here (%(versions)s): check "
+        "that their wording is equivalent.",
+        versions=_value(lang, p["versions"]),
+    )
+
+
+def _small_sample(lang: str, p: Params) -> str:
+    n = _count(p, "n")
+    return ngettext(
+        lang,
+        "Only %(n)s answer (fewer than %(threshold)s): the figures are unstable, "
+        "read them as a trend.",
+        "Only %(n)s answers (fewer than %(threshold)s): the figures are unstable, "
+        "read them as a trend.",
+        n,
+        n=fmt_int(lang, n),
+        threshold=_value(lang, p["threshold"]),
+    )
+
+
+def _pooled_periods(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s period has too few answers: it is shown pooled with the previous one.",
+        "%(count)s periods have too few answers: each is shown pooled with the previous one.",
+        count,
+        count=fmt_int(lang, count),
+    )
+
+
+def _rows_skipped(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    lines = str(p.get("lines") or "")
+    if not lines:
+        return ngettext(
+            lang,
+            "%(count)s row could not be read and was skipped.",
+            "%(count)s rows could not be read and were skipped.",
+            count,
+            count=fmt_int(lang, count),
+        )
+    return ngettext(
+        lang,
+        "%(count)s row could not be read and was skipped (line %(lines)s).",
+        "%(count)s rows could not be read and were skipped (lines %(lines)s).",
+        count,
+        count=fmt_int(lang, count),
+        lines=lines,
+    )
+
+
+_TEXTS: dict[str, Callable[[str, Params], str]] = {
+    "scale_changed": _scale_changed,
+    "polarity_changed": _polarity_changed,
+    "question_version_changed": _question_version_changed,
+    "empty_side": _empty_side,
+    "small_sample_side": _small_sample_side,
+    "question_versions_mixed": _question_versions_mixed,
+    "small_sample": _small_sample,
+    "pooled_periods": _pooled_periods,
+    "rows_skipped": _rows_skipped,
+}
+
+KNOWN_CODES = frozenset(_TEXTS)
+"""Notice codes with a sentence of their own."""
+
+
+def generic_text(lang: str, code: str) -> str:
+    return gettext(lang, "Warning: %(code)s.", code=code)
+
+
+def notice_text(lang: str, notice: Notice) -> str:
+    """The sentence for ``notice`` in ``lang``; never fails, even on an unknown code."""
+    text = _TEXTS.get(notice.code)
+    if text is None:
+        return generic_text(lang, notice.code)
+    try:
+        return text(lang, notice.params)
+    except (KeyError, TypeError, ValueError):
+        # A notice from a newer or buggy producer must not sink the whole report.
+        return generic_text(lang, notice.code)

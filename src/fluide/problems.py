@@ -1,0 +1,71 @@
+"""Bad-input reports a person can act on, in French or English.
+
+Every bad record is named by its line; records with the same problem on the
+same field are listed together so that 10 000 bad lines stay readable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from fluide.i18n import gettext as _t
+from fluide.ingest.errors import InputError, InputProblem, line_ranges
+
+_KINDS = {
+    "empty": "empty",
+    "not_a_number": "not a number",
+    "not_whole": "not a whole number",
+    "out_of_scale": "outside the scale",
+    "bad_datetime": "not a date and time",
+    "bad_date": "not a date",
+    "bad_value": "not a valid value",
+    "unknown_scale": "unknown scale",
+    "unknown_polarity": "unknown polarity",
+    "missing_fields": "fewer fields than the header",
+    "too_many_fields": "more fields than the header",
+    "bad_quoting": "badly quoted field",
+    "bad_encoding": "not valid text in the file's encoding",
+    "line_too_long": "line too long",
+    "unreadable": "unreadable record",
+}
+
+
+def kind_text(lang: str, kind: str) -> str:
+    return _t(lang, _KINDS.get(kind, "unreadable record"))
+
+
+def problem_lines(lang: str, problems: Sequence[InputProblem], *, examples: int = 3) -> list[str]:
+    """One line per (field, problem): the lines concerned, examples, what is allowed."""
+    by: dict[tuple[str, str], list[InputProblem]] = defaultdict(list)
+    for p in problems:
+        by[(p.field, p.kind)].append(p)
+    out = []
+    for (field, kind), items in sorted(by.items(), key=lambda kv: min(p.line for p in kv[1])):
+        lines = line_ranges([p.line for p in items])
+        values = []
+        for p in items:
+            if p.value is not None and repr(p.value) not in values:
+                values.append(repr(p.value))
+            if len(values) >= examples:
+                break
+        where = _t(lang, "line") if len(items) == 1 else _t(lang, "lines")
+        text = f"  {where} {lines}: " + (f"{field}: " if field else "") + kind_text(lang, kind)
+        if values:
+            text += " (" + ", ".join(values) + (", …" if len({p.value for p in items}) > examples else "") + ")"
+        allowed = items[0].allowed
+        if allowed:
+            if kind.endswith("fields"):
+                text += " — " + _t(lang, "expected %(count)s fields", count=allowed)
+            else:
+                text += " — " + _t(lang, "allowed: %(allowed)s", allowed=allowed)
+        out.append(text)
+    return out
+
+
+def error_text(lang: str, error: InputError) -> str:
+    """The whole message for a failed run: the reason, then every bad record."""
+    head = _t(lang, error.message, **error.params) if error.params else _t(lang, error.message)
+    if not error.problems:
+        return head
+    return "\n".join([head, *problem_lines(lang, error.problems)])
