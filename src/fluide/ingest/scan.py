@@ -31,6 +31,24 @@ Progress = Callable[[float], None]
 
 _PERIOD_FORMAT = {Period.DAY: "%Y-%m-%d", Period.WEEK: "%G-W%V", Period.MONTH: "%Y-%m"}
 _CONVERT = re.compile(r'Could not convert string "(.*)" to ', re.S)
+_TARGET = re.compile(r"""Could not convert string ".*" to '(.*)'""", re.S)
+
+
+def _rejected_field(message: str, typed: dict[str, str]) -> str | None:
+    """Which of our typed columns a CAST reject is about, from its target type.
+
+    DuckDB (2.0) misnames ``column_name`` when the reader skips unreferenced
+    columns; the target type in the message is reliable, and each typed
+    column here has a distinct type. ``typed`` maps a type marker to a field.
+    """
+    m = _TARGET.search(message or "")
+    if not m:
+        return None
+    target = m.group(1)
+    for marker, name in typed.items():
+        if marker in target:
+            return name
+    return typed.get("ENUM") if target.startswith("ENUM") else None
 
 
 @dataclass(frozen=True)
@@ -196,9 +214,23 @@ def _problems(
     if not rows:
         return []
     cols = spec.columns
+    # Markers are checked in order: the scale/polarity ENUMs before the score's.
+    typed: dict[str, str] = {}
+    if spec.only_scale is not None and cols.get("scale"):
+        typed[f"'{spec.only_scale}'"] = cols.fields["scale"]
+    if spec.only_polarity is not None and cols.get("polarity"):
+        typed[f"'{spec.only_polarity}'"] = cols.fields["polarity"]
+    typed["TIMESTAMP WITH TIME ZONE"] = cols.fields["responded_at"]
+    if cols.get("customer_since"):
+        typed["DATE"] = cols.fields["customer_since"]
+    typed["ENUM"] = cols.fields["score"]
+    rows = [
+        (line, _rejected_field(msg, typed) if etype == "CAST" else column, etype, raw, msg)
+        for line, column, etype, raw, msg in rows
+    ]
     foreign: set[int] = set()  # records on another scale/polarity: another scan's business
     for line, column, etype, _raw, _msg in rows:
-        if etype == "CAST" and column in (cols.get("scale"), cols.get("polarity")) and (
+        if etype == "CAST" and column is not None and column in (cols.get("scale"), cols.get("polarity")) and (
             spec.only_scale is not None or spec.only_polarity is not None
         ):
             foreign.add(int(line))
@@ -286,13 +318,6 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
         )
         sets = _grouping_sets(dims)
         group_cols = ", ".join(names)
-        verbatim = "NULL"
-        if comment and spec.verbatims > 0 and high_codes:
-            verbatim = (
-                "max_by({'at': epoch(fl_ts), 'code': fl_code, 'comment': fl_cm, 'tp': fl_tp}, fl_ts, "
-                f"{int(spec.verbatims)}) FILTER (WHERE fl_code IN ({', '.join(map(str, high_codes))}) "
-                "AND fl_cm IS NOT NULL AND trim(fl_cm) <> '')"
-            )
         grouping = f"GROUPING({group_cols})" if names else "0"
         sets_sql = ", ".join(
             "(" + ", ".join(("fl_code", *(f"fl_{n}" for n in st))) + ")" for st in sets
@@ -300,9 +325,19 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
         sql = (
             f"WITH t AS (SELECT {projection} FROM {_reader(source, spec, 'fluide_score')} {where}) "
             f"SELECT {grouping} AS gid, fl_code{', ' + group_cols if names else ''}, count(*) AS c, "
-            f"epoch(min(fl_ts)), epoch(max(fl_ts)), {verbatim} "
+            "epoch(min(fl_ts)), epoch(max(fl_ts)), NULL AS verbatims "
             f"FROM t GROUP BY GROUPING SETS ({sets_sql})"
         )
+        if comment and spec.verbatims > 0 and high_codes:
+            # A separate branch over the same CTE: DuckDB shares the scan, and the
+            # top-N runs once instead of once per grouping set.
+            nulls = ", ".join(["NULL"] * (len(names) + 4))
+            sql += (
+                f" UNION ALL SELECT -1, {nulls}, max_by({{'at': epoch(fl_ts), 'code': fl_code, "
+                f"'comment': fl_cm, 'tp': fl_tp}}, fl_ts, {int(spec.verbatims)}) FROM t "
+                f"WHERE fl_code IN ({', '.join(map(str, high_codes))}) AND fl_cm IS NOT NULL "
+                "AND trim(fl_cm) <> ''"
+            )
         try:
             rows = _run(con, sql, progress)
         except duckdb.Error as exc:
@@ -336,9 +371,21 @@ def _collect(
     verbatims: list[dict[str, object]] = []
     side_versions: dict[str, set[str]] = {}
     for row in rows:
+        if row[0] == -1:
+            for v in row[-1] or []:  # type: ignore[attr-defined]
+                verbatims.append(
+                    {
+                        "_at": float(v["at"]),
+                        "responded_at": datetime.fromtimestamp(float(v["at"]), UTC).astimezone(tz).isoformat(),
+                        "score": int(code_to_point[int(v["code"])]),
+                        "comment": v["comment"],
+                        "touchpoint": v["tp"],
+                    }
+                )
+            continue
         gid, code = int(row[0]), int(row[1])  # type: ignore[call-overload]
         values = dict(zip(names, row[2 : 2 + nd], strict=True))
-        count, first, last, verb = row[2 + nd : 6 + nd]
+        count, first, last = row[2 + nd : 5 + nd]
         point = int(code_to_point[code])
         s = gid_of[gid]
         c = int(count)  # type: ignore[call-overload]
@@ -356,16 +403,6 @@ def _collect(
                 res.first = f
             if la is not None and (res.last is None or la > res.last):
                 res.last = la
-            for v in verb or []:  # type: ignore[attr-defined]
-                verbatims.append(
-                    {
-                        "_at": float(v["at"]),
-                        "responded_at": datetime.fromtimestamp(float(v["at"]), UTC).astimezone(tz).isoformat(),
-                        "score": int(code_to_point[int(v["code"])]),
-                        "comment": v["comment"],
-                        "touchpoint": v["tp"],
-                    }
-                )
         elif s == ("side",):
             bump(res.sides, values["side"])  # type: ignore[arg-type]
         elif s == ("side", "version"):
@@ -406,11 +443,11 @@ def discover_questions(
     if pol_col:
         types[pol_col] = "ENUM(" + ", ".join(lit(p.value) for p in Polarity) + ")"
     cols_sql = "{" + ", ".join(f"{lit(h)}: {lit(t)}" for h, t in types.items()) + "}"
-    required = ", ".join(lit(c) for c in (scale_col, pol_col) if c)
+    # Empty cells stay NULL: those rows take the --scale/--polarity flags.
     reader = (
         f"read_csv({lit(str(source.csv_path))}, header = true, delim = {lit(source.delimiter)}, "
         f"quote = '\"', escape = '\"', encoding = {lit(source.encoding)}, columns = {cols_sql}, "
-        f"force_not_null = [{required}], store_rejects = true, auto_detect = false)"
+        "store_rejects = true, auto_detect = false)"
     )
     where = ""
     if touchpoint is not None and columns.get("touchpoint"):
@@ -437,15 +474,17 @@ def discover_questions(
             mapping = {int(r[0]): int(first_field(str(r[2] or ""), ",") or 0) for r in rejects}
         else:
             mapping = physical_lines(source, [int(r[0]) for r in rejects])
-        for line, column, _raw, message in rejects:
+        typed = {"'1-": scale_col or "", "'e": pol_col or ""}
+        for line, _column, _raw, message in rejects:
             m = _CONVERT.search(message or "")
             value = m.group(1) if m else None
+            column = _rejected_field(message, typed) or ""
             is_scale = column == scale_col
             problems.append(
                 InputProblem(
                     mapping.get(int(line), int(line)),
                     str(column),
-                    ("empty" if not (value or "").strip() else "unknown_scale" if is_scale else "unknown_polarity"),
+                    "unknown_scale" if is_scale else "unknown_polarity",
                     value,
                     ", ".join(SCALES) if is_scale else ", ".join(x.value for x in Polarity),
                 )

@@ -1,0 +1,393 @@
+"""What both renderers show, already formatted: labels, figures, verdicts.
+
+Renderers only format: every figure comes from the report document, so the
+HTML page, the terminal and the JSON agree to the last digit. This module
+turns document values into display strings once, for HTML and text alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from babel import dates as babel_dates
+
+from fluide.domain.notices import Notice
+from fluide.i18n import (
+    MISSING,
+    check_lang,
+    fmt_date,
+    fmt_int,
+    fmt_number,
+    fmt_percent,
+    gettext,
+)
+from fluide.messages import KNOWN_CODES, notice_text, polarity_name
+
+Doc = Mapping[str, Any]
+"""A JSON document (or part of one) as ``json.loads`` gives it."""
+
+GROUPS = ("low", "moderate", "high")
+SIGNIFICANCE = 0.05
+TREND_KEYS = (("weekly", "week"), ("monthly", "month"), ("daily", "day"))
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "better", "worse", "same" or "unknown"
+    text: str
+    effect: str  # Cliff's delta in words, or ""
+
+
+def signed(lang: str, x: float | None, digits: int = 1) -> str:
+    """A difference, with an explicit ``+`` when positive."""
+    text = fmt_number(lang, x, digits)
+    if x is not None and round(x, digits) > 0:
+        return "+" + text
+    return text
+
+
+def ci_text(lang: str, ci: Sequence[float] | None, digits: int = 1) -> str:
+    if not ci:
+        return MISSING
+    return gettext(
+        lang, "[%(lo)s, %(hi)s]", lo=fmt_number(lang, ci[0], digits), hi=fmt_number(lang, ci[1], digits)
+    )
+
+
+def p_text(lang: str, p: float | None) -> str:
+    if p is None:
+        return MISSING
+    if p < 0.001:
+        return gettext(lang, "< %(p)s", p=fmt_number(lang, 0.001, 3))
+    return fmt_number(lang, p, 3)
+
+
+def yes_no(lang: str, flag: object) -> str:
+    return gettext(lang, "yes") if flag else gettext(lang, "no")
+
+
+def metric_name(lang: str, metric: object) -> str:
+    if metric == "effort_index":
+        return gettext(lang, "effort index (0–100, all scales pooled)")
+    return gettext(lang, "mean score on the answer scale")
+
+
+def group_name(lang: str, group: str) -> str:
+    names = {
+        "low": gettext(lang, "Low effort"),
+        "moderate": gettext(lang, "Moderate effort"),
+        "high": gettext(lang, "High effort"),
+    }
+    return names.get(group, group)
+
+
+def grouping_title(lang: str, grouping: str) -> str:
+    """The heading of one breakdown (``touchpoint``, ``outcome``…)."""
+    titles = {
+        "touchpoint": gettext(lang, "By touchpoint"),
+        "outcome": gettext(lang, "By outcome"),
+        "tenure": gettext(lang, "By customer tenure"),
+        "channel": gettext(lang, "By channel"),
+        "segment": gettext(lang, "By segment"),
+        "question_version": gettext(lang, "By question version"),
+    }
+    return titles.get(grouping, gettext(lang, "By %(name)s", name=grouping))
+
+
+def group_value(lang: str, grouping: str, value: object) -> str:
+    if value is None or value == "":
+        return gettext(lang, "(not specified)")
+    if grouping == "tenure" and value in ("new", "established"):
+        return gettext(lang, "new customer") if value == "new" else gettext(lang, "established customer")
+    return str(value)
+
+
+def scale_label(lang: str, scale: Doc | None, point: object) -> str:
+    """The wording of one answer point, in ``lang`` when the scale has it."""
+    labels = (scale or {}).get("labels") or {}
+    label = labels.get(str(point))
+    if isinstance(label, Mapping):
+        return str(label.get(lang) or label.get("en") or label.get("fr") or point)
+    return str(point)
+
+
+def scale_description(lang: str, scale: Doc | None) -> str:
+    if not scale:
+        return gettext(lang, "several scales, pooled on the effort index")
+    return gettext(
+        lang,
+        "scale %(key)s, direction: %(polarity)s",
+        key=str(scale.get("key", MISSING)),
+        polarity=polarity_name(lang, scale.get("polarity")),
+    )
+
+
+def _parse_period(kind: str, label: str) -> date | None:
+    try:
+        if kind == "week":
+            year, week = label.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        if kind == "month":
+            year, month = label.split("-")
+            return date(int(year), int(month), 1)
+        return date.fromisoformat(label)
+    except ValueError:
+        return None
+
+
+def period_name(lang: str, kind: str, label: str) -> str:
+    """A period as a reader says it: "Semaine du 3 août 2026"."""
+    start = _parse_period(kind, label)
+    if start is None:
+        return label
+    if kind == "week":
+        return gettext(lang, "Week of %(date)s", date=fmt_date(lang, start))
+    if kind == "month":
+        text: str = babel_dates.format_skeleton("yMMMM", start, locale=check_lang(lang))
+        return text
+    return fmt_date(lang, start)
+
+
+def period_tick(lang: str, kind: str, label: str) -> str:
+    """A short axis label for a period."""
+    start = _parse_period(kind, label)
+    if start is None:
+        return label
+    if kind == "week":
+        return gettext(lang, "W%(week)s", week=label.split("-W")[1])
+    skeleton = "yMMM" if kind == "month" else "MMMd"
+    text: str = babel_dates.format_skeleton(skeleton, start, locale=check_lang(lang))
+    return text
+
+
+def trend_title(lang: str, kind: str) -> str:
+    titles = {
+        "week": gettext(lang, "Week by week"),
+        "month": gettext(lang, "Month by month"),
+        "day": gettext(lang, "Day by day"),
+    }
+    return titles[kind]
+
+
+def pooled_legend(lang: str, kind: str) -> str:
+    texts = {
+        "week": gettext(lang, "pooled with the previous week"),
+        "month": gettext(lang, "pooled with the previous month"),
+        "day": gettext(lang, "pooled with the previous day"),
+    }
+    return texts[kind]
+
+
+def trend_of(report: Doc) -> tuple[str, list[Doc]] | None:
+    """The period kind and rows of the trend to show: weekly first."""
+    for key, kind in TREND_KEYS:
+        rows = report.get(key)
+        if rows:
+            return kind, list(rows)
+    return None
+
+
+def trend_value(block: Doc, metric: object) -> tuple[float | None, Sequence[float] | None]:
+    """The plotted figure of a block: the mean, or the effort index when scales are pooled."""
+    if metric == "effort_index":
+        return block.get("effort_index"), block.get("effort_index_ci95")
+    return block.get("mean"), block.get("ci95")
+
+
+def figure_digits(metric: object) -> int:
+    """Means on a short scale need two decimals; the 0–100 index needs one."""
+    return 1 if metric == "effort_index" else 2
+
+
+def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
+    ci95 = gettext(lang, "95% CI")
+    out = []
+    if metric != "effort_index":
+        out.append(
+            Figure(
+                gettext(lang, "Mean CES"),
+                fmt_number(lang, block.get("mean"), 2),
+                f"{ci95} {ci_text(lang, block.get('ci95'), 2)}",
+            )
+        )
+    out.append(
+        Figure(
+            gettext(lang, "Answers"),
+            fmt_int(lang, block.get("n")),
+            gettext(lang, "small sample: read as a trend") if block.get("small_sample") else "",
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Effort index"),
+            fmt_number(lang, block.get("effort_index"), 1),
+            f"{ci95} {ci_text(lang, block.get('effort_index_ci95'), 1)}",
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Net effort"),
+            signed(lang, block.get("net_effort")),
+            gettext(lang, "high-effort share minus low-effort share"),
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Net Easy Score"),
+            signed(lang, block.get("net_easy")),
+            gettext(lang, "low-effort share minus high-effort share"),
+        )
+    )
+    rr = block.get("response_rate")
+    if rr:
+        out.append(
+            Figure(
+                gettext(lang, "Response rate"),
+                fmt_percent(lang, None if rr.get("rate") is None else 100 * rr["rate"], 1),
+                gettext(
+                    lang,
+                    "%(answered)s of %(invited)s invited",
+                    answered=fmt_int(lang, rr.get("answered")),
+                    invited=fmt_int(lang, rr.get("invited")),
+                ),
+            )
+        )
+    return out
+
+
+def group_points(lang: str, scale: Doc | None, group: str) -> str:
+    """The raw answers that make up an effort group, e.g. ``1, 2, 3``."""
+    points = ((scale or {}).get("effort_groups") or {}).get(group) or []
+    return ", ".join(fmt_int(lang, p) for p in points)
+
+
+def block_rows(lang: str, block: Doc, metric: object) -> list[tuple[str, str]]:
+    """Every figure of a block as (label, value), for side-by-side tables."""
+    groups = block.get("effort_groups") or {}
+    rows = [(gettext(lang, "Answers"), fmt_int(lang, block.get("n")))]
+    if metric != "effort_index":
+        rows += [
+            (gettext(lang, "Mean CES"), fmt_number(lang, block.get("mean"), 2)),
+            (gettext(lang, "95% CI"), ci_text(lang, block.get("ci95"), 2)),
+        ]
+    rows += [
+        (gettext(lang, "Effort index"), fmt_number(lang, block.get("effort_index"), 1)),
+        (gettext(lang, "95% CI"), ci_text(lang, block.get("effort_index_ci95"), 1)),
+    ]
+    rows += [(group_name(lang, g), fmt_percent(lang, groups.get(g), 1)) for g in GROUPS]
+    rows += [
+        (gettext(lang, "Net effort"), signed(lang, block.get("net_effort"))),
+        (gettext(lang, "Net Easy Score"), signed(lang, block.get("net_easy"))),
+        (gettext(lang, "Small sample"), yes_no(lang, block.get("small_sample"))),
+    ]
+    return rows
+
+
+def lower_is_better(comp: Doc) -> bool | None:
+    """Which way is progress: ``None`` when the document does not say."""
+    if comp.get("metric") == "effort_index":
+        return True
+    polarity = (comp.get("scale") or {}).get("polarity")
+    if polarity == "effort":
+        return True
+    if polarity == "ease":
+        return False
+    return None
+
+
+def effect_size(lang: str, delta: float | None) -> str:
+    """Cliff's delta in words (Romano et al. 2006 thresholds)."""
+    if delta is None:
+        return ""
+    size = abs(delta)
+    if size < 0.147:
+        return gettext(lang, "negligible effect")
+    if size < 0.33:
+        return gettext(lang, "small effect")
+    if size < 0.474:
+        return gettext(lang, "medium effect")
+    return gettext(lang, "large effect")
+
+
+def verdict(lang: str, comp: Doc) -> Verdict:
+    """A plain-language conclusion of a before/after comparison."""
+    p, diff = comp.get("p_value"), comp.get("diff_mean")
+    effect = effect_size(lang, comp.get("cliffs_delta"))
+    if p is None or diff is None:
+        return Verdict("unknown", gettext(lang, "Not enough answers to conclude."), effect)
+    if p >= SIGNIFICANCE or diff == 0:
+        text = gettext(
+            lang, "No significant difference: the answers do not show a change in effort."
+        )
+        return Verdict("same", _caveat(lang, comp, text), effect)
+    lower = lower_is_better(comp)
+    if lower is None:
+        text = gettext(lang, "Significant difference.")
+        return Verdict("unknown", _caveat(lang, comp, text), effect)
+    if (diff < 0) == lower:
+        text = gettext(lang, "Significant improvement: effort went down after the change.")
+        return Verdict("better", _caveat(lang, comp, text), effect)
+    text = gettext(lang, "Significant deterioration: effort went up after the change.")
+    return Verdict("worse", _caveat(lang, comp, text), effect)
+
+
+def _caveat(lang: str, comp: Doc, text: str) -> str:
+    sides = (comp.get("before") or {}, comp.get("after") or {})
+    if any(s.get("small_sample") for s in sides):
+        return text + " " + gettext(lang, "Small samples: confirm with more answers.")
+    return text
+
+
+def warning_texts(lang: str, warnings: Sequence[Doc] | None) -> list[str]:
+    """Warnings in ``lang``: rebuilt from their code, so the report language wins."""
+    out = []
+    for w in warnings or []:
+        code = str(w.get("code", ""))
+        if code not in KNOWN_CODES and w.get("message"):
+            out.append(str(w["message"]))
+        else:
+            out.append(notice_text(lang, Notice(code, dict(w.get("params") or {}))))
+    return out
+
+
+def skipped_lines(lang: str, lines: Sequence[object] | None, limit: int = 20) -> str:
+    items = [fmt_int(lang, x) if isinstance(x, int) else str(x) for x in (lines or [])]
+    if len(items) > limit:
+        items = [*items[:limit], "…"]
+    return ", ".join(items)
+
+
+def period_covered(lang: str, inp: Doc) -> str:
+    return gettext(
+        lang,
+        "%(first)s to %(last)s",
+        first=fmt_date(lang, inp.get("first")),
+        last=fmt_date(lang, inp.get("last")),
+    )
+
+
+def input_rows(lang: str, inp: Doc | None) -> list[tuple[str, str]]:
+    """The input summary: what was read, and what was left out."""
+    inp = inp or {}
+    rows = [
+        (gettext(lang, "File"), str(inp.get("file") or MISSING)),
+        (gettext(lang, "Rows read"), fmt_int(lang, inp.get("rows"))),
+        (gettext(lang, "Rows skipped"), fmt_int(lang, inp.get("skipped"))),
+    ]
+    if inp.get("skipped_lines"):
+        rows.append((gettext(lang, "Skipped lines"), skipped_lines(lang, inp["skipped_lines"])))
+    rows += [
+        (gettext(lang, "Period covered"), period_covered(lang, inp)),
+        (gettext(lang, "Time zone"), str(inp.get("tz") or MISSING)),
+    ]
+    return rows
