@@ -1,0 +1,63 @@
+# Fluide — every target does its own set-up on a fresh machine (Python 3.11+, pip, make).
+# Dependencies are pinned with hashes in uv.lock; uv itself is bootstrapped from PyPI.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := out
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_NO_PROGRESS := 1
+
+.PHONY: install demo test lint bench i18n lock clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+## install: create .venv with Fluide and its dev tools, exactly as locked
+install: $(VENV)/.installed
+
+## demo: analyse the example export; print the summary and write the HTML report
+demo: install
+	$(BIN)/fluide analyze examples/ces_export.csv --scale 1-7 --polarity ease \
+		--by touchpoint --by outcome --by tenure --by channel --tz Europe/Paris --format text
+	$(BIN)/fluide compare examples/ces_export.csv --change-date 2026-09-14 --touchpoint payer \
+		--scale 1-7 --polarity ease --tz Europe/Paris --format text
+	$(BIN)/fluide analyze examples/ces_export.csv --scale 1-7 --polarity ease \
+		--by touchpoint --by outcome --by tenure --by channel --by agent --tz Europe/Paris \
+		--format html --output $(OUT)/rapport-ces.html
+	$(BIN)/fluide compare examples/ces_export.csv --change-date 2026-09-14 --touchpoint payer \
+		--scale 1-7 --polarity ease --tz Europe/Paris --format html --output $(OUT)/avant-apres-payer.html
+
+## test: the whole test suite
+test: install
+	$(BIN)/pytest
+
+## lint: ruff and mypy (strict) on the package, ruff on tests and scripts
+lint: install
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/mypy
+
+## bench: 1 000 000 answers, Fluide vs pandas vs the DuckDB floor (see bench/README.md)
+bench: install
+	$(BIN)/python bench/run.py
+
+## i18n: refresh the French catalogue from the source (then translate the new entries)
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -o $(TOOLS)/fluide.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i $(TOOLS)/fluide.pot -d src/fluide/locale -D fluide --no-fuzzy-matching
+
+## lock: re-resolve dependencies after editing pyproject.toml
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
