@@ -135,7 +135,7 @@ def test_block_has_exactly_the_contract_keys_and_unrounded_numbers(tmp_path: Pat
             "effort_index", "small_sample"} <= set(overall)  # type: ignore[arg-type]
     assert set(overall["effort_groups"]) == {"low", "moderate", "high"}  # type: ignore[index]
     assert list(overall["distribution"]) == [str(p) for p in range(1, 8)]  # type: ignore[index]
-    assert len(repr(overall["mean"]).split(".")[-1]) > 3  # type: ignore[index]
+    assert len(repr(overall["ci95"][0]).split(".")[-1]) > 6  # unrounded  # type: ignore[index]
 
 
 def test_result_does_not_depend_on_row_order(tmp_path: Path) -> None:

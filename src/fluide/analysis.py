@@ -127,7 +127,9 @@ def _questions(source: Source, cols: Columns, o: AnalyzeOptions) -> tuple[list[Q
                 file=f"{s} ({p})",
                 flags=f"{o.scale or s} ({o.polarity or p})",
             )
-        questions.append(_question(s, p, o))
+        q = _question(s, p, o)
+        if q.key not in {x.key for x in questions}:  # empty cells join the flags' question
+            questions.append(q)
     return questions, problems
 
 
@@ -191,6 +193,8 @@ def _scan_all(
                 verbatims=o.verbatims,
                 only_scale=q.scale.key if cols.get("scale") else None,
                 only_polarity=q.polarity.value if cols.get("polarity") else None,
+                takes_empty_scale=q.scale.key == o.scale,
+                takes_empty_polarity=q.polarity.value == o.polarity,
             )
             def sub(x: float, _i: int = i) -> None:
                 if progress is not None:

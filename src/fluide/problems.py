@@ -35,6 +35,15 @@ def kind_text(lang: str, kind: str) -> str:
     return _t(lang, _KINDS.get(kind, "unreadable record"))
 
 
+def allowed_text(lang: str, allowed: str) -> str:
+    """What would have been accepted; ``@`` codes name a format to explain."""
+    if allowed == "@datetime":
+        return _t(lang, "ISO 8601, e.g. 2026-08-03T09:15:00+02:00 or 2026-08-03 09:15")
+    if allowed == "@date":
+        return _t(lang, "a date YYYY-MM-DD, e.g. 2025-03-01")
+    return allowed
+
+
 def problem_lines(lang: str, problems: Sequence[InputProblem], *, examples: int = 3) -> list[str]:
     """One line per (field, problem): the lines concerned, examples, what is allowed."""
     by: dict[tuple[str, str], list[InputProblem]] = defaultdict(list)
@@ -49,16 +58,20 @@ def problem_lines(lang: str, problems: Sequence[InputProblem], *, examples: int 
                 values.append(repr(p.value))
             if len(values) >= examples:
                 break
-        where = _t(lang, "line") if len(items) == 1 else _t(lang, "lines")
-        text = f"  {where} {lines}: " + (f"{field}: " if field else "") + kind_text(lang, kind)
+        where = (_t(lang, "line") if len(items) == 1 else _t(lang, "lines")) + " " + lines
+        problem = kind_text(lang, kind)
         if values:
-            text += " (" + ", ".join(values) + (", …" if len({p.value for p in items}) > examples else "") + ")"
+            problem += " (" + ", ".join(values) + (", …" if len({p.value for p in items}) > examples else "") + ")"
         allowed = items[0].allowed
         if allowed:
             if kind.endswith("fields"):
-                text += " — " + _t(lang, "expected %(count)s fields", count=allowed)
+                problem += " — " + _t(lang, "expected %(count)s fields", count=allowed)
             else:
-                text += " — " + _t(lang, "allowed: %(allowed)s", allowed=allowed)
+                problem += " — " + _t(lang, "allowed: %(allowed)s", allowed=allowed_text(lang, allowed))
+        if field:
+            text = "  " + _t(lang, "%(where)s: %(field)s: %(problem)s", where=where, field=field, problem=problem)
+        else:
+            text = "  " + _t(lang, "%(where)s: %(problem)s", where=where, problem=problem)
         out.append(text)
     return out
 

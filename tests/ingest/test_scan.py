@@ -172,3 +172,17 @@ def test_discovery_finds_each_stated_question_and_names_unknown_scales(tmp_path:
         combos, problems = discover_questions(src, resolve_columns(src, {}, ()), None)
     assert combos == {("1-7", "ease"): 1, ("1-5", "effort"): 1}
     assert [(p.line, p.kind, p.value) for p in problems] == [(4, "unknown_scale", "1-6")]
+
+
+def test_repeated_errors_behind_unused_columns_name_the_right_field(tmp_path: Path) -> None:
+    # Columns the query does not use come first: DuckDB misnames rejects there
+    # unless every column is read, which the error pass does.
+    header = ("plan", "agent", "responded_at", "score")
+    rows = [("pro", "Léa", "2026-08-03", 8), ("pro", "Léa", "hier", 9), ("pro", "Léa", "demain", 3)]
+    res = run(write_csv(tmp_path / "a.csv", rows, header))
+    assert [(p.line, p.field, p.kind, p.value) for p in res.problems] == [
+        (2, "score", "out_of_scale", "8"),
+        (3, "responded_at", "bad_datetime", "hier"),
+        (3, "score", "out_of_scale", "9"),
+        (4, "responded_at", "bad_datetime", "demain"),
+    ]

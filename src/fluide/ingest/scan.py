@@ -31,24 +31,25 @@ Progress = Callable[[float], None]
 
 _PERIOD_FORMAT = {Period.DAY: "%Y-%m-%d", Period.WEEK: "%G-W%V", Period.MONTH: "%Y-%m"}
 _CONVERT = re.compile(r'Could not convert string "(.*)" to ', re.S)
-_TARGET = re.compile(r"""Could not convert string ".*" to '(.*)'""", re.S)
 
 
-def _rejected_field(message: str, typed: dict[str, str]) -> str | None:
-    """Which of our typed columns a CAST reject is about, from its target type.
+def _reject_rows(reader: str, setup: Sequence[str]) -> list[tuple[object, ...]]:
+    """Rejects of ``reader`` with their right column names.
 
-    DuckDB (2.0) misnames ``column_name`` when the reader skips unreferenced
-    columns; the target type in the message is reliable, and each typed
-    column here has a distinct type. ``typed`` maps a type marker to a field.
+    DuckDB (2.0) misnames a reject's column when the reader skips columns the
+    query does not use; reading every column (``SELECT *``) names them right.
+    This second pass runs only when the fast pass found rejects.
     """
-    m = _TARGET.search(message or "")
-    if not m:
-        return None
-    target = m.group(1)
-    for marker, name in typed.items():
-        if marker in target:
-            return name
-    return typed.get("ENUM") if target.startswith("ENUM") else None
+    con = duckdb.connect()
+    try:
+        for statement in setup:
+            con.execute(statement)
+        con.execute(f"CREATE TEMP TABLE fl_all AS SELECT * FROM {reader}")
+        return con.execute(
+            "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors ORDER BY line"
+        ).fetchall()
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class ScanSpec:
     # When the file states each row's scale/polarity, scan only one combination:
     only_scale: str | None = None
     only_polarity: str | None = None
+    # ... and whether rows with an empty scale/polarity cell belong to this scan.
+    takes_empty_scale: bool = False
+    takes_empty_polarity: bool = False
 
 
 @dataclass
@@ -205,43 +209,24 @@ def _classify_score(value: str, q: Question) -> str:
     return "out_of_scale"
 
 
-def _problems(
-    con: duckdb.DuckDBPyConnection, source: Source, spec: ScanSpec
-) -> list[InputProblem]:
-    rows = con.execute(
-        "SELECT line, column_name, error_type, csv_line, error_message FROM reject_errors ORDER BY line"
-    ).fetchall()
+def _problems(rows: Sequence[tuple[object, ...]], source: Source, spec: ScanSpec) -> list[InputProblem]:
     if not rows:
         return []
     cols = spec.columns
-    # Markers are checked in order: the scale/polarity ENUMs before the score's.
-    typed: dict[str, str] = {}
-    if spec.only_scale is not None and cols.get("scale"):
-        typed[f"'{spec.only_scale}'"] = cols.fields["scale"]
-    if spec.only_polarity is not None and cols.get("polarity"):
-        typed[f"'{spec.only_polarity}'"] = cols.fields["polarity"]
-    typed["TIMESTAMP WITH TIME ZONE"] = cols.fields["responded_at"]
-    if cols.get("customer_since"):
-        typed["DATE"] = cols.fields["customer_since"]
-    typed["ENUM"] = cols.fields["score"]
-    rows = [
-        (line, _rejected_field(msg, typed) if etype == "CAST" else column, etype, raw, msg)
-        for line, column, etype, raw, msg in rows
-    ]
     foreign: set[int] = set()  # records on another scale/polarity: another scan's business
     for line, column, etype, _raw, _msg in rows:
-        if etype == "CAST" and column is not None and column in (cols.get("scale"), cols.get("polarity")) and (
+        if etype == "CAST" and column in (cols.get("scale"), cols.get("polarity")) and (
             spec.only_scale is not None or spec.only_polarity is not None
         ):
             foreign.add(int(line))
     q = spec.question
     allowed_points = ", ".join(str(p) for p in q.points)
     raw: list[tuple[int, str, str, str | None, str | None]] = []
-    for line, column, etype, csv_line, message in rows:
-        if int(line) in foreign:
+    for line, column, etype, csv_line, message in rows:  # type: ignore[misc]
+        if int(line) in foreign:  # type: ignore[call-overload]
             continue
         value: str | None = None
-        m = _CONVERT.search(message or "")
+        m = _CONVERT.search(str(message or ""))
         if m:
             value = m.group(1)
         name = str(column) if column is not None else ""
@@ -250,9 +235,9 @@ def _problems(
             allowed = allowed_points
         elif etype == "CAST" and name == cols.fields["responded_at"]:
             kind = "empty" if not (value or "").strip() else "bad_datetime"
-            allowed = "ISO 8601, e.g. 2026-08-03T09:15:00+02:00 or 2026-08-03 09:15"
+            allowed = "@datetime"
         elif etype == "CAST" and name == cols.get("customer_since"):
-            kind, allowed = "bad_date", "YYYY-MM-DD, e.g. 2025-03-01"
+            kind, allowed = "bad_date", "@date"
         elif etype == "CAST":
             kind, allowed = "bad_value", None
         else:
@@ -264,11 +249,11 @@ def _problems(
                 "LINE SIZE OVER MAXIMUM": "line_too_long",
             }.get(str(etype), "unreadable")
             allowed = str(len([h for h in source.header if h != source.row_column])) if kind.endswith("fields") else None
-            value = None if kind != "unreadable" else (message or "")
+            value = None if kind != "unreadable" else str(message or "")
             name = ""
-        raw.append((int(line), name, kind, value, allowed))
+        raw.append((int(line), name, kind, value, allowed))  # type: ignore[call-overload]
     if source.row_column is not None:
-        csv_lines = {int(r[0]): str(r[3] or "") for r in rows}
+        csv_lines = {int(r[0]): str(r[3] or "") for r in rows}  # type: ignore[call-overload]
         mapping = {n: int(first_field(csv_lines[n], ",") or 0) for n in {r[0] for r in raw}}
         field_names = {h: h for h in source.header}
     else:
@@ -287,12 +272,17 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
     q = spec.question
     tokens = _tokens(q)
     code_to_point = np.array([p for _, p in tokens], dtype=np.int64)
+    enum_values = ", ".join(lit(t) for t, _ in tokens)
+    setup = (
+        f"SET TimeZone = {lit(spec.tz)}",
+        "SET enable_progress_bar = false",
+        f"CREATE TYPE fluide_score AS ENUM ({enum_values})",
+    )
+    reader = _reader(source, spec, "fluide_score")
     con = duckdb.connect()
     try:
-        con.execute(f"SET TimeZone = {lit(spec.tz)}")
-        con.execute("SET enable_progress_bar = false")
-        enum_values = ", ".join(lit(t) for t, _ in tokens)
-        con.execute(f"CREATE TYPE fluide_score AS ENUM ({enum_values})")
+        for statement in setup:
+            con.execute(statement)
         dims = _dims(source, spec)
         cols = spec.columns
         where = ""
@@ -301,6 +291,17 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
             if tp is None:
                 raise InputError("--touchpoint needs a touchpoint column (or --map touchpoint=COLUMN).")
             where = f"WHERE {ident(tp)} = {lit(spec.touchpoint)}"
+        # Referencing the stated scale/polarity makes the reader parse (and so
+        # type-check) them: rows of another question become rejects that this
+        # scan sets aside. Empty cells go to the scan of the flags' question.
+        for only, name, takes in (
+            (spec.only_scale, "scale", spec.takes_empty_scale),
+            (spec.only_polarity, "polarity", spec.takes_empty_polarity),
+        ):
+            if only is not None and cols.get(name):
+                c = f"CAST({ident(cols.fields[name])} AS VARCHAR)"
+                cond = f"({c} IS NULL OR {c} = {lit(only)})" if takes else f"{c} = {lit(only)}"
+                where += (" AND " if where else "WHERE ") + cond
         comment = cols.get("comment")
         tp_col = cols.get("touchpoint")
         high_codes = [i for i, (_, p) in enumerate(tokens) if q.group_of(p) == "high"]
@@ -323,7 +324,7 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
             "(" + ", ".join(("fl_code", *(f"fl_{n}" for n in st))) + ")" for st in sets
         )
         sql = (
-            f"WITH t AS (SELECT {projection} FROM {_reader(source, spec, 'fluide_score')} {where}) "
+            f"WITH t AS (SELECT {projection} FROM {reader} {where}) "
             f"SELECT {grouping} AS gid, fl_code{', ' + group_cols if names else ''}, count(*) AS c, "
             "epoch(min(fl_ts)), epoch(max(fl_ts)), NULL AS verbatims "
             f"FROM t GROUP BY GROUPING SETS ({sets_sql})"
@@ -343,7 +344,9 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
         except duckdb.Error as exc:
             raise InputError("The file cannot be read as CSV: %(reason)s", reason=str(exc).split("\n")[0]) from None
         result = _collect(rows, dims, sets, code_to_point, q.k, spec)
-        result.problems = _problems(con, source, spec)
+        rejected = con.execute("SELECT count(*) FROM reject_errors").fetchone()
+        if rejected and rejected[0]:
+            result.problems = _problems(_reject_rows(reader, setup), source, spec)
         return result
     finally:
         con.close()
@@ -461,12 +464,14 @@ def discover_questions(
             rows = con.execute(f"SELECT {s}, {p}, count(*) FROM {reader} {where} GROUP BY ALL").fetchall()
         except duckdb.Error as exc:
             raise InputError("The file cannot be read as CSV: %(reason)s", reason=str(exc).split("\n")[0]) from None
-        rejects = con.execute(
-            "SELECT line, column_name, csv_line, error_message FROM reject_errors "
-            "WHERE error_type = 'CAST' ORDER BY line"
-        ).fetchall()
+        rejected = con.execute("SELECT count(*) FROM reject_errors").fetchone()
     finally:
         con.close()
+    rejects = []
+    if rejected and rejected[0]:
+        rejects = [
+            (r[0], r[1], r[3], r[4]) for r in _reject_rows(reader, ("SET enable_progress_bar = false",)) if r[2] == "CAST"
+        ]
     combos = {(r[0], r[1]): int(r[2]) for r in rows}  # type: ignore[call-overload]
     problems: list[InputProblem] = []
     if rejects:
@@ -474,11 +479,9 @@ def discover_questions(
             mapping = {int(r[0]): int(first_field(str(r[2] or ""), ",") or 0) for r in rejects}
         else:
             mapping = physical_lines(source, [int(r[0]) for r in rejects])
-        typed = {"'1-": scale_col or "", "'e": pol_col or ""}
-        for line, _column, _raw, message in rejects:
-            m = _CONVERT.search(message or "")
+        for line, column, _raw, message in rejects:
+            m = _CONVERT.search(str(message or ""))
             value = m.group(1) if m else None
-            column = _rejected_field(message, typed) or ""
             is_scale = column == scale_col
             problems.append(
                 InputProblem(
