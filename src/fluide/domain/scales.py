@@ -41,7 +41,8 @@ class Scale:
     """An ordinal answer scale with points ``1..k``.
 
     ``symbols`` are extra accepted spellings of each point (the emoticons of
-    ``emoji-3``), in point order.
+    ``emoji-3``), in point order *for the ease polarity* (unhappy first);
+    :meth:`Question.tokens` turns them round for the effort polarity.
     """
 
     key: str
@@ -52,14 +53,15 @@ class Scale:
     def points(self) -> tuple[int, ...]:
         return tuple(range(1, self.k + 1))
 
-    def tokens(self) -> dict[str, int]:
+    def tokens(self, reverse_symbols: bool = False) -> dict[str, int]:
         """Every accepted spelling of a point, mapped to the point.
 
         >>> SCALES["emoji-3"].tokens()["🙂"]
         3
         """
         out = {str(p): p for p in self.points}
-        for point, spellings in zip(self.points, self.symbols, strict=False):
+        points = tuple(reversed(self.points)) if reverse_symbols else self.points
+        for point, spellings in zip(points, self.symbols, strict=False):
             for s in spellings:
                 out[s] = point
         return out
@@ -190,6 +192,17 @@ class Question:
     def key(self) -> tuple[str, str]:
         """What must be equal for raw scores to be pooled: scale and polarity."""
         return (self.scale.key, self.polarity.value)
+
+    def tokens(self) -> dict[str, int]:
+        """Accepted spellings of each point, faces following the polarity.
+
+        A happy face is the easy end: point k on an ease question, point 1 on
+        an effort question (as in the labels).
+
+        >>> Question(SCALES["emoji-3"], Polarity.EFFORT).tokens()["🙂"]
+        1
+        """
+        return self.scale.tokens(reverse_symbols=self.polarity is Polarity.EFFORT)
 
     def effort_of(self, score: int) -> int:
         """The effort-oriented score ``e`` (1 = no effort)."""

@@ -75,7 +75,10 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 or n successes the bound is exactly 0 or 1; rounding must not move it.
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == trials else min(1.0, centre + half)
+    return (lo, hi)
 
 
 def mann_whitney_p(before: Counts, after: Counts) -> float | None:
@@ -84,7 +87,9 @@ def mann_whitney_p(before: Counts, after: Counts) -> float | None:
     Matches ``scipy.stats.mannwhitneyu(x, y, alternative="two-sided")`` (its
     default ``method="auto"``): with ties, the normal approximation with tie
     and continuity corrections; without ties and both samples ≤ 8, the exact
-    distribution. ``None`` when a side is empty or every value is equal.
+    distribution (SciPy's rule: exact when there are no ties and either
+    sample has at most 8 values). ``None`` when a side is empty or every
+    value is equal.
     """
     a, b = _arr(before), _arr(after)
     n1, n2 = int(a.sum()), int(b.sum())
@@ -93,7 +98,7 @@ def mann_whitney_p(before: Counts, after: Counts) -> float | None:
     t = a + b
     if (t > 0).sum() < 2:
         return None  # all answers equal: no evidence either way
-    if (t <= 1).all() and n1 <= 8 and n2 <= 8:
+    if (t <= 1).all() and (n1 <= 8 or n2 <= 8):
         x = np.repeat(np.arange(len(a)), a.astype(int))
         y = np.repeat(np.arange(len(b)), b.astype(int))
         from scipy.stats import mannwhitneyu  # rare tiny case; keep start-up fast

@@ -94,7 +94,7 @@ class ScanResult:
 def _tokens(q: Question) -> list[tuple[str, int]]:
     """Accepted spellings of each point: "7", "7.0", "7,0" and the scale's symbols."""
     out: list[tuple[str, int]] = []
-    for token, point in q.scale.tokens().items():
+    for token, point in q.tokens().items():
         out.append((token, point))
         if token.isdigit():
             out += [(f"{token}.0", point), (f"{token},0", point)]
