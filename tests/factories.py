@@ -52,7 +52,9 @@ def answer(
     return (when, score, comment, touchpoint, outcome, customer_since)
 
 
-def write_xlsx(path: Path, rows: Iterable[Sequence[object]], header: Sequence[str] = HEADER) -> Path:
+def write_xlsx(
+    path: Path, rows: Iterable[Sequence[object]], header: Sequence[str] = HEADER
+) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -32,13 +31,25 @@ def random_export(path: Path, n: int = 900, seed: int = 7) -> Path:
     rows = []
     for i in range(n):
         week = int(rng.choice(14, p=np.r_[np.full(13, 0.997 / 13), 0.003]))
-        when = start + timedelta(days=7 * week + int(rng.integers(0, 7)), minutes=int(rng.integers(0, 600)))
+        when = start + timedelta(
+            days=7 * week + int(rng.integers(0, 7)), minutes=int(rng.integers(0, 600))
+        )
         text = when.isoformat() if i % 3 else when.replace(tzinfo=None).isoformat(sep=" ")
         tp = str(rng.choice(["payer", "activer", "annuler"], p=[0.6, 0.3, 0.1]))
         outcome = "failure" if rng.random() < 0.2 else "success"
         score = int(rng.integers(1, 4) if outcome == "failure" else rng.integers(3, 8))
         since = (when.date() - timedelta(days=int(rng.integers(0, 400)))).isoformat()
-        rows.append((text, score, "" if rng.random() < 0.5 else "pas simple", tp, outcome, str(rng.choice(["in_app", "email"])), since))
+        rows.append(
+            (
+                text,
+                score,
+                "" if rng.random() < 0.5 else "pas simple",
+                tp,
+                outcome,
+                str(rng.choice(["in_app", "email"])),
+                since,
+            )
+        )
     return write_csv(path, rows, HEADER)
 
 
@@ -61,11 +72,16 @@ def reference(path: Path, k: int = 7) -> dict[str, object]:
         ci = stats.t.interval(0.95, n - 1, loc=x.mean(), scale=stats.sem(x))
         ici = stats.t.interval(0.95, n - 1, loc=idx.mean(), scale=stats.sem(idx))
         return {
-            "n": n, "mean": x.mean(), "ci95": list(ci),
+            "n": n,
+            "mean": x.mean(),
+            "ci95": list(ci),
             "distribution": {str(p): int((x == p).sum()) for p in range(1, k + 1)},
             "effort_groups": {"low": low, "moderate": 100 - low - high, "high": high},
-            "net_effort": high - low, "net_easy": low - high,
-            "effort_index": idx.mean(), "effort_index_ci95": list(ici), "small_sample": n < 30,
+            "net_effort": high - low,
+            "net_easy": low - high,
+            "effort_index": idx.mean(),
+            "effort_index_ci95": list(ici),
+            "small_sample": n < 30,
         }
 
     by: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -83,7 +99,14 @@ def reference(path: Path, k: int = 7) -> dict[str, object]:
     for i, lab in enumerate(labels):
         own = weeks[lab]
         pooled = len(own) < 30 and i > 0
-        weekly.append({"week": lab, "own_n": len(own), "pooled": pooled, **block(own + (weeks[labels[i - 1]] if pooled else []))})
+        weekly.append(
+            {
+                "week": lab,
+                "own_n": len(own),
+                "pooled": pooled,
+                **block(own + (weeks[labels[i - 1]] if pooled else [])),
+            }
+        )
     return {
         "overall": block([int(r["score"]) for r in rows]),
         "groups": {c: {v: block(s) for v, s in vals.items()} for c, vals in by.items()},
@@ -102,7 +125,9 @@ def close(actual: object, expected: object, where: str = "") -> None:
     elif isinstance(expected, bool | str) or expected is None:
         assert actual == expected, where
     else:
-        assert math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6), f"{where}: {actual} != {expected}"  # type: ignore[arg-type]
+        assert math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6), (
+            f"{where}: {actual} != {expected}"
+        )  # type: ignore[arg-type]
 
 
 def analyze_json(*args: str) -> dict[str, object]:
@@ -113,8 +138,21 @@ def analyze_json(*args: str) -> dict[str, object]:
 
 def test_analyze_json_matches_an_independent_computation(tmp_path: Path) -> None:
     path = random_export(tmp_path / "export.csv")
-    doc = analyze_json(str(path), "--scale", "1-7", "--polarity", "ease", "--by", "touchpoint",
-                       "--by", "outcome", "--by", "tenure", "--tz", TZ)
+    doc = analyze_json(
+        str(path),
+        "--scale",
+        "1-7",
+        "--polarity",
+        "ease",
+        "--by",
+        "touchpoint",
+        "--by",
+        "outcome",
+        "--by",
+        "tenure",
+        "--tz",
+        TZ,
+    )
     ref = reference(path)
     assert set(doc) >= {"scale", "overall", "groups", "weekly"}
     assert doc["scale"]["points"] == [1, 2, 3, 4, 5, 6, 7] and doc["scale"]["polarity"] == "ease"  # type: ignore[index]
@@ -129,10 +167,21 @@ def test_analyze_json_matches_an_independent_computation(tmp_path: Path) -> None
 
 
 def test_block_has_exactly_the_contract_keys_and_unrounded_numbers(tmp_path: Path) -> None:
-    doc = analyze_json(str(random_export(tmp_path / "e.csv", n=100)), "--scale", "1-7", "--polarity", "ease")
+    doc = analyze_json(
+        str(random_export(tmp_path / "e.csv", n=100)), "--scale", "1-7", "--polarity", "ease"
+    )
     overall = doc["overall"]
-    assert {"n", "mean", "ci95", "distribution", "effort_groups", "net_effort", "net_easy",
-            "effort_index", "small_sample"} <= set(overall)  # type: ignore[arg-type]
+    assert {
+        "n",
+        "mean",
+        "ci95",
+        "distribution",
+        "effort_groups",
+        "net_effort",
+        "net_easy",
+        "effort_index",
+        "small_sample",
+    } <= set(overall)  # type: ignore[arg-type]
     assert set(overall["effort_groups"]) == {"low", "moderate", "high"}  # type: ignore[index]
     assert list(overall["distribution"]) == [str(p) for p in range(1, 8)]  # type: ignore[index]
     assert len(repr(overall["ci95"][0]).split(".")[-1]) > 6  # unrounded  # type: ignore[index]
@@ -155,8 +204,25 @@ def test_result_does_not_depend_on_row_order(tmp_path: Path) -> None:
 
 def test_compare_json_matches_scipy_and_exact_difference(tmp_path: Path) -> None:
     path = random_export(tmp_path / "e.csv")
-    result = runner.invoke(app, ["compare", str(path), "--change-date", "2026-06-15", "--touchpoint", "payer",
-                                 "--scale", "1-7", "--polarity", "ease", "--tz", TZ, "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(path),
+            "--change-date",
+            "2026-06-15",
+            "--touchpoint",
+            "payer",
+            "--scale",
+            "1-7",
+            "--polarity",
+            "ease",
+            "--tz",
+            TZ,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     cut = datetime(2026, 6, 15, tzinfo=ZoneInfo(TZ))
@@ -171,7 +237,9 @@ def test_compare_json_matches_scipy_and_exact_difference(tmp_path: Path) -> None
     x, y = np.array(before), np.array(after)
     assert doc["before"]["n"] == len(x) and doc["after"]["n"] == len(y)
     assert math.isclose(doc["diff_mean"], y.mean() - x.mean(), abs_tol=1e-9)
-    assert math.isclose(doc["p_value"], stats.mannwhitneyu(y, x, alternative="two-sided").pvalue, rel_tol=1e-6)
+    assert math.isclose(
+        doc["p_value"], stats.mannwhitneyu(y, x, alternative="two-sided").pvalue, rel_tol=1e-6
+    )
     brute = (np.sign(y[:, None] - x[None, :])).mean()
     assert math.isclose(doc["cliffs_delta"], brute, abs_tol=1e-9)
     lo, hi = doc["diff_ci95"]

@@ -23,7 +23,14 @@ def invoke(*args: str):
 def bad_export(tmp_path: Path) -> Path:
     return write_csv(
         tmp_path / "export.csv",
-        [answer(), answer(score=9), answer(score="abc"), answer(comment="deux\nlignes"), answer(when="hier"), answer(score="")],
+        [
+            answer(),
+            answer(score=9),
+            answer(score="abc"),
+            answer(comment="deux\nlignes"),
+            answer(when="hier"),
+            answer(score=""),
+        ],
     )
 
 
@@ -46,7 +53,16 @@ def test_bad_records_are_explained_in_french_by_default(tmp_path: Path) -> None:
 
 
 def test_skip_invalid_analyses_the_rest_and_says_where(tmp_path: Path) -> None:
-    result = invoke("analyze", str(bad_export(tmp_path)), *Q, "--skip-invalid", "--format", "json", "--lang", "en")
+    result = invoke(
+        "analyze",
+        str(bad_export(tmp_path)),
+        *Q,
+        "--skip-invalid",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["overall"]["n"] == 2
@@ -57,9 +73,24 @@ def test_skip_invalid_analyses_the_rest_and_says_where(tmp_path: Path) -> None:
 
 def test_map_points_fields_at_other_headers(tmp_path: Path) -> None:
     header = ("Date", "Note", "Verbatim", "Point de contact", "outcome", "customer_since")
-    path = write_csv(tmp_path / "e.csv", [answer(score=2), answer(score=6)], header, delimiter=";", bom=True)
-    result = invoke("analyze", str(path), *Q, "--map", "responded_at=date", "--map", "score=NOTE",
-                    "--map", "touchpoint=Point de contact", "--by", "touchpoint", "--format", "json")
+    path = write_csv(
+        tmp_path / "e.csv", [answer(score=2), answer(score=6)], header, delimiter=";", bom=True
+    )
+    result = invoke(
+        "analyze",
+        str(path),
+        *Q,
+        "--map",
+        "responded_at=date",
+        "--map",
+        "score=NOTE",
+        "--map",
+        "touchpoint=Point de contact",
+        "--by",
+        "touchpoint",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["overall"]["n"] == 2 and doc["groups"]["touchpoint"][0]["value"] == "payer"
@@ -74,7 +105,15 @@ def test_missing_score_column_names_the_columns_and_the_fix(tmp_path: Path) -> N
 
 
 def test_unknown_group_column_is_refused_with_the_list(tmp_path: Path) -> None:
-    result = invoke("analyze", str(write_csv(tmp_path / "e.csv", [answer()])), *Q, "--by", "agent", "--lang", "en")
+    result = invoke(
+        "analyze",
+        str(write_csv(tmp_path / "e.csv", [answer()])),
+        *Q,
+        "--by",
+        "agent",
+        "--lang",
+        "en",
+    )
     assert result.exit_code != 0 and "--by agent" in result.stderr and "touchpoint" in result.stderr
 
 
@@ -94,16 +133,28 @@ def test_xlsx_is_read_and_errors_name_the_sheet_row(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "e.xlsx", [answer(), answer(score=0)])
     result = invoke("analyze", str(path), *Q, "--lang", "en")
     assert result.exit_code != 0 and "line 3: score: outside the scale" in result.stderr
-    ok = invoke("analyze", str(write_xlsx(tmp_path / "f.xlsx", [answer(), answer(score=3)])), *Q, "--format", "json")
+    ok = invoke(
+        "analyze",
+        str(write_xlsx(tmp_path / "f.xlsx", [answer(), answer(score=3)])),
+        *Q,
+        "--format",
+        "json",
+    )
     assert ok.exit_code == 0 and json.loads(ok.stdout)["overall"]["n"] == 2
 
 
 def test_mixed_scales_are_an_error_unless_the_effort_index_is_asked(tmp_path: Path) -> None:
     header = (*HEADER, "scale", "polarity")
-    rows = [(*answer(score=7), "1-7", "ease")] * 3 + [(*answer(score=1, touchpoint="support"), "1-5", "effort")] * 2
+    rows = [(*answer(score=7), "1-7", "ease")] * 3 + [
+        (*answer(score=1, touchpoint="support"), "1-5", "effort")
+    ] * 2
     path = str(write_csv(tmp_path / "e.csv", rows, header))
     refused = invoke("analyze", path, "--lang", "en")
-    assert refused.exit_code != 0 and "1-7 (ease), 1-5 (effort)" in refused.stderr and "--effort-index" in refused.stderr
+    assert (
+        refused.exit_code != 0
+        and "1-7 (ease), 1-5 (effort)" in refused.stderr
+        and "--effort-index" in refused.stderr
+    )
     pooled = invoke("analyze", path, "--effort-index", "--format", "json")
     doc = json.loads(pooled.stdout)
     assert doc["metric"] == "effort_index" and doc["overall"]["mean"] is None
@@ -113,7 +164,9 @@ def test_mixed_scales_are_an_error_unless_the_effort_index_is_asked(tmp_path: Pa
 
 
 def test_flags_disagreeing_with_the_file_scale_are_refused(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "e.csv", [(*answer(), "1-5", "effort")], (*HEADER, "scale", "polarity"))
+    path = write_csv(
+        tmp_path / "e.csv", [(*answer(), "1-5", "effort")], (*HEADER, "scale", "polarity")
+    )
     result = invoke("analyze", str(path), *Q, "--lang", "en")
     assert result.exit_code != 0 and "1-5 (effort)" in result.stderr
 
@@ -127,7 +180,10 @@ def test_mixed_question_versions_are_flagged(tmp_path: Path) -> None:
 
 
 def test_compare_warns_when_the_question_changed_across_the_date(tmp_path: Path) -> None:
-    rows = [(*answer(when="2026-08-01T10:00:00Z"), "v1"), (*answer(when="2026-08-20T10:00:00Z"), "v2")]
+    rows = [
+        (*answer(when="2026-08-01T10:00:00Z"), "v1"),
+        (*answer(when="2026-08-20T10:00:00Z"), "v2"),
+    ]
     path = write_csv(tmp_path / "e.csv", rows, (*HEADER, "question_version"))
     result = invoke("compare", str(path), "--change-date", "2026-08-10", *Q, "--format", "json")
     codes = [w["code"] for w in json.loads(result.stdout)["warnings"]]
@@ -137,7 +193,15 @@ def test_compare_warns_when_the_question_changed_across_the_date(tmp_path: Path)
 def test_html_report_is_written_where_it_says(tmp_path: Path) -> None:
     out = tmp_path / "r" / "rapport.html"
     rows = [answer(comment="<script>alert('x')</script>", score=1)] * 3
-    result = invoke("analyze", str(write_csv(tmp_path / "e.csv", rows)), *Q, "--format", "html", "--output", str(out))
+    result = invoke(
+        "analyze",
+        str(write_csv(tmp_path / "e.csv", rows)),
+        *Q,
+        "--format",
+        "html",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert str(out.resolve()) in result.stderr
     html = out.read_text(encoding="utf-8")
@@ -145,7 +209,9 @@ def test_html_report_is_written_where_it_says(tmp_path: Path) -> None:
 
 
 def test_text_output_is_a_readable_summary(tmp_path: Path) -> None:
-    result = invoke("analyze", str(write_csv(tmp_path / "e.csv", [answer()] * 40)), *Q, "--lang", "en")
+    result = invoke(
+        "analyze", str(write_csv(tmp_path / "e.csv", [answer()] * 40)), *Q, "--lang", "en"
+    )
     assert result.exit_code == 0 and "40" in result.stdout
 
 
@@ -153,7 +219,9 @@ def test_json_stdout_is_pure_json_even_from_a_real_process(tmp_path: Path) -> No
     path = write_csv(tmp_path / "e.csv", [answer()] * 5)
     proc = subprocess.run(
         [sys.executable, "-m", "fluide", "analyze", str(path), *Q, "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["overall"]["n"] == 5

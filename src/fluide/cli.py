@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from fluide.analysis import AnalyzeOptions, CompareOptions, analyze_file, compare_file
+from fluide.analysis import AnalyzeOptions, analyze_file
+from fluide.comparison import CompareOptions, compare_file
 from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
@@ -30,25 +31,48 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 
-FileArg = Annotated[Path, typer.Argument(help="CSV (UTF-8, ',' or ';') or XLSX export.", show_default=False)]
-ScaleOpt = Annotated[str | None, typer.Option("--scale", help="1-5, 1-7, 1-10 or emoji-3 (or a scale column in the file).")]
+FileArg = Annotated[
+    Path, typer.Argument(help="CSV (UTF-8, ',' or ';') or XLSX export.", show_default=False)
+]
+ScaleOpt = Annotated[
+    str | None,
+    typer.Option("--scale", help="1-5, 1-7, 1-10 or emoji-3 (or a scale column in the file)."),
+]
 PolarityOpt = Annotated[
-    str | None, typer.Option("--polarity", help="effort (1 = very low effort) or ease (high = easy).")
+    str | None,
+    typer.Option("--polarity", help="effort (1 = very low effort) or ease (high = easy)."),
 ]
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone for dates without one, and for weeks.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of text and HTML output: fr or en.")]
-MapOpt = Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. score=Note (repeatable).")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
-TouchpointOpt = Annotated[str | None, typer.Option("--touchpoint", help="Only answers of this touchpoint.")]
+MapOpt = Annotated[
+    list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. score=Note (repeatable).")
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+TouchpointOpt = Annotated[
+    str | None, typer.Option("--touchpoint", help="Only answers of this touchpoint.")
+]
 SkipOpt = Annotated[
     bool, typer.Option("--skip-invalid", help="Analyse the valid records and report the others.")
 ]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="utf-8 (default), utf-16 or latin-1.")]
-DelimOpt = Annotated[str | None, typer.Option("--delimiter", help="Force ',' or ';' (detected by default).")]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name (first sheet by default).")]
-SmallOpt = Annotated[int, typer.Option("--small-sample", help="n under which a figure is flagged (and a period pooled).")]
-LowOpt = Annotated[int | None, typer.Option("--low-max", help="Highest effort score e counted as low effort.")]
-HighOpt = Annotated[int | None, typer.Option("--high-min", help="Lowest effort score e counted as high effort.")]
+DelimOpt = Annotated[
+    str | None, typer.Option("--delimiter", help="Force ',' or ';' (detected by default).")
+]
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="XLSX sheet name (first sheet by default).")
+]
+SmallOpt = Annotated[
+    int,
+    typer.Option("--small-sample", help="n under which a figure is flagged (and a period pooled)."),
+]
+LowOpt = Annotated[
+    int | None, typer.Option("--low-max", help="Highest effort score e counted as low effort.")
+]
+HighOpt = Annotated[
+    int | None, typer.Option("--high-min", help="Lowest effort score e counted as high effort.")
+]
 
 
 def _mapping(items: list[str] | None, lang: str) -> dict[str, str]:
@@ -56,7 +80,12 @@ def _mapping(items: list[str] | None, lang: str) -> dict[str, str]:
     for item in items or []:
         name, sep, column = item.partition("=")
         if not sep or not name.strip() or not column.strip():
-            _fail(lang, InputError("--map takes FIELD=COLUMN (e.g. score=Note), got %(value)s.", value=item))
+            _fail(
+                lang,
+                InputError(
+                    "--map takes FIELD=COLUMN (e.g. score=Note), got %(value)s.", value=item
+                ),
+            )
         out[name.strip().lower()] = column.strip()
     return out
 
@@ -94,8 +123,11 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[float], None] | N
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     ) as bar:
         task = bar.add_task(label, total=1.0)
         yield lambda x: bar.update(task, completed=x)
@@ -109,7 +141,14 @@ def _emit(text: str, output: Path | None, lang: str) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(lang, InputError("Cannot write %(path)s: %(reason)s", path=str(output), reason=exc.strerror or str(exc)))
+        _fail(
+            lang,
+            InputError(
+                "Cannot write %(path)s: %(reason)s",
+                path=str(output),
+                reason=exc.strerror or str(exc),
+            ),
+        )
     typer.echo(_t(lang, "Report written to %(path)s", path=str(output.resolve())), err=True)
 
 
@@ -127,38 +166,61 @@ def analyze(
     file: FileArg,
     scale: ScaleOpt = None,
     polarity: PolarityOpt = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Group by a column, or 'tenure' (repeatable).")] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Group by a column, or 'tenure' (repeatable).")
+    ] = None,
     tz: TzOpt = "UTC",
     fmt: Annotated[str, typer.Option("--format", help="text, json or html.")] = "text",
     output: OutputOpt = None,
     lang: LangOpt = DEFAULT_LANG,
     mapping: MapOpt = None,
     period: Annotated[
-        list[str] | None, typer.Option("--period", help="Trend periods: week (default), day, month (repeatable).")
+        list[str] | None,
+        typer.Option("--period", help="Trend periods: week (default), day, month (repeatable)."),
     ] = None,
     touchpoint: TouchpointOpt = None,
-    new_days: Annotated[int, typer.Option("--new-days", help="A customer is new for this many days.")] = 90,
+    new_days: Annotated[
+        int, typer.Option("--new-days", help="A customer is new for this many days.")
+    ] = 90,
     small_sample: SmallOpt = 30,
     skip_invalid: SkipOpt = False,
     effort_index: Annotated[
-        bool, typer.Option("--effort-index", help="Allow pooling different scales, on the 0-100 effort index.")
+        bool,
+        typer.Option(
+            "--effort-index", help="Allow pooling different scales, on the 0-100 effort index."
+        ),
     ] = False,
     low_max: LowOpt = None,
     high_min: HighOpt = None,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimOpt = None,
     sheet: SheetOpt = None,
-    verbatims: Annotated[int, typer.Option("--verbatims", help="How many high-effort verbatims to show.")] = 10,
+    verbatims: Annotated[
+        int, typer.Option("--verbatims", help="How many high-effort verbatims to show.")
+    ] = 10,
 ) -> None:
     """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend."""
     lang = _check_lang(lang)
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
     options = AnalyzeOptions(
-        scale=scale, polarity=polarity, by=tuple(by or ()), tz=tz, periods=tuple(period or ("week",)),
-        touchpoint=touchpoint, mapping=_mapping(mapping, lang), new_days=new_days, small_sample=small_sample,
-        skip_invalid=skip_invalid, effort_index=effort_index, low_max=low_max, high_min=high_min,
-        encoding=encoding, delimiter=delimiter, sheet=sheet, verbatims=verbatims,
+        scale=scale,
+        polarity=polarity,
+        by=tuple(by or ()),
+        tz=tz,
+        periods=tuple(period or ("week",)),
+        touchpoint=touchpoint,
+        mapping=_mapping(mapping, lang),
+        new_days=new_days,
+        small_sample=small_sample,
+        skip_invalid=skip_invalid,
+        effort_index=effort_index,
+        low_max=low_max,
+        high_min=high_min,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        verbatims=verbatims,
     )
     try:
         with _progress(fmt != "json", _t(lang, "Reading %(file)s", file=file.name)) as progress:
@@ -185,7 +247,10 @@ def analyze(
 def compare(
     file: FileArg,
     change_date: Annotated[
-        str, typer.Option("--change-date", help="YYYY-MM-DD: answers before vs on/after this day (in --tz).")
+        str,
+        typer.Option(
+            "--change-date", help="YYYY-MM-DD: answers before vs on/after this day (in --tz)."
+        ),
     ],
     touchpoint: TouchpointOpt = None,
     scale: ScaleOpt = None,
@@ -197,29 +262,53 @@ def compare(
     mapping: MapOpt = None,
     small_sample: SmallOpt = 30,
     skip_invalid: SkipOpt = False,
-    resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples (at least 2000).")] = 5000,
-    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed, for reproducible intervals.")] = 0,
+    resamples: Annotated[
+        int, typer.Option("--resamples", help="Bootstrap resamples (at least 2000).")
+    ] = 5000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Bootstrap seed, for reproducible intervals.")
+    ] = 0,
     low_max: LowOpt = None,
     high_min: HighOpt = None,
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimOpt = None,
     sheet: SheetOpt = None,
 ) -> None:
-    """Before/after a change: both blocks, difference with bootstrap interval, Mann-Whitney p, Cliff's delta."""
+    """Before/after a change: both blocks, the difference with its bootstrap interval,
+    the Mann-Whitney p-value and Cliff's delta."""
     lang = _check_lang(lang)
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
     try:
         day = date.fromisoformat(change_date)
     except ValueError:
-        _fail(lang, InputError("--change-date must be a date YYYY-MM-DD, got %(value)s.", value=change_date))
+        _fail(
+            lang,
+            InputError(
+                "--change-date must be a date YYYY-MM-DD, got %(value)s.", value=change_date
+            ),
+        )
         return
     if resamples < 2000:
-        _fail(lang, InputError("--resamples must be at least 2000, got %(value)s.", value=resamples))
+        _fail(
+            lang, InputError("--resamples must be at least 2000, got %(value)s.", value=resamples)
+        )
     options = CompareOptions(
-        scale=scale, polarity=polarity, tz=tz, touchpoint=touchpoint, mapping=_mapping(mapping, lang),
-        small_sample=small_sample, skip_invalid=skip_invalid, low_max=low_max, high_min=high_min,
-        encoding=encoding, delimiter=delimiter, sheet=sheet, change_date=day, resamples=resamples, seed=seed,
+        scale=scale,
+        polarity=polarity,
+        tz=tz,
+        touchpoint=touchpoint,
+        mapping=_mapping(mapping, lang),
+        small_sample=small_sample,
+        skip_invalid=skip_invalid,
+        low_max=low_max,
+        high_min=high_min,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        change_date=day,
+        resamples=resamples,
+        seed=seed,
     )
     try:
         with _progress(fmt != "json", _t(lang, "Reading %(file)s", file=file.name)) as progress:

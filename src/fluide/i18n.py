@@ -43,7 +43,7 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(lang: str) -> Translations:
     """The catalogue of ``lang`` (English msgids translate to themselves)."""
     check_lang(lang)
@@ -58,13 +58,24 @@ def translations(lang: str) -> Translations:
     return Translations(fp=buf, domain=DOMAIN)
 
 
-def gettext(lang: str, msgid: str, **params: object) -> str:
-    """``msgid`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
+def N_(msgid: str) -> str:
+    """Mark a text kept in a table for extraction; translate it later with :func:`gettext`.
+
+    ``N_`` is the name pybabel looks for by default.
+    """
+    return msgid
+
+
+def gettext(lang: str, msgid: str, /, **params: object) -> str:
+    """``msgid`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``.
+
+    Positional-only, so that a placeholder may be called ``lang`` or ``n``.
+    """
     text: str = translations(lang).gettext(msgid)
     return text % params if params else text
 
 
-def ngettext(lang: str, singular: str, plural: str, n: int, **params: object) -> str:
+def ngettext(lang: str, singular: str, plural: str, n: int, /, **params: object) -> str:
     """The form of ``singular``/``plural`` that suits ``n`` in ``lang``, filled from ``params``."""
     text: str = translations(lang).ngettext(singular, plural, n)
     return text % params if params else text
@@ -80,7 +91,9 @@ def fmt_number(lang: str, x: float | None, digits: int = 1) -> str:
     if x is None:
         return MISSING
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    text: str = babel_numbers.format_decimal(_clean(x, digits), format=pattern, locale=check_lang(lang))
+    text: str = babel_numbers.format_decimal(
+        _clean(x, digits), format=pattern, locale=check_lang(lang)
+    )
     return text
 
 

@@ -9,25 +9,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from fluide.i18n import N_
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError, InputProblem, line_ranges
 
 _KINDS = {
-    "empty": "empty",
-    "not_a_number": "not a number",
-    "not_whole": "not a whole number",
-    "out_of_scale": "outside the scale",
-    "bad_datetime": "not a date and time",
-    "bad_date": "not a date",
-    "bad_value": "not a valid value",
-    "unknown_scale": "unknown scale",
-    "unknown_polarity": "unknown polarity",
-    "missing_fields": "fewer fields than the header",
-    "too_many_fields": "more fields than the header",
-    "bad_quoting": "badly quoted field",
-    "bad_encoding": "not valid text in the file's encoding",
-    "line_too_long": "line too long",
-    "unreadable": "unreadable record",
+    "empty": N_("empty"),
+    "not_a_number": N_("not a number"),
+    "not_whole": N_("not a whole number"),
+    "out_of_scale": N_("outside the scale"),
+    "bad_datetime": N_("not a date and time"),
+    "bad_date": N_("not a date"),
+    "bad_value": N_("not a valid value"),
+    "unknown_scale": N_("unknown scale"),
+    "unknown_polarity": N_("unknown polarity"),
+    "missing_fields": N_("fewer fields than the header"),
+    "too_many_fields": N_("more fields than the header"),
+    "bad_quoting": N_("badly quoted field"),
+    "bad_encoding": N_("not valid text in the file's encoding"),
+    "line_too_long": N_("line too long"),
+    "unreadable": N_("unreadable record"),
 }
 
 
@@ -61,15 +62,24 @@ def problem_lines(lang: str, problems: Sequence[InputProblem], *, examples: int 
         where = (_t(lang, "line") if len(items) == 1 else _t(lang, "lines")) + " " + lines
         problem = kind_text(lang, kind)
         if values:
-            problem += " (" + ", ".join(values) + (", …" if len({p.value for p in items}) > examples else "") + ")"
+            problem += (
+                " ("
+                + ", ".join(values)
+                + (", …" if len({p.value for p in items}) > examples else "")
+                + ")"
+            )
         allowed = items[0].allowed
         if allowed:
             if kind.endswith("fields"):
                 problem += " — " + _t(lang, "expected %(count)s fields", count=allowed)
             else:
-                problem += " — " + _t(lang, "allowed: %(allowed)s", allowed=allowed_text(lang, allowed))
+                problem += " — " + _t(
+                    lang, "allowed: %(allowed)s", allowed=allowed_text(lang, allowed)
+                )
         if field:
-            text = "  " + _t(lang, "%(where)s: %(field)s: %(problem)s", where=where, field=field, problem=problem)
+            text = "  " + _t(
+                lang, "%(where)s: %(field)s: %(problem)s", where=where, field=field, problem=problem
+            )
         else:
             text = "  " + _t(lang, "%(where)s: %(problem)s", where=where, problem=problem)
         out.append(text)

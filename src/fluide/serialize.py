@@ -19,7 +19,9 @@ def block_json(b: Block) -> dict[str, Any]:
         "n": b.n,
         "mean": b.mean,
         "ci95": list(b.ci95) if b.ci95 else None,
-        "distribution": {str(p): c for p, c in b.distribution.items()} if b.distribution is not None else None,
+        "distribution": {str(p): c for p, c in b.distribution.items()}
+        if b.distribution is not None
+        else None,
         "effort_groups": dict(b.effort_groups),
         "net_effort": b.net_effort,
         "net_easy": b.net_easy,
@@ -28,7 +30,12 @@ def block_json(b: Block) -> dict[str, Any]:
         "small_sample": b.small_sample,
         "response_rate": None
         if rr is None
-        else {"invited": rr.invited, "answered": rr.answered, "rate": rr.rate, "ci95": list(rr.ci95) if rr.ci95 else None},
+        else {
+            "invited": rr.invited,
+            "answered": rr.answered,
+            "rate": rr.rate,
+            "ci95": list(rr.ci95) if rr.ci95 else None,
+        },
     }
 
 

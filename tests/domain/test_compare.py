@@ -110,10 +110,12 @@ def test_same_question_has_no_warning_with_enough_answers() -> None:
 
 
 def test_comparison_is_reproducible_and_echoes_resamples_and_seed() -> None:
-    a = compare(side("1-5", "effort", BEFORE_5), side("1-5", "effort", AFTER_5), seed=9,
-                resamples=3000)
-    b = compare(side("1-5", "effort", BEFORE_5), side("1-5", "effort", AFTER_5), seed=9,
-                resamples=3000)
+    a = compare(
+        side("1-5", "effort", BEFORE_5), side("1-5", "effort", AFTER_5), seed=9, resamples=3000
+    )
+    b = compare(
+        side("1-5", "effort", BEFORE_5), side("1-5", "effort", AFTER_5), seed=9, resamples=3000
+    )
     assert a.diff_ci95 == b.diff_ci95
     assert (a.resamples, a.seed) == (3000, 9)
 
@@ -204,7 +206,10 @@ def test_different_scales_compare_on_the_effort_index() -> None:
     c = compare(side("1-5", "effort", EFFORT_1_5), side("1-7", "ease", EASE_1_7))
     assert c.metric == "effort_index"
     assert codes(c.warnings) == [
-        "scale_changed", "polarity_changed", "small_sample_side", "small_sample_side",
+        "scale_changed",
+        "polarity_changed",
+        "small_sample_side",
+        "small_sample_side",
     ]
     assert c.before.mean is None
     assert c.after.distribution is None

@@ -164,14 +164,20 @@ def test_period_keys_name_each_trend_list() -> None:
 
 def test_week_range_crosses_week_53_into_the_new_year() -> None:
     assert period_range("2026-W52", "2027-W02", "week") == [
-        "2026-W52", "2026-W53", "2027-W01", "2027-W02",
+        "2026-W52",
+        "2026-W53",
+        "2027-W01",
+        "2027-W02",
     ]
 
 
 def test_week_range_across_a_52_week_year() -> None:
     # 2025-01-01 is a Wednesday: 2025 has 52 ISO weeks
     assert period_range("2025-W51", "2026-W02", "week") == [
-        "2025-W51", "2025-W52", "2026-W01", "2026-W02",
+        "2025-W51",
+        "2025-W52",
+        "2026-W01",
+        "2026-W02",
     ]
 
 
@@ -190,19 +196,28 @@ def test_a_whole_2026_has_53_weeks() -> None:
 
 def test_day_range_crosses_the_year_and_the_leap_day() -> None:
     assert period_range("2027-12-30", "2028-01-02", "day") == [
-        "2027-12-30", "2027-12-31", "2028-01-01", "2028-01-02",
+        "2027-12-30",
+        "2027-12-31",
+        "2028-01-01",
+        "2028-01-02",
     ]
     assert period_range("2028-02-28", "2028-03-01", "day") == [
-        "2028-02-28", "2028-02-29", "2028-03-01",
+        "2028-02-28",
+        "2028-02-29",
+        "2028-03-01",
     ]
 
 
 def test_day_range_over_the_dst_change_has_no_duplicate_nor_gap() -> None:
     assert period_range("2026-03-28", "2026-03-30", "day") == [
-        "2026-03-28", "2026-03-29", "2026-03-30",
+        "2026-03-28",
+        "2026-03-29",
+        "2026-03-30",
     ]
     assert period_range("2026-10-24", "2026-10-26", "day") == [
-        "2026-10-24", "2026-10-25", "2026-10-26",
+        "2026-10-24",
+        "2026-10-25",
+        "2026-10-26",
     ]
 
 
@@ -214,7 +229,10 @@ def test_a_leap_year_has_366_days() -> None:
 
 def test_month_range_crosses_the_year() -> None:
     assert period_range("2026-11", "2027-02", "month") == [
-        "2026-11", "2026-12", "2027-01", "2027-02",
+        "2026-11",
+        "2026-12",
+        "2027-01",
+        "2027-02",
     ]
 
 
@@ -239,8 +257,12 @@ def test_range_labels_agree_with_period_label() -> None:
         d = date.fromisoformat(label)
         moment = datetime(d.year, d.month, d.day, 10, tzinfo=ZoneInfo(PARIS))
         assert period_label(moment, PARIS, "day") == label
-    weeks = sorted({period_label(datetime.fromisoformat(lb).replace(tzinfo=UTC), "UTC", "week")
-                    for lb in labels})
+    weeks = sorted(
+        {
+            period_label(datetime.fromisoformat(lb).replace(tzinfo=UTC), "UTC", "week")
+            for lb in labels
+        }
+    )
     assert weeks == period_range(weeks[0], weeks[-1], "week")
 
 
@@ -275,7 +297,10 @@ def test_pooling_uses_the_previous_periods_own_counts_never_a_chain() -> None:
     periods = [week("W1", 40, 0), week("W2", 5, 1), week("W3", 2, 1), week("W4", 50, 5)]
     out = pool_thin_periods(periods, threshold=30)
     assert [(p.label, p.pooled_with) for p in out] == [
-        ("W1", None), ("W2", "W1"), ("W3", "W2"), ("W4", None),
+        ("W1", None),
+        ("W2", "W1"),
+        ("W3", "W2"),
+        ("W4", None),
     ]
     # W3 = W3 + W2's own counts (5 + 2, 1 + 1), not W3 + (W2 + W1)
     assert out[2].counts.tolist() == [7, 2]

@@ -77,7 +77,17 @@ def test_emoji_3_accepts_each_face_spelling(spelling: str, point: int) -> None:
 
 def test_emoji_3_tokens_are_exactly_digits_and_faces() -> None:
     assert set(SCALES["emoji-3"].tokens()) == {
-        "1", "2", "3", "😞", "🙁", "☹️", "☹", "😐", "🙂", "😊", "😀",
+        "1",
+        "2",
+        "3",
+        "😞",
+        "🙁",
+        "☹️",
+        "☹",
+        "😐",
+        "🙂",
+        "😊",
+        "😀",
     }
 
 
@@ -153,7 +163,10 @@ def test_effort_score_2_is_low_and_3_is_moderate_on_1_7() -> None:
     # seed 003: "Effort faible : correspond aux notes 1 et 2", "modéré : 3 et 4"
     q = question("1-7", "effort")
     assert (q.group_of(2), q.group_of(3), q.group_of(4), q.group_of(5)) == (
-        "low", "moderate", "moderate", "high",
+        "low",
+        "moderate",
+        "moderate",
+        "high",
     )
 
 
@@ -184,7 +197,13 @@ def test_every_point_falls_in_exactly_one_group(key: str, polarity: Polarity) ->
 def test_group_of_uses_inclusive_cut_points() -> None:
     g = EffortGroups(low_max=2, high_min=5)
     assert [g.group_of(e) for e in range(1, 8)] == [
-        "low", "low", "moderate", "moderate", "high", "high", "high",
+        "low",
+        "low",
+        "moderate",
+        "moderate",
+        "high",
+        "high",
+        "high",
     ]
 
 

@@ -173,9 +173,7 @@ def test_wilson_interval_without_trials_is_none() -> None:
 
 def scipy_mwu_p(before: Sequence[int], after: Sequence[int]) -> float:
     """Reference: scipy.stats.mannwhitneyu(x, y) on the expanded values, method auto."""
-    return float(
-        sps.mannwhitneyu(expand(before), expand(after), alternative="two-sided").pvalue
-    )
+    return float(sps.mannwhitneyu(expand(before), expand(after), alternative="two-sided").pvalue)
 
 
 @pytest.mark.parametrize("k", [3, 5, 7, 10])

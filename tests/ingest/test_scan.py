@@ -11,8 +11,10 @@ import pytest
 from fluide.domain.periods import Period, period_label
 from fluide.domain.scales import SCALES, Polarity, Question
 from fluide.domain.segments import tenure_of
-from fluide.ingest.scan import ScanSpec, discover_questions, scan
+from fluide.ingest.discover import discover_questions
+from fluide.ingest.scan import scan
 from fluide.ingest.source import open_source, resolve_columns
+from fluide.ingest.spec import ScanSpec
 from tests.factories import HEADER, answer, write_csv, write_xlsx
 
 Q7 = Question(SCALES["1-7"], Polarity.EASE)
@@ -25,7 +27,10 @@ def run(path: Path, *, by: tuple[str, ...] = (), q: Question = Q7, tz: str = "UT
 
 
 def test_counts_per_point_group_and_week(tmp_path: Path) -> None:
-    rows = [answer(score=s, touchpoint=t) for s, t in [(1, "payer"), (7, "payer"), (7, "annuler"), (4, "annuler")]]
+    rows = [
+        answer(score=s, touchpoint=t)
+        for s, t in [(1, "payer"), (7, "payer"), (7, "annuler"), (4, "annuler")]
+    ]
     res = run(write_csv(tmp_path / "a.csv", rows), by=("touchpoint",))
     assert res.overall.tolist() == [1, 0, 0, 1, 0, 0, 2]
     assert res.groups["touchpoint"]["payer"].tolist() == [1, 0, 0, 0, 0, 0, 1]
@@ -58,17 +63,26 @@ def test_every_bad_field_is_named_by_its_physical_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 @pytest.mark.parametrize("bom", [False, True])
-def test_line_numbers_hold_with_crlf_bom_and_blank_lines(tmp_path: Path, newline: str, bom: bool) -> None:
-    path = write_csv(tmp_path / "a.csv", [answer(comment="a\nb"), answer(score=8)], newline=newline, bom=bom)
+def test_line_numbers_hold_with_crlf_bom_and_blank_lines(
+    tmp_path: Path, newline: str, bom: bool
+) -> None:
+    path = write_csv(
+        tmp_path / "a.csv", [answer(comment="a\nb"), answer(score=8)], newline=newline, bom=bom
+    )
     data = path.read_bytes()
-    path.write_bytes(data.replace(newline.encode() + b"2026", newline.encode() * 2 + b"2026", 1))  # blank line 4
+    path.write_bytes(
+        data.replace(newline.encode() + b"2026", newline.encode() * 2 + b"2026", 1)
+    )  # blank line 4
     res = run(path)
     assert [(p.line, p.kind) for p in res.problems] == [(5, "out_of_scale")]
 
 
 def test_structural_errors_name_the_line_and_the_expected_field_count(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
-    path.write_text(",".join(HEADER) + "\n2026-08-03,5,ok,payer,success,2025-01-01\n2026-08-03,5\n2026-08-03,5,a,b,c,d,e\n")
+    path.write_text(
+        ",".join(HEADER)
+        + "\n2026-08-03,5,ok,payer,success,2025-01-01\n2026-08-03,5\n2026-08-03,5,a,b,c,d,e\n"
+    )
     res = run(path)
     assert [(p.line, p.kind, p.allowed) for p in res.problems] == [
         (3, "missing_fields", "6"),
@@ -78,17 +92,22 @@ def test_structural_errors_name_the_line_and_the_expected_field_count(tmp_path: 
 
 def test_semicolon_delimiter_and_case_insensitive_header(tmp_path: Path) -> None:
     header = ("Responded_At", "SCORE", "Comment", "Touchpoint", "Outcome", "Customer_Since")
-    path = write_csv(tmp_path / "a.csv", [answer(comment="un, deux ; trois")], header, delimiter=";")
+    path = write_csv(
+        tmp_path / "a.csv", [answer(comment="un, deux ; trois")], header, delimiter=";"
+    )
     res = run(path, by=("touchpoint",))
     assert res.overall.sum() == 1
-    assert res.verbatims == [] or res.verbatims[0]["comment"] == "un, deux ; trois"
+    assert res.verbatims == [] or res.verbatims[0].comment == "un, deux ; trois"
 
 
 def test_naive_times_take_the_time_zone_and_weeks_follow_it(tmp_path: Path) -> None:
     # Sunday 23:30 in Paris is still week 31; 23:30 UTC the same Sunday is Monday in Paris.
     rows = [answer(when="2026-08-02 23:30"), answer(when="2026-08-02T23:30:00Z")]
     res = run(write_csv(tmp_path / "a.csv", rows), tz="Europe/Paris")
-    assert {k: int(v.sum()) for k, v in res.periods[Period.WEEK].items()} == {"2026-W31": 1, "2026-W32": 1}
+    assert {k: int(v.sum()) for k, v in res.periods[Period.WEEK].items()} == {
+        "2026-W31": 1,
+        "2026-W32": 1,
+    }
 
 
 def test_weeks_days_and_months_match_the_domain_labels(tmp_path: Path) -> None:
@@ -96,7 +115,11 @@ def test_weeks_days_and_months_match_the_domain_labels(tmp_path: Path) -> None:
     start = datetime(2026, 3, 20, tzinfo=UTC)
     moments = [start + timedelta(minutes=int(m)) for m in rng.integers(0, 60 * 24 * 300, 400)]
     rows = [answer(when=m.isoformat()) for m in moments]
-    res = run(write_csv(tmp_path / "a.csv", rows), tz="America/New_York", periods=(Period.DAY, Period.WEEK, Period.MONTH))
+    res = run(
+        write_csv(tmp_path / "a.csv", rows),
+        tz="America/New_York",
+        periods=(Period.DAY, Period.WEEK, Period.MONTH),
+    )
     for period in (Period.DAY, Period.WEEK, Period.MONTH):
         expected: dict[str, int] = {}
         for m in moments:
@@ -109,13 +132,21 @@ def test_tenure_in_the_scan_matches_the_domain_rule(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     rows, expected = [], {"new": 0, "established": 0, None: 0}
     for i in range(300):
-        when = datetime(2026, 8, 3, 22, 30, tzinfo=UTC) + timedelta(hours=int(rng.integers(0, 2000)))
-        since = None if i % 10 == 0 else date(2026, 8, 3) - timedelta(days=int(rng.integers(0, 200)))
-        rows.append(answer(when=when.isoformat(), customer_since=since.isoformat() if since else ""))
+        when = datetime(2026, 8, 3, 22, 30, tzinfo=UTC) + timedelta(
+            hours=int(rng.integers(0, 2000))
+        )
+        since = (
+            None if i % 10 == 0 else date(2026, 8, 3) - timedelta(days=int(rng.integers(0, 200)))
+        )
+        rows.append(
+            answer(when=when.isoformat(), customer_since=since.isoformat() if since else "")
+        )
         local = when.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris")).date()
         expected[tenure_of(local, since, 90)] += 1
     res = run(write_csv(tmp_path / "a.csv", rows), by=("tenure",), tz="Europe/Paris", new_days=90)
-    assert {k: int(v.sum()) for k, v in res.groups["tenure"].items()} == {k: v for k, v in expected.items() if v}
+    assert {k: int(v.sum()) for k, v in res.groups["tenure"].items()} == {
+        k: v for k, v in expected.items() if v
+    }
 
 
 def test_bad_customer_since_is_reported_only_when_tenure_is_asked(tmp_path: Path) -> None:
@@ -136,11 +167,13 @@ def test_latest_high_effort_verbatims_come_newest_first(tmp_path: Path) -> None:
     rows = [
         answer(when="2026-08-03T10:00:00Z", score=1, comment="ancien"),
         answer(when="2026-08-05T10:00:00Z", score=2, comment="récent <script>alert(1)</script>"),
-        answer(when="2026-08-06T10:00:00Z", score=7, comment="facile"),  # low effort: not a friction
+        answer(
+            when="2026-08-06T10:00:00Z", score=7, comment="facile"
+        ),  # low effort: not a friction
         answer(when="2026-08-07T10:00:00Z", score=1, comment=""),  # no text
     ]
     res = run(write_csv(tmp_path / "a.csv", rows), verbatims=5)
-    assert [v["comment"] for v in res.verbatims] == ["récent <script>alert(1)</script>", "ancien"]
+    assert [v.comment for v in res.verbatims] == ["récent <script>alert(1)</script>", "ancien"]
 
 
 def test_touchpoint_filter_keeps_only_its_answers(tmp_path: Path) -> None:
@@ -150,7 +183,10 @@ def test_touchpoint_filter_keeps_only_its_answers(tmp_path: Path) -> None:
 
 
 def test_before_and_after_sides_split_at_the_change(tmp_path: Path) -> None:
-    rows = [answer(when="2026-09-13T23:59:00+02:00", score=2), answer(when="2026-09-14T00:00:00+02:00", score=6)]
+    rows = [
+        answer(when="2026-09-13T23:59:00+02:00", score=2),
+        answer(when="2026-09-14T00:00:00+02:00", score=6),
+    ]
     at = datetime(2026, 9, 14, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/Paris"))
     res = run(write_csv(tmp_path / "a.csv", rows), tz="Europe/Paris", change_at=at)
     assert res.sides["before"].tolist() == [0, 1, 0, 0, 0, 0, 0]
@@ -166,7 +202,11 @@ def test_spreadsheet_errors_name_the_sheet_row(tmp_path: Path) -> None:
 
 def test_discovery_finds_each_stated_question_and_names_unknown_scales(tmp_path: Path) -> None:
     header = (*HEADER, "scale", "polarity")
-    rows = [(*answer(), "1-7", "ease"), (*answer(score=2), "1-5", "effort"), (*answer(), "1-6", "ease")]
+    rows = [
+        (*answer(), "1-7", "ease"),
+        (*answer(score=2), "1-5", "effort"),
+        (*answer(), "1-6", "ease"),
+    ]
     path = write_csv(tmp_path / "a.csv", rows, header)
     with open_source(path) as src:
         combos, problems = discover_questions(src, resolve_columns(src, {}, ()), None)

@@ -62,8 +62,10 @@ def _grid(before: Side, after: Side, same: bool) -> tuple[list[float], np.ndarra
     if same:
         q = before.question
         return [float(p) for p in q.points], np.asarray(before.counts), np.asarray(after.counts)
+
     def index(q: Question, p: int) -> float:
         return round(100.0 * (q.effort_of(p) - 1) / (q.k - 1), 9)
+
     values = sorted({index(s.question, p) for s in (before, after) for p in s.question.points})
     pos = {v: i for i, v in enumerate(values)}
     out = []
@@ -117,7 +119,9 @@ def compare(
         elif block.small_sample:
             warnings.append(Notice("small_sample_side", {"side": name, "n": block.n}))
     values, cb, ca = _grid(before, after, same)
-    boot: BootstrapResult | None = bootstrap_mean_diff(values, cb, ca, resamples=resamples, seed=seed)
+    boot: BootstrapResult | None = bootstrap_mean_diff(
+        values, cb, ca, resamples=resamples, seed=seed
+    )
     return Comparison(
         before=b_block,
         after=a_block,

@@ -85,7 +85,7 @@ def _group_figures(
     group_counts: dict[str, float], n: int
 ) -> tuple[dict[str, float | None], float | None, float | None]:
     if n == 0:
-        return {g: None for g in GROUP_NAMES}, None, None
+        return dict.fromkeys(GROUP_NAMES), None, None
     pct = {g: 100.0 * group_counts[g] / n for g in GROUP_NAMES}
     net = pct["high"] - pct["low"]
     # `0.0 - net` keeps the Net Easy Score a clean +0.0 when net effort is 0.
@@ -107,10 +107,12 @@ def summarize(
     """All figures of one question's answers, given counts per scale point."""
     c = np.asarray(counts, dtype=np.int64)
     if c.shape != (question.k,):
-        raise ValueError(f"expected {question.k} counts for scale {question.scale.key}, got {c.shape}")
+        raise ValueError(
+            f"expected {question.k} counts for scale {question.scale.key}, got {c.shape}"
+        )
     points = question.points
     n, mean, sd = mean_sd(points, c)
-    groups = {g: 0.0 for g in GROUP_NAMES}
+    groups = dict.fromkeys(GROUP_NAMES, 0.0)
     for p, cnt in zip(points, c, strict=True):
         groups[question.group_of(p)] += int(cnt)
     pct, net_effort, net_easy = _group_figures(groups, n)
@@ -144,7 +146,7 @@ def summarize_effort_index(
     """
     values: list[float] = []
     weights: list[int] = []
-    groups = {g: 0.0 for g in GROUP_NAMES}
+    groups = dict.fromkeys(GROUP_NAMES, 0.0)
     for q, counts in parts:
         c = np.asarray(counts, dtype=np.int64)
         values.extend(_index_values(q).tolist())

@@ -111,7 +111,9 @@ def pool_thin_periods(
         own = int(np.asarray(counts).sum())
         if own < threshold and i > 0:
             prev_label, prev_counts = periods[i - 1]
-            out.append(PeriodCounts(label, np.asarray(counts) + np.asarray(prev_counts), own, prev_label))
+            out.append(
+                PeriodCounts(label, np.asarray(counts) + np.asarray(prev_counts), own, prev_label)
+            )
         else:
             out.append(PeriodCounts(label, np.asarray(counts), own, None))
     return out

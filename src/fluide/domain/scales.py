@@ -86,9 +86,7 @@ def scale_by_key(key: str) -> Scale:
     try:
         return SCALES[key]
     except KeyError:
-        raise ScaleError(
-            f"unknown scale {key!r}; allowed: {', '.join(SCALES)}"
-        ) from None
+        raise ScaleError(f"unknown scale {key!r}; allowed: {', '.join(SCALES)}") from None
 
 
 def polarity_by_key(key: str) -> Polarity:
@@ -147,12 +145,20 @@ def _labels(k: int, polarity: Polarity) -> dict[int, Bilingual]:
         else:
             words = {1: ("Facile", "Easy"), 2: ("Moyen", "So-so"), 3: ("Difficile", "Difficult")}
             faces = {1: "🙂", 2: "😐", 3: "😞"}
-        return {p: {"fr": f"{faces[p]} {fr}", "en": f"{faces[p]} {en}"} for p, (fr, en) in words.items()}
+        return {
+            p: {"fr": f"{faces[p]} {fr}", "en": f"{faces[p]} {en}"} for p, (fr, en) in words.items()
+        }
     if polarity is Polarity.EASE:
-        ends = (("Pas du tout d'accord", "Strongly disagree"), ("Tout à fait d'accord", "Strongly agree"))
+        ends = (
+            ("Pas du tout d'accord", "Strongly disagree"),
+            ("Tout à fait d'accord", "Strongly agree"),
+        )
         middle = ("Ni d'accord ni pas d'accord", "Neither agree nor disagree")
     else:
-        ends = (("Très peu d'effort", "Very low effort"), ("Énormément d'effort", "Very high effort"))
+        ends = (
+            ("Très peu d'effort", "Very low effort"),
+            ("Énormément d'effort", "Very high effort"),
+        )
         middle = ("Effort moyen", "Moderate effort")
     out: dict[int, Bilingual] = {p: {"fr": str(p), "en": str(p)} for p in range(1, k + 1)}
     out[1] = {"fr": ends[0][0], "en": ends[0][1]}

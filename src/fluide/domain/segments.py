@@ -15,7 +15,9 @@ TENURE = "tenure"
 DEFAULT_NEW_DAYS = 90
 
 
-def tenure_of(answered_on: date, customer_since: date | None, new_days: int = DEFAULT_NEW_DAYS) -> str | None:
+def tenure_of(
+    answered_on: date, customer_since: date | None, new_days: int = DEFAULT_NEW_DAYS
+) -> str | None:
     """``new`` when the customer is fewer than ``new_days`` days old at the answer.
 
     ``None`` when the start date is unknown. A start date after the answer

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
 # scipy.special, not scipy.stats: the same t and normal functions, and it imports
 # in a third of the time, which a command-line tool feels on every run.
 from scipy import special
@@ -28,7 +29,9 @@ def _arr(counts: Counts) -> NDArray[np.float64]:
     return a
 
 
-def mean_sd(values: Sequence[float], counts: Counts) -> tuple[int, float | None, float | None]:
+def mean_sd(
+    values: Sequence[float] | NDArray[np.float64], counts: Counts
+) -> tuple[int, float | None, float | None]:
     """``(n, mean, sample standard deviation)`` of values repeated ``counts`` times.
 
     >>> mean_sd([1, 2, 3], [1, 0, 1])

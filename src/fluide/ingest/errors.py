@@ -29,7 +29,9 @@ class InputError(Exception):
     the file as a whole (missing column, unreadable file).
     """
 
-    def __init__(self, message: str, problems: list[InputProblem] | None = None, **params: object) -> None:
+    def __init__(
+        self, message: str, problems: list[InputProblem] | None = None, **params: object
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.problems = sorted(problems or [])

@@ -86,7 +86,9 @@ def _sniff(path: Path, encoding: str, delimiter: str | None) -> tuple[str, tuple
     for h in header:
         key = h.strip().lower()
         if not key:
-            raise InputError("The header has an empty column name (column %(index)s).", index=header.index(h) + 1)
+            raise InputError(
+                "The header has an empty column name (column %(index)s).", index=header.index(h) + 1
+            )
         if key in seen:
             raise InputError(
                 "The header names the column %(name)s twice; column names must be unique "
@@ -119,7 +121,11 @@ def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
         raise InputError("The spreadsheet cannot be read: %(reason)s", reason=str(exc)) from None
     names = book.sheet_names
     if sheet is not None and sheet not in names:
-        raise InputError("No sheet named %(sheet)s; the workbook has: %(sheets)s", sheet=sheet, sheets=", ".join(names))
+        raise InputError(
+            "No sheet named %(sheet)s; the workbook has: %(sheets)s",
+            sheet=sheet,
+            sheets=", ".join(names),
+        )
     rows = book.get_sheet_by_name(sheet or names[0]).to_python(skip_empty_area=False)
     first = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
     if first is None:
@@ -215,7 +221,8 @@ def resolve_columns(
         actual = source.column(header_name)
         if actual is None:
             raise InputError(
-                "--map %(name)s=%(column)s: the file has no column %(column)s; its columns are: %(columns)s",
+                "--map %(name)s=%(column)s: the file has no column %(column)s; "
+                "its columns are: %(columns)s",
                 name=canonical,
                 column=header_name,
                 columns=", ".join(visible),
@@ -242,7 +249,8 @@ def resolve_columns(
             actual = name.strip().lower()
         if actual is None or actual == source.row_column:
             raise InputError(
-                "--by %(name)s: the file has no such column; its columns are: %(columns)s%(derived)s",
+                "--by %(name)s: the file has no such column; "
+                "its columns are: %(columns)s%(derived)s",
                 name=name,
                 columns=", ".join(visible),
                 derived="" if not derived else " (and the derived " + ", ".join(derived) + ")",
@@ -270,10 +278,8 @@ def physical_lines(source: Source, record_numbers: Sequence[int]) -> dict[int, i
     last = max(wanted)
     with source.csv_path.open(encoding=codec, errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter=source.delimiter)
-        number = 0
         start = 1
-        for _ in reader:
-            number += 1
+        for number, _ in enumerate(reader, start=1):
             if number in wanted:
                 out[number] = start
             if number >= last:

@@ -1,4 +1,4 @@
-"""What both renderers show, already formatted: labels, figures, verdicts.
+"""Labels, formatted values and verdicts shared by the HTML and text renderers.
 
 Renderers only format: every figure comes from the report document, so the
 HTML page, the terminal and the JSON agree to the last digit. This module
@@ -21,10 +21,9 @@ from fluide.i18n import (
     fmt_date,
     fmt_int,
     fmt_number,
-    fmt_percent,
     gettext,
 )
-from fluide.messages import KNOWN_CODES, notice_text, polarity_name
+from fluide.messages import generic_text, notice_text, polarity_name
 
 Doc = Mapping[str, Any]
 """A JSON document (or part of one) as ``json.loads`` gives it."""
@@ -60,7 +59,10 @@ def ci_text(lang: str, ci: Sequence[float] | None, digits: int = 1) -> str:
     if not ci:
         return MISSING
     return gettext(
-        lang, "[%(lo)s, %(hi)s]", lo=fmt_number(lang, ci[0], digits), hi=fmt_number(lang, ci[1], digits)
+        lang,
+        "[%(lo)s, %(hi)s]",
+        lo=fmt_number(lang, ci[0], digits),
+        hi=fmt_number(lang, ci[1], digits),
     )
 
 
@@ -108,7 +110,11 @@ def group_value(lang: str, grouping: str, value: object) -> str:
     if value is None or value == "":
         return gettext(lang, "(not specified)")
     if grouping == "tenure" and value in ("new", "established"):
-        return gettext(lang, "new customer") if value == "new" else gettext(lang, "established customer")
+        return (
+            gettext(lang, "new customer")
+            if value == "new"
+            else gettext(lang, "established customer")
+        )
     return str(value)
 
 
@@ -119,6 +125,12 @@ def scale_label(lang: str, scale: Doc | None, point: object) -> str:
     if isinstance(label, Mapping):
         return str(label.get(lang) or label.get("en") or label.get("fr") or point)
     return str(point)
+
+
+def point_wording(lang: str, scale: Doc | None, point: object) -> str:
+    """The wording of a point, or "" where the scale only numbers it."""
+    label = scale_label(lang, scale, point)
+    return "" if label == str(point) else label
 
 
 def scale_description(lang: str, scale: Doc | None) -> str:
@@ -209,88 +221,10 @@ def figure_digits(metric: object) -> int:
     return 1 if metric == "effort_index" else 2
 
 
-def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
-    ci95 = gettext(lang, "95% CI")
-    out = []
-    if metric != "effort_index":
-        out.append(
-            Figure(
-                gettext(lang, "Mean CES"),
-                fmt_number(lang, block.get("mean"), 2),
-                f"{ci95} {ci_text(lang, block.get('ci95'), 2)}",
-            )
-        )
-    out.append(
-        Figure(
-            gettext(lang, "Answers"),
-            fmt_int(lang, block.get("n")),
-            gettext(lang, "small sample: read as a trend") if block.get("small_sample") else "",
-        )
-    )
-    out.append(
-        Figure(
-            gettext(lang, "Effort index"),
-            fmt_number(lang, block.get("effort_index"), 1),
-            f"{ci95} {ci_text(lang, block.get('effort_index_ci95'), 1)}",
-        )
-    )
-    out.append(
-        Figure(
-            gettext(lang, "Net effort"),
-            signed(lang, block.get("net_effort")),
-            gettext(lang, "high-effort share minus low-effort share"),
-        )
-    )
-    out.append(
-        Figure(
-            gettext(lang, "Net Easy Score"),
-            signed(lang, block.get("net_easy")),
-            gettext(lang, "low-effort share minus high-effort share"),
-        )
-    )
-    rr = block.get("response_rate")
-    if rr:
-        out.append(
-            Figure(
-                gettext(lang, "Response rate"),
-                fmt_percent(lang, None if rr.get("rate") is None else 100 * rr["rate"], 1),
-                gettext(
-                    lang,
-                    "%(answered)s of %(invited)s invited",
-                    answered=fmt_int(lang, rr.get("answered")),
-                    invited=fmt_int(lang, rr.get("invited")),
-                ),
-            )
-        )
-    return out
-
-
 def group_points(lang: str, scale: Doc | None, group: str) -> str:
     """The raw answers that make up an effort group, e.g. ``1, 2, 3``."""
     points = ((scale or {}).get("effort_groups") or {}).get(group) or []
     return ", ".join(fmt_int(lang, p) for p in points)
-
-
-def block_rows(lang: str, block: Doc, metric: object) -> list[tuple[str, str]]:
-    """Every figure of a block as (label, value), for side-by-side tables."""
-    groups = block.get("effort_groups") or {}
-    rows = [(gettext(lang, "Answers"), fmt_int(lang, block.get("n")))]
-    if metric != "effort_index":
-        rows += [
-            (gettext(lang, "Mean CES"), fmt_number(lang, block.get("mean"), 2)),
-            (gettext(lang, "95% CI"), ci_text(lang, block.get("ci95"), 2)),
-        ]
-    rows += [
-        (gettext(lang, "Effort index"), fmt_number(lang, block.get("effort_index"), 1)),
-        (gettext(lang, "95% CI"), ci_text(lang, block.get("effort_index_ci95"), 1)),
-    ]
-    rows += [(group_name(lang, g), fmt_percent(lang, groups.get(g), 1)) for g in GROUPS]
-    rows += [
-        (gettext(lang, "Net effort"), signed(lang, block.get("net_effort"))),
-        (gettext(lang, "Net Easy Score"), signed(lang, block.get("net_easy"))),
-        (gettext(lang, "Small sample"), yes_no(lang, block.get("small_sample"))),
-    ]
-    return rows
 
 
 def lower_is_better(comp: Doc) -> bool | None:
@@ -349,45 +283,34 @@ def _caveat(lang: str, comp: Doc, text: str) -> str:
 
 
 def warning_texts(lang: str, warnings: Sequence[Doc] | None) -> list[str]:
-    """Warnings in ``lang``: rebuilt from their code, so the report language wins."""
+    """Warnings in ``lang``: rebuilt from code and params, so the report language wins.
+
+    The document's own message is the fallback for a code (or params) this
+    version cannot phrase.
+    """
     out = []
     for w in warnings or []:
         code = str(w.get("code", ""))
-        if code not in KNOWN_CODES and w.get("message"):
-            out.append(str(w["message"]))
-        else:
-            out.append(notice_text(lang, Notice(code, dict(w.get("params") or {}))))
+        text = notice_text(lang, Notice(code, dict(w.get("params") or {})))
+        if text == generic_text(lang, code) and w.get("message"):
+            text = str(w["message"])
+        out.append(text)
     return out
 
 
-def skipped_lines(lang: str, lines: Sequence[object] | None, limit: int = 20) -> str:
-    items = [fmt_int(lang, x) if isinstance(x, int) else str(x) for x in (lines or [])]
+def skipped_lines(lines: Sequence[object] | None, limit: int = 20) -> str:
+    """The skipped line numbers, the first ``limit`` of them."""
+    # Line numbers are identifiers: no thousands separator, unlike counts.
+    items = [str(x) for x in (lines or [])]
     if len(items) > limit:
         items = [*items[:limit], "…"]
     return ", ".join(items)
 
 
 def period_covered(lang: str, inp: Doc) -> str:
+    first, last = inp.get("first"), inp.get("last")
+    if first is None and last is None:
+        return MISSING
     return gettext(
-        lang,
-        "%(first)s to %(last)s",
-        first=fmt_date(lang, inp.get("first")),
-        last=fmt_date(lang, inp.get("last")),
+        lang, "%(first)s to %(last)s", first=fmt_date(lang, first), last=fmt_date(lang, last)
     )
-
-
-def input_rows(lang: str, inp: Doc | None) -> list[tuple[str, str]]:
-    """The input summary: what was read, and what was left out."""
-    inp = inp or {}
-    rows = [
-        (gettext(lang, "File"), str(inp.get("file") or MISSING)),
-        (gettext(lang, "Rows read"), fmt_int(lang, inp.get("rows"))),
-        (gettext(lang, "Rows skipped"), fmt_int(lang, inp.get("skipped"))),
-    ]
-    if inp.get("skipped_lines"):
-        rows.append((gettext(lang, "Skipped lines"), skipped_lines(lang, inp["skipped_lines"])))
-    rows += [
-        (gettext(lang, "Period covered"), period_covered(lang, inp)),
-        (gettext(lang, "Time zone"), str(inp.get("tz") or MISSING)),
-    ]
-    return rows

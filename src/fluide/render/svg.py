@@ -9,10 +9,10 @@ and no ``xmlns`` since they are meant to be inlined in HTML.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 # ColorBrewer RdYlGn, reversed: green (no effort) to red (high effort).
 # Chosen to stay distinguishable when printed in greyscale by lightness too.
@@ -67,21 +67,32 @@ def text_colour(background: str) -> str:
     return INK if luminance > 0.6 else "#ffffff"
 
 
-def _open(width: float, height: float, title: str, desc: str, cls: str) -> str:
-    t = escape(title)
-    return (
-        f'<svg class="{cls}" role="img" aria-label="{t}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" preserveAspectRatio="xMidYMid meet" font-family="inherit" font-size="11">'
-        f"<title>{t}</title><desc>{escape(desc)}</desc>"
-    )
+def _open(width: float, height: float, title: str, desc: str, cls: str) -> Markup:
+    return Markup(
+        '<svg class="{cls}" role="img" aria-label="{title}" viewBox="0 0 {w:.0f} {h:.0f}" '
+        'width="100%" preserveAspectRatio="xMidYMid meet" font-family="inherit" font-size="11">'
+        "<title>{title}</title><desc>{desc}</desc>"
+    ).format(cls=cls, title=title, desc=desc, w=width, h=height)
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "middle", fill: str = INK,
-          extra: str = "") -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>'
-        f"{escape(text)}</text>"
-    )
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    anchor: str = "middle",
+    fill: str = INK,
+    weight: str = "normal",
+    size: int = 11,
+) -> Markup:
+    return Markup(
+        '<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" '
+        'font-weight="{weight}" font-size="{size}">{text}</text>'
+    ).format(x=x, y=y, anchor=anchor, fill=fill, weight=weight, size=size, text=text)
+
+
+def _svg(parts: Sequence[Markup]) -> Markup:
+    return Markup("").join([*parts, Markup("</svg>")])
 
 
 def wrap(text: str, chars: int, max_lines: int = 3) -> list[str]:
@@ -100,7 +111,7 @@ def wrap(text: str, chars: int, max_lines: int = 3) -> list[str]:
 @dataclass(frozen=True)
 class Bar:
     tick: str  # under the bar, e.g. the answer point
-    caption: str  # wrapped under the tick, e.g. the point's wording
+    caption: str  # wrapped under the tick, e.g. the point's wording; may be empty
     value: float  # bar height, relative to the tallest bar
     text: str  # printed above the bar
     colour: str
@@ -111,29 +122,34 @@ def bar_chart(bars: Sequence[Bar], *, title: str, desc: str, width: int = 640) -
     """Vertical bars, one per category, value printed above each."""
     slot = (width - 32) / max(len(bars), 1)
     chars = max(4, int(slot / CHAR_W))
-    captions = [wrap(b.caption, chars) if b.caption != b.tick else [] for b in bars]
+    captions = [wrap(b.caption, chars) for b in bars]
     lines = max((len(c) for c in captions), default=0)
     top, plot_h = 22.0, 170.0
     base = top + plot_h
-    height = base + 22 + 13 * lines + 6
     peak = max((b.value for b in bars), default=0.0)
-    out = [_open(width, height, title, desc, "chart bars")]
-    out.append(f'<line x1="16" y1="{base:.1f}" x2="{width - 16}" y2="{base:.1f}" stroke="{MUTED}"/>')
+    out = [_open(width, base + 28 + 13 * lines, title, desc, "chart bars")]
+    out.append(
+        Markup('<line x1="16" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" stroke="{c}"/>').format(
+            y=base, x2=width - 16, c=MUTED
+        )
+    )
     for i, (bar, caption) in enumerate(zip(bars, captions, strict=True)):
         cx = 16 + slot * (i + 0.5)
         h = plot_h * bar.value / peak if peak > 0 else 0.0
         w = slot * 0.7
         out.append(
-            f'<g class="bar"><title>{escape(bar.tooltip)}</title>'
-            f'<rect x="{cx - w / 2:.1f}" y="{base - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
-            f'fill="{bar.colour}" stroke="#00000033"/></g>'
+            Markup(
+                '<g class="bar"><title>{tip}</title><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
+                'height="{h:.1f}" fill="{fill}" stroke="#00000033"/></g>'
+            ).format(tip=bar.tooltip, x=cx - w / 2, y=base - h, w=w, h=h, fill=bar.colour)
         )
         out.append(_text(cx, base - h - 5, bar.text))
-        out.append(_text(cx, base + 15, bar.tick, extra=' font-weight="bold"'))
-        for j, line in enumerate(caption):
-            out.append(_text(cx, base + 29 + 13 * j, line, fill=MUTED, extra=' font-size="10"'))
-    out.append("</svg>")
-    return Markup("".join(out))
+        out.append(_text(cx, base + 15, bar.tick, weight="bold"))
+        out.extend(
+            _text(cx, base + 29 + 13 * j, line, fill=MUTED, size=10)
+            for j, line in enumerate(caption)
+        )
+    return _svg(out)
 
 
 @dataclass(frozen=True)
@@ -146,23 +162,22 @@ class Segment:
 
 def stacked_bar(segments: Sequence[Segment], *, title: str, desc: str, width: int = 640) -> Markup:
     """One horizontal 100 % bar split into segments (the effort groups)."""
-    height, bar_h = 34.0, 30.0
-    out = [_open(width, height, title, desc, "chart stacked")]
+    out = [_open(width, 34, title, desc, "chart stacked")]
+    rect = Markup('<rect x="{x:.1f}" y="2" width="{w:.1f}" height="30" fill="{fill}"/>')
     x = 0.0
     for s in segments:
         w = width * (s.pct or 0.0) / 100
         out.append(
-            f'<g class="segment"><title>{escape(s.label)} ({escape(s.text)})</title>'
-            f'<rect x="{x:.1f}" y="2" width="{w:.1f}" height="{bar_h:.0f}" fill="{s.colour}"/></g>'
+            Markup('<g class="segment"><title>{label} ({text})</title>{rect}</g>').format(
+                label=s.label, text=s.text, rect=rect.format(x=x, w=w, fill=s.colour)
+            )
         )
         if w >= CHAR_W * len(s.text) + 8:
-            out.append(_text(x + w / 2, 21, s.text, fill=text_colour(s.colour),
-                             extra=' font-weight="bold"'))
+            out.append(_text(x + w / 2, 21, s.text, fill=text_colour(s.colour), weight="bold"))
         x += w
     if x == 0:
-        out.append(f'<rect x="0" y="2" width="{width}" height="{bar_h:.0f}" fill="{GAP}"/>')
-    out.append("</svg>")
-    return Markup("".join(out))
+        out.append(rect.format(x=0, w=width, fill=GAP))
+    return _svg(out)
 
 
 @dataclass(frozen=True)
@@ -197,35 +212,67 @@ def _runs(points: Sequence[TrendPoint]) -> list[list[int]]:
     return runs
 
 
-def _marker(x: float, y: float, p: TrendPoint) -> str:
+def _marker(x: float, y: float, p: TrendPoint) -> Markup:
     cls = "pt" + (" pooled" if p.pooled else "") + (" small" if p.small else "")
-    fill = "#ffffff" if p.pooled else LINE
-    style = f'fill="{fill}" stroke="{LINE}" stroke-width="2"'
+    style = {"fill": "#ffffff" if p.pooled else LINE, "line": LINE}
     shape = (
-        f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" {style}/>'
+        Markup(
+            '<rect x="{x:.1f}" y="{y:.1f}" width="8" height="8" fill="{fill}" stroke="{line}" '
+            'stroke-width="2"/>'
+        ).format(x=x - 4, y=y - 4, **style)
         if p.small
-        else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" {style}/>'
+        else Markup(
+            '<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{fill}" stroke="{line}" '
+            'stroke-width="2"/>'
+        ).format(x=x, y=y, **style)
     )
-    return f'<g class="{cls}"><title>{escape(p.tooltip)}</title>{shape}</g>'
+    return Markup('<g class="{cls}"><title>{tip}</title>{shape}</g>').format(
+        cls=cls, tip=p.tooltip, shape=shape
+    )
 
 
-def _legend(legend: TrendLegend, width: int, y0: float) -> tuple[list[str], float]:
+def _legend(legend: TrendLegend, width: int, y0: float) -> tuple[list[Markup], float]:
     """Legend items laid out left to right, wrapping; returns the SVG and its bottom."""
     items = [
-        (f'<line x1="0" y1="0" x2="18" y2="0" stroke="{LINE}" stroke-width="2"/>', legend.line),
-        (f'<rect x="0" y="-6" width="18" height="12" fill="{BAND}" fill-opacity="0.5"/>', legend.band),
-        (f'<circle cx="9" cy="0" r="4.5" fill="#ffffff" stroke="{LINE}" stroke-width="2"/>',
-         legend.pooled),
-        (f'<rect x="5" y="-4" width="8" height="8" fill="{LINE}"/>', legend.small),
-        (f'<rect x="3" y="-7" width="12" height="14" fill="{GAP}" stroke="{GRID}"/>', legend.empty),
+        (
+            Markup('<line x1="0" y1="0" x2="18" y2="0" stroke="{c}" stroke-width="2"/>').format(
+                c=LINE
+            ),
+            legend.line,
+        ),
+        (
+            Markup(
+                '<rect x="0" y="-6" width="18" height="12" fill="{c}" fill-opacity="0.5"/>'
+            ).format(c=BAND),
+            legend.band,
+        ),
+        (
+            Markup(
+                '<circle cx="9" cy="0" r="4.5" fill="#ffffff" stroke="{c}" stroke-width="2"/>'
+            ).format(c=LINE),
+            legend.pooled,
+        ),
+        (
+            Markup('<rect x="5" y="-4" width="8" height="8" fill="{c}"/>').format(c=LINE),
+            legend.small,
+        ),
+        (
+            Markup('<rect x="3" y="-7" width="12" height="14" fill="{c}" stroke="{s}"/>').format(
+                c=GAP, s=GRID
+            ),
+            legend.empty,
+        ),
     ]
     out, x, y = [], 16.0, y0
     for symbol, label in items:
         w = 24 + CHAR_W * len(label) + 18
         if x + w > width and x > 16:
             x, y = 16.0, y + 18
-        out.append(f'<g class="legend" transform="translate({x:.1f},{y:.1f})">{symbol}'
-                   f"{_text(24, 4, label, anchor='start')}</g>")
+        out.append(
+            Markup('<g class="legend" transform="translate({x:.1f},{y:.1f})">{s}{t}</g>').format(
+                x=x, y=y, s=symbol, t=_text(24, 4, label, anchor="start")
+            )
+        )
         x += w
     return out, y + 10
 
@@ -257,39 +304,61 @@ def trend_chart(
     legend_svg, bottom = _legend(legend, width, base + 44)
     out = [_open(width, bottom + 6, title, desc, "chart trend")]
     out.append(_text(left, 14, y_caption, anchor="start", fill=MUTED))
+    hline = Markup('<line x1="{x1}" y1="{y:.1f}" x2="{x2}" y2="{y:.1f}" stroke="{c}"/>')
     for v, label in y_ticks:
-        out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
-                   f'stroke="{GRID}"/>')
+        out.append(hline.format(x1=left, x2=width - right, y=y(v), c=GRID))
         out.append(_text(left - 6, y(v) + 4, label, anchor="end", fill=MUTED))
     for i, p in enumerate(points):
         if p.value is None:
-            out.append(f'<g class="gap"><title>{escape(p.tooltip)}</title>'
-                       f'<rect x="{x(i) - slot / 2:.1f}" y="{top}" width="{slot:.1f}" '
-                       f'height="{plot_h}" fill="{GAP}"/></g>')
+            out.append(
+                Markup(
+                    '<g class="gap"><title>{tip}</title><rect x="{x:.1f}" y="{y}" width="{w:.1f}" '
+                    'height="{h}" fill="{c}"/></g>'
+                ).format(tip=p.tooltip, x=x(i) - slot / 2, y=top, w=slot, h=plot_h, c=GAP)
+            )
     runs = _runs(points)
     for run in runs:
-        cis = [(i, points[i].ci) for i in run]
-        if len(run) > 1 and all(ci for _, ci in cis):
-            upper = [f"{x(i):.1f},{y(ci[1]):.1f}" for i, ci in cis if ci]
-            lower = [f"{x(i):.1f},{y(ci[0]):.1f}" for i, ci in reversed(cis) if ci]
-            out.append(f'<polygon class="band" points="{" ".join(upper + lower)}" '
-                       f'fill="{BAND}" fill-opacity="0.5"/>')
-        else:
-            for i, ci in cis:
-                if ci:
-                    out.append(f'<line class="whisker" x1="{x(i):.1f}" y1="{y(ci[0]):.1f}" '
-                               f'x2="{x(i):.1f}" y2="{y(ci[1]):.1f}" stroke="{BAND}" stroke-width="6"/>')
+        out.extend(_band(run, points, x, y))
         if len(run) > 1:
             coords = " ".join(f"{x(i):.1f},{y(points[i].value or 0):.1f}" for i in run)
-            out.append(f'<polyline class="line" points="{coords}" fill="none" stroke="{LINE}" '
-                       f'stroke-width="2"/>')
+            out.append(
+                Markup(
+                    '<polyline class="line" points="{p}" fill="none" stroke="{c}" '
+                    'stroke-width="2"/>'
+                ).format(p=coords, c=LINE)
+            )
     for run in runs:
         out.extend(_marker(x(i), y(points[i].value or 0), points[i]) for i in run)
     every = max(1, math.ceil(len(points) * 46 / (width - left - right)))
-    for i, p in enumerate(points):
-        if i % every == 0:
-            out.append(_text(x(i), base + 16, p.tick, fill=MUTED))
-    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{MUTED}"/>')
+    out.extend(
+        _text(x(i), base + 16, p.tick, fill=MUTED) for i, p in enumerate(points) if i % every == 0
+    )
+    out.append(hline.format(x1=left, x2=width - right, y=base, c=MUTED))
     out.extend(legend_svg)
-    out.append("</svg>")
-    return Markup("".join(out))
+    return _svg(out)
+
+
+def _band(
+    run: Sequence[int],
+    points: Sequence[TrendPoint],
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+) -> list[Markup]:
+    """The confidence band of a run of periods; a whisker where the run is one period long."""
+    cis = [(i, points[i].ci) for i in run]
+    if len(run) > 1 and all(ci for _, ci in cis):
+        upper = [f"{x(i):.1f},{y(ci[1]):.1f}" for i, ci in cis if ci]
+        lower = [f"{x(i):.1f},{y(ci[0]):.1f}" for i, ci in reversed(cis) if ci]
+        return [
+            Markup('<polygon class="band" points="{p}" fill="{c}" fill-opacity="0.5"/>').format(
+                p=" ".join(upper + lower), c=BAND
+            )
+        ]
+    return [
+        Markup(
+            '<line class="whisker" x1="{x:.1f}" y1="{y1:.1f}" x2="{x:.1f}" y2="{y2:.1f}" '
+            'stroke="{c}" stroke-width="6"/>'
+        ).format(x=x(i), y1=y(ci[0]), y2=y(ci[1]), c=BAND)
+        for i, ci in cis
+        if ci
+    ]

@@ -1,0 +1,218 @@
+"""Reading a survey export into counts per question, for the use cases.
+
+An export may state each row's question (scale and polarity columns); each
+question gets its own typed scan, and the use cases decide whether the
+results may be pooled (they never are silently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block, summarize, summarize_effort_index
+from fluide.domain.periods import Period
+from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.domain.segments import DEFAULT_NEW_DAYS, TENURE
+from fluide.ingest.discover import discover_questions
+from fluide.ingest.errors import InputError, InputProblem, SkipReport
+from fluide.ingest.scan import scan
+from fluide.ingest.source import Columns, Source, open_source, resolve_columns
+from fluide.ingest.spec import Progress, ScanResult, ScanSpec
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to read an export and what to group it by (the CLI flags)."""
+
+    scale: str | None = None
+    polarity: str | None = None
+    by: Sequence[str] = ()
+    tz: str = "UTC"
+    periods: Sequence[str] = ("week",)
+    touchpoint: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    new_days: int = DEFAULT_NEW_DAYS
+    small_sample: int = DEFAULT_SMALL_SAMPLE
+    skip_invalid: bool = False
+    effort_index: bool = False
+    low_max: int | None = None
+    high_min: int | None = None
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    sheet: str | None = None
+    verbatims: int = 10
+
+
+def check_options(o: ExportOptions) -> None:
+    try:
+        ZoneInfo(o.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            "Unknown time zone %(tz)s; use an IANA name such as Europe/Paris or UTC.", tz=o.tz
+        ) from None
+    if o.small_sample < 1:
+        raise InputError("--small-sample must be at least 1, got %(value)s.", value=o.small_sample)
+    if o.new_days < 1:
+        raise InputError("--new-days must be at least 1, got %(value)s.", value=o.new_days)
+    for p in o.periods:
+        if p not in {x.value for x in Period}:
+            raise InputError("Unknown period %(value)s; allowed: day, week, month.", value=p)
+
+
+def question_of(scale: str, polarity: str, o: ExportOptions) -> Question:
+    try:
+        s, p = scale_by_key(scale), polarity_by_key(polarity)
+        if o.low_max is not None or o.high_min is not None:
+            base = Question(s, p).groups
+            groups = EffortGroups(
+                o.low_max if o.low_max is not None else base.low_max,
+                o.high_min if o.high_min is not None else base.high_min,
+            )
+            return Question(s, p, groups)
+        return Question(s, p)
+    except ScaleError as exc:
+        raise InputError("%(reason)s", reason=str(exc)) from None
+
+
+def questions_of(
+    source: Source, cols: Columns, o: ExportOptions
+) -> tuple[list[Question], list[InputProblem]]:
+    """The questions the answers are on: from the flags, or stated by the file."""
+    if o.scale is not None:
+        question_of(o.scale, o.polarity or "effort", o)  # validate the flag early
+    if cols.get("scale") is None and cols.get("polarity") is None:
+        if o.scale is None or o.polarity is None:
+            raise InputError(
+                "Say which question the scores answer: --scale (1-5, 1-7, 1-10, emoji-3) and "
+                "--polarity (effort: 1 = very low effort; ease: high = easy), or add scale and "
+                "polarity columns to the file."
+            )
+        return [question_of(o.scale, o.polarity, o)], []
+    combos, problems = discover_questions(source, cols, o.touchpoint)
+    questions: list[Question] = []
+    for (scale, polarity), _n in sorted(combos.items(), key=lambda kv: -kv[1]):
+        s = scale or o.scale
+        p = polarity or o.polarity
+        if s is None or p is None:
+            raise InputError(
+                "The file gives %(given)s but not %(missing)s; "
+                "add the %(missing)s column or the --%(missing)s flag.",
+                given="scale" if scale else "polarity",
+                missing="polarity" if scale else "scale",
+            )
+        if (o.scale and s != o.scale) or (o.polarity and p != o.polarity):
+            raise InputError(
+                "The file says %(n)s answers are on %(file)s, but the flags say %(flags)s. "
+                "Leave the flags out to use the file's own, or choose rows with --touchpoint.",
+                n=_n,
+                file=f"{s} ({p})",
+                flags=f"{o.scale or s} ({o.polarity or p})",
+            )
+        q = question_of(s, p, o)
+        if q.key not in {x.key for x in questions}:  # empty cells join the flags' question
+            questions.append(q)
+    return questions, problems
+
+
+def mixed_error(questions: Sequence[Question]) -> InputError:
+    return InputError(
+        "The answers are on different scales or polarities (%(questions)s) and cannot be "
+        "pooled. Analyse one at a time with --touchpoint, or add --effort-index to compare "
+        "them on the 0-100 effort index.",
+        questions=", ".join(q.describe() for q in questions),
+    )
+
+
+def check_problems(problems: list[InputProblem], o: ExportOptions) -> SkipReport:
+    if problems and not o.skip_invalid:
+        raise InputError(
+            "%(count)s invalid records; nothing was analysed.",
+            problems,
+            count=len({p.line for p in problems}),
+        )
+    return SkipReport(problems)
+
+
+@dataclass
+class Scanned:
+    """Counts of every scan (one per question), kept per question."""
+
+    questions: list[Question]
+    scans: list[ScanResult]
+
+    def parts(self, pick: Any) -> list[tuple[Question, NDArray[np.int64]]]:
+        out = []
+        for q, s in zip(self.questions, self.scans, strict=True):
+            c = pick(s)
+            out.append((q, c if c is not None else np.zeros(q.k, dtype=np.int64)))
+        return out
+
+    def block(self, pick: Any, small_sample: int) -> Block:
+        parts = self.parts(pick)
+        if len(self.questions) == 1:
+            return summarize(parts[0][1], parts[0][0], small_sample=small_sample)
+        return summarize_effort_index(parts, small_sample=small_sample)
+
+
+def scan_all(
+    path: Path, o: ExportOptions, change_at: datetime | None, progress: Progress | None
+) -> tuple[Scanned, SkipReport, Columns, Source]:
+    check_options(o)
+    with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
+        cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,))
+        questions, problems = questions_of(source, cols, o)
+        if not questions:
+            questions = (
+                [question_of(o.scale or "1-7", o.polarity or "effort", o)] if o.scale else []
+            )
+        if not questions:
+            raise InputError("No answers to analyse.")
+        scans = []
+        for i, q in enumerate(questions):
+            spec = ScanSpec(
+                question=q,
+                tz=o.tz,
+                columns=cols,
+                periods=tuple(Period(p) for p in o.periods),
+                touchpoint=o.touchpoint,
+                new_days=o.new_days,
+                change_at=change_at,
+                verbatims=o.verbatims,
+                only_scale=q.scale.key if cols.get("scale") else None,
+                only_polarity=q.polarity.value if cols.get("polarity") else None,
+                takes_empty_scale=q.scale.key == o.scale,
+                takes_empty_polarity=q.polarity.value == o.polarity,
+            )
+
+            def sub(x: float, _i: int = i) -> None:
+                if progress is not None:
+                    progress((_i + x) / len(questions))
+
+            result = scan(source, spec, sub if progress else None)
+            problems += result.problems
+            scans.append(result)
+        report = check_problems(sorted(set(problems)), o)
+        return Scanned(questions, scans), report, cols, source
+
+
+def input_json(path: Path, merged: Scanned, skipped: SkipReport, tz: str) -> dict[str, Any]:
+    firsts = [s.first for s in merged.scans if s.first]
+    lasts = [s.last for s in merged.scans if s.last]
+    zone = ZoneInfo(tz)
+    return {
+        "file": path.name,
+        "rows": sum(s.rows for s in merged.scans),
+        "skipped": len(skipped.lines),
+        "skipped_lines": skipped.lines,
+        "tz": tz,
+        "first": min(firsts).astimezone(zone).date().isoformat() if firsts else None,
+        "last": max(lasts).astimezone(zone).date().isoformat() if lasts else None,
+    }

@@ -1,0 +1,250 @@
+"""Report and comparison content as rows of display strings, for HTML and text alike.
+
+Renderers only format: every figure comes from the document, so the HTML page,
+the terminal and the JSON agree to the last digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fluide.i18n import MISSING, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
+from fluide.render.common import (
+    GROUPS,
+    Doc,
+    Figure,
+    ci_text,
+    effect_size,
+    figure_digits,
+    group_name,
+    group_value,
+    grouping_title,
+    metric_name,
+    p_text,
+    period_covered,
+    period_name,
+    period_tick,
+    scale_label,
+    signed,
+    skipped_lines,
+    trend_value,
+    yes_no,
+)
+
+
+def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
+    """The headline figures of a block, each with its interval or meaning."""
+    ci95 = gettext(lang, "95% CI")
+    out = []
+    if metric != "effort_index":
+        out.append(
+            Figure(
+                gettext(lang, "Mean CES"),
+                fmt_number(lang, block.get("mean"), 2),
+                f"{ci95} {ci_text(lang, block.get('ci95'), 2)}",
+            )
+        )
+    out.append(
+        Figure(
+            gettext(lang, "Answers"),
+            fmt_int(lang, block.get("n")),
+            gettext(lang, "small sample: read as a trend") if block.get("small_sample") else "",
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Effort index"),
+            fmt_number(lang, block.get("effort_index"), 1),
+            f"{ci95} {ci_text(lang, block.get('effort_index_ci95'), 1)}",
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Net effort"),
+            signed(lang, block.get("net_effort")),
+            gettext(lang, "high-effort share minus low-effort share"),
+        )
+    )
+    out.append(
+        Figure(
+            gettext(lang, "Net Easy Score"),
+            signed(lang, block.get("net_easy")),
+            gettext(lang, "low-effort share minus high-effort share"),
+        )
+    )
+    rr = block.get("response_rate")
+    if rr:
+        out.append(
+            Figure(
+                gettext(lang, "Response rate"),
+                fmt_percent(lang, None if rr.get("rate") is None else 100 * rr["rate"], 1),
+                gettext(
+                    lang,
+                    "%(answered)s of %(invited)s invited",
+                    answered=fmt_int(lang, rr.get("answered")),
+                    invited=fmt_int(lang, rr.get("invited")),
+                ),
+            )
+        )
+    return out
+
+
+def block_rows(lang: str, block: Doc, metric: object) -> list[tuple[str, str]]:
+    """Every figure of a block as (label, value), for side-by-side tables."""
+    groups = block.get("effort_groups") or {}
+    rows = [(gettext(lang, "Answers"), fmt_int(lang, block.get("n")))]
+    if metric != "effort_index":
+        rows += [
+            (gettext(lang, "Mean CES"), fmt_number(lang, block.get("mean"), 2)),
+            (gettext(lang, "95% CI"), ci_text(lang, block.get("ci95"), 2)),
+        ]
+    rows += [
+        (gettext(lang, "Effort index"), fmt_number(lang, block.get("effort_index"), 1)),
+        (gettext(lang, "95% CI"), ci_text(lang, block.get("effort_index_ci95"), 1)),
+    ]
+    rows += [(group_name(lang, g), fmt_percent(lang, groups.get(g), 1)) for g in GROUPS]
+    rows += [
+        (gettext(lang, "Net effort"), signed(lang, block.get("net_effort"))),
+        (gettext(lang, "Net Easy Score"), signed(lang, block.get("net_easy"))),
+        (gettext(lang, "Small sample"), yes_no(lang, block.get("small_sample"))),
+    ]
+    return rows
+
+
+def input_rows(lang: str, inp: Doc | None) -> list[tuple[str, str]]:
+    """The input summary: what was read, and what was left out."""
+    inp = inp or {}
+    rows = [
+        (gettext(lang, "File"), str(inp.get("file") or MISSING)),
+        (gettext(lang, "Rows read"), fmt_int(lang, inp.get("rows"))),
+        (gettext(lang, "Rows skipped"), fmt_int(lang, inp.get("skipped"))),
+    ]
+    if inp.get("skipped_lines"):
+        rows.append((gettext(lang, "Skipped lines"), skipped_lines(inp["skipped_lines"])))
+    rows += [
+        (gettext(lang, "Period covered"), period_covered(lang, inp)),
+        (gettext(lang, "Time zone"), str(inp.get("tz") or MISSING)),
+    ]
+    return rows
+
+
+def trend_rows(lang: str, kind: str, rows: Sequence[Doc], metric: object) -> list[dict[str, Any]]:
+    """Each period of the trend, formatted, with the flags the chart needs."""
+    digits = figure_digits(metric)
+    out = []
+    for row in rows:
+        label = str(row.get(kind, ""))
+        value, ci = trend_value(row, metric)
+        notes = []
+        if row.get("pooled") and row.get("pooled_with"):
+            notes.append(
+                gettext(
+                    lang,
+                    "pooled with %(period)s",
+                    period=period_tick(lang, kind, str(row["pooled_with"])),
+                )
+            )
+        if not row.get("n"):
+            notes.append(gettext(lang, "no answers"))
+        elif row.get("small_sample"):
+            notes.append(gettext(lang, "small sample"))
+        out.append(
+            {
+                "label": label,
+                "name": period_name(lang, kind, label),
+                "tick": period_tick(lang, kind, label),
+                "own_n": fmt_int(lang, row.get("own_n", row.get("n"))),
+                "n": fmt_int(lang, row.get("n")),
+                "value": value if row.get("n") else None,
+                "ci": tuple(ci) if ci and row.get("n") else None,
+                "value_text": fmt_number(lang, value, digits),
+                "ci_text": ci_text(lang, ci, digits),
+                "pooled": bool(row.get("pooled")),
+                "small": bool(row.get("small_sample")) and bool(row.get("n")),
+                "notes": "; ".join(notes),
+            }
+        )
+    return out
+
+
+def group_tables(lang: str, report: Doc) -> list[dict[str, Any]]:
+    metric = report.get("metric")
+    digits = figure_digits(metric)
+    out = []
+    for grouping, rows in (report.get("groups") or {}).items():
+        out.append(
+            {
+                "title": grouping_title(lang, grouping),
+                "rows": [
+                    {
+                        "value": group_value(lang, grouping, r.get("value")),
+                        "n": fmt_int(lang, r.get("n")),
+                        "mean": fmt_number(lang, r.get("mean"), digits),
+                        "ci": ci_text(lang, r.get("ci95"), digits),
+                        "effort_index": fmt_number(lang, r.get("effort_index"), 1),
+                        "high": fmt_percent(lang, (r.get("effort_groups") or {}).get("high"), 1),
+                        "net_effort": signed(lang, r.get("net_effort")),
+                        "small": bool(r.get("small_sample")),
+                    }
+                    for r in rows or []
+                ],
+            }
+        )
+    return out
+
+
+def answer_text(lang: str, scale: Doc | None, score: object) -> str:
+    """An answer with its wording when the scale names it: "answer 2 (Disagree)"."""
+    wording = scale_label(lang, scale, score)
+    if wording == str(score):
+        return gettext(lang, "answer %(score)s", score=str(score))
+    return gettext(lang, "answer %(score)s (%(label)s)", score=str(score), label=wording)
+
+
+def verbatim_rows(lang: str, report: Doc) -> list[dict[str, str]]:
+    """The latest high-effort comments, newest first as the document orders them."""
+    scale = report.get("scale")
+    rows = []
+    for v in report.get("verbatims") or []:
+        parts = [
+            fmt_datetime(lang, v.get("responded_at")),
+            answer_text(lang, scale, v.get("score")),
+        ]
+        if v.get("touchpoint") not in (None, ""):
+            parts.append(group_value(lang, "touchpoint", v["touchpoint"]))
+        rows.append({"meta": " · ".join(parts), "comment": str(v.get("comment") or "")})
+    return rows
+
+
+def compare_rows(lang: str, comp: Doc) -> list[tuple[str, str, str]]:
+    """The figures of both sides, row by row: (label, before, after)."""
+    metric = comp.get("metric")
+    before = block_rows(lang, comp.get("before") or {}, metric)
+    after = block_rows(lang, comp.get("after") or {}, metric)
+    return [(b[0], b[1], a[1]) for b, a in zip(before, after, strict=True)]
+
+
+def difference_rows(lang: str, comp: Doc) -> list[tuple[str, str]]:
+    digits = figure_digits(comp.get("metric"))
+    delta = comp.get("cliffs_delta")
+    effect = effect_size(lang, delta)
+    return [
+        (gettext(lang, "Compared figure"), metric_name(lang, comp.get("metric"))),
+        (gettext(lang, "Difference (after − before)"), signed(lang, comp.get("diff_mean"), digits)),
+        (gettext(lang, "95% CI of the difference"), ci_text(lang, comp.get("diff_ci95"), digits)),
+        (gettext(lang, "p-value (Mann–Whitney)"), p_text(lang, comp.get("p_value"))),
+        (
+            gettext(lang, "Cliff's delta"),
+            signed(lang, delta, 2) + (f" ({effect})" if effect else ""),
+        ),
+        (
+            gettext(lang, "Bootstrap"),
+            gettext(
+                lang,
+                "%(resamples)s resamples, seed %(seed)s",
+                resamples=fmt_int(lang, comp.get("resamples")),
+                seed=str(comp.get("seed", "")),
+            ),
+        ),
+    ]
