@@ -68,7 +68,7 @@ def test_english_msgids_translate_to_themselves() -> None:
 
 
 def test_french_translation_fills_named_placeholders() -> None:
-    assert gettext("fr", "Week of %(date)s", date="3 août 2026") == "Semaine du 3 août 2026"
+    assert gettext("fr", "W%(week)s · %(date)s", week="32", date="3 août") == "S32 · 3 août"
 
 
 def test_unknown_msgid_falls_back_to_english() -> None:

@@ -202,7 +202,7 @@ def test_input_summary_lists_rows_and_skips() -> None:
     doc = report()
     doc["input"].update(skipped=2, skipped_lines=[4, 9])
     html = render_html(doc, "en")
-    assert "Rows read" in html and "3,120" in html and "4, 9" in html
+    assert "Answers analysed" in html and "3,120" in html and "4, 9" in html
     assert "Europe/Paris" in html and "Jul 20, 2026 to Aug 23, 2026" in html
 
 

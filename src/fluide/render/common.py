@@ -158,12 +158,13 @@ def _parse_period(kind: str, label: str) -> date | None:
 
 
 def period_name(lang: str, kind: str, label: str) -> str:
-    """A period as a reader says it: "Semaine du 3 août 2026"."""
+    """A period as a reader says it: "S32 · 3 août" (the year is in the report's header)."""
     start = _parse_period(kind, label)
     if start is None:
         return label
     if kind == "week":
-        return gettext(lang, "Week of %(date)s", date=fmt_date(lang, start))
+        day = babel_dates.format_skeleton("MMMd", start, locale=check_lang(lang))
+        return gettext(lang, "W%(week)s · %(date)s", week=f"{start.isocalendar()[1]:02d}", date=day)
     if kind == "month":
         text: str = babel_dates.format_skeleton("yMMMM", start, locale=check_lang(lang))
         return text

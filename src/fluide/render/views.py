@@ -117,7 +117,7 @@ def input_rows(lang: str, inp: Doc | None) -> list[tuple[str, str]]:
     inp = inp or {}
     rows = [
         (gettext(lang, "File"), str(inp.get("file") or MISSING)),
-        (gettext(lang, "Rows read"), fmt_int(lang, inp.get("rows"))),
+        (gettext(lang, "Answers analysed"), fmt_int(lang, inp.get("rows"))),
         (gettext(lang, "Rows skipped"), fmt_int(lang, inp.get("skipped"))),
     ]
     if inp.get("skipped_lines"):
