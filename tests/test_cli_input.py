@@ -225,3 +225,66 @@ def test_json_stdout_is_pure_json_even_from_a_real_process(tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["overall"]["n"] == 5
+
+
+def test_effort_group_cut_points_can_be_set_per_question(tmp_path: Path) -> None:
+    path = str(write_csv(tmp_path / "e.csv", [answer(score=s) for s in (1, 2, 3, 4, 5, 6, 7)]))
+    default = json.loads(invoke("analyze", path, *Q, "--format", "json").stdout)
+    custom = json.loads(
+        invoke("analyze", path, *Q, "--low-max", "1", "--high-min", "6", "--format", "json").stdout
+    )
+    assert default["scale"]["effort_groups"]["high"] == [1, 2, 3]
+    assert custom["scale"]["effort_groups"] == {
+        "low": [7],
+        "moderate": [3, 4, 5, 6],
+        "high": [1, 2],
+    }
+    assert custom["overall"]["net_effort"] == 100 * (2 - 1) / 7
+    bad = invoke("analyze", path, *Q, "--low-max", "5", "--high-min", "3", "--lang", "en")
+    assert bad.exit_code != 0 and "low_max < high_min" in bad.stderr
+
+
+def test_daily_and_monthly_trends_when_asked(tmp_path: Path) -> None:
+    rows = [answer(when="2026-08-31T23:30:00+02:00"), answer(when="2026-09-01T00:30:00+02:00")]
+    path = str(write_csv(tmp_path / "e.csv", rows))
+    args = (*Q, "--tz", "Europe/Paris", "--period", "day", "--period", "month", "--format", "json")
+    doc = json.loads(invoke("analyze", path, *args).stdout)
+    assert [d["day"] for d in doc["daily"]] == ["2026-08-31", "2026-09-01"]
+    assert [m["month"] for m in doc["monthly"]] == ["2026-08", "2026-09"]
+    assert "weekly" not in doc
+
+
+def _run_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal (as in a shell), stdout piped."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fluide", *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm"},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    code = proc.wait(timeout=120)
+    os.close(leader)
+    return code, out, b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_shows_on_a_terminal_but_never_with_json(tmp_path: Path) -> None:
+    path = str(write_csv(tmp_path / "e.csv", [answer(score=s % 7 + 1) for s in range(20000)]))
+    code, out, err = _run_on_a_terminal(["analyze", path, *Q, "--lang", "en"])
+    assert code == 0 and "Reading e.csv" in err and "Reading" not in out
+    code, out, err = _run_on_a_terminal(["analyze", path, *Q, "--format", "json"])
+    assert code == 0 and json.loads(out)["overall"]["n"] == 20000 and "Reading" not in err
