@@ -161,6 +161,40 @@ def _report_skips(doc: dict[str, Any], problems: list[Any], lang: str) -> None:
             typer.echo(line, err=True)
 
 
+def _render(kind: str, fmt: str, doc: dict[str, Any], lang: str) -> str:
+    """The document as ``fmt``: the renderers only format, they never compute."""
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    if fmt == "html":
+        from fluide.render.html import render_compare_html, render_html
+
+        return (render_html if kind == "analysis" else render_compare_html)(doc, lang)
+    from fluide.render.text import render_compare_text, render_text
+
+    width = int(os.environ.get("COLUMNS", "0") or 0) or 100
+    return (render_text if kind == "analysis" else render_compare_text)(doc, lang, width=width)
+
+
+def _run(
+    use_case: Callable[[Callable[[float], None] | None], Any],
+    kind: str,
+    file: Path,
+    fmt: str,
+    output: Path | None,
+    lang: str,
+) -> None:
+    """Run a use case with progress on a terminal, report skips, emit the document."""
+    try:
+        with _progress(fmt != "json", _t(lang, "Reading %(file)s", file=file.name)) as progress:
+            result = use_case(progress)
+    except InputError as exc:
+        _fail(lang, exc)
+        return
+    doc = _finite(result.to_json(lang))
+    _report_skips(doc, result.skipped_problems, lang)
+    _emit(_render(kind, fmt, doc, lang), output, lang)
+
+
 @app.command()
 def analyze(
     file: FileArg,
@@ -222,25 +256,9 @@ def analyze(
         sheet=sheet,
         verbatims=verbatims,
     )
-    try:
-        with _progress(fmt != "json", _t(lang, "Reading %(file)s", file=file.name)) as progress:
-            result = analyze_file(file, options, progress)
-    except InputError as exc:
-        _fail(lang, exc)
-        return
-    doc = _finite(result.to_json(lang))
-    _report_skips(doc, result.skipped_problems, lang)
-    if fmt == "json":
-        _emit(json.dumps(doc, ensure_ascii=False, indent=2), output, lang)
-    elif fmt == "html":
-        from fluide.render.html import render_html
-
-        _emit(render_html(doc, lang), output, lang)
-    else:
-        from fluide.render.text import render_text
-
-        width = int(os.environ.get("COLUMNS", "0") or 0) or 100
-        _emit(render_text(doc, lang, width=width), output, lang)
+    _run(
+        lambda progress: analyze_file(file, options, progress), "analysis", file, fmt, output, lang
+    )
 
 
 @app.command()
@@ -310,25 +328,14 @@ def compare(
         resamples=resamples,
         seed=seed,
     )
-    try:
-        with _progress(fmt != "json", _t(lang, "Reading %(file)s", file=file.name)) as progress:
-            result = compare_file(file, options, progress)
-    except InputError as exc:
-        _fail(lang, exc)
-        return
-    doc = _finite(result.to_json(lang))
-    _report_skips(doc, result.skipped_problems, lang)
-    if fmt == "json":
-        _emit(json.dumps(doc, ensure_ascii=False, indent=2), output, lang)
-    elif fmt == "html":
-        from fluide.render.html import render_compare_html
-
-        _emit(render_compare_html(doc, lang), output, lang)
-    else:
-        from fluide.render.text import render_compare_text
-
-        width = int(os.environ.get("COLUMNS", "0") or 0) or 100
-        _emit(render_compare_text(doc, lang, width=width), output, lang)
+    _run(
+        lambda progress: compare_file(file, options, progress),
+        "comparison",
+        file,
+        fmt,
+        output,
+        lang,
+    )
 
 
 def main() -> None:
