@@ -1,0 +1,111 @@
+"""One error shape for every API error: ``{"error": {"code", "message", "details"}}``.
+
+Messages follow ``Accept-Language`` (French or English); codes are stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fluide.i18n import gettext as _t
+from fluide.services.errors import ServiceError
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def request_lang(request: Request) -> str:
+    """``fr`` unless the client prefers English first."""
+    header = request.headers.get("accept-language", "").lower()
+    first = header.split(",")[0].split(";")[0].strip()
+    return "en" if first.startswith("en") else "fr"
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"error": {"code": code, "message": message, "details": details}},
+        headers=headers,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        lang = request_lang(request)
+        message = _t(lang, exc.message, **exc.params) if exc.params else _t(lang, exc.message)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, message, _jsonable(exc.details), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = request_lang(request)
+        details = [
+            {
+                "field": ".".join(
+                    str(p) for p in e.get("loc", ()) if p not in ("body", "one", "batch")
+                ),
+                "problem": e.get("msg", ""),
+                "type": e.get("type"),
+            }
+            for e in exc.errors()
+        ]
+        message = _t(
+            lang, "The request is not valid: %(count)s problem(s), see details.", count=len(details)
+        )
+        return error_response(422, "invalid", message, _jsonable(details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return error_response(
+            exc.status_code,
+            code,
+            detail or code.replace("_", " "),
+            None,
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(
+        request: Request, exc: Exception
+    ) -> JSONResponse:  # pragma: no cover - last resort
+        import logging
+
+        logging.getLogger("fluide").exception(
+            "unexpected error on %s %s", request.method, request.url.path
+        )
+        lang = request_lang(request)
+        return error_response(
+            500, "internal", _t(lang, "Something went wrong on our side; it has been logged.")
+        )

@@ -1,0 +1,26 @@
+"""Events from the host: ``POST /v1/events`` → one decision per event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fluide.api.deps import FactoryDep, SettingsDep, WorkspaceDep
+from fluide.api.schemas import DecisionOut, DecisionsOut, EventBatch, EventsBody
+from fluide.services import events as service
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@router.post(
+    "",
+    summary='Send one event, or {"events": [...]} (up to 1000); get a decision for each',
+    response_model=DecisionOut | DecisionsOut,
+)
+def post_events(
+    body: EventsBody, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
+) -> dict[str, Any]:
+    if isinstance(body, EventBatch):
+        return {"decisions": service.record_events(factory, ws, body.events, settings)}
+    return service.record_events(factory, ws, [body], settings)[0]

@@ -1,0 +1,248 @@
+"""Request and response bodies, with the examples shown on the OpenAPI page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from fluide.domain.scales import SCALES
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Channel = Literal["in_app", "email", "chat", "link", "popover"]
+CHANNELS = ("in_app", "email", "chat", "link", "popover")
+
+
+class Text(BaseModel):
+    """A text in French and English; French is required (users are French first)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fr: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+    en: (
+        Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
+        | None
+    ) = None
+
+
+class TriggerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class ExtraQuestion(BaseModel):
+    """An extra question for session-end surveys (up to 8)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: Key
+    question: Text
+    kind: Literal["scale", "text"] = "scale"
+    scale: str | None = None
+
+    @model_validator(mode="after")
+    def _scale(self) -> ExtraQuestion:
+        if self.kind == "scale" and (self.scale or "1-5") not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}")
+        return self
+
+
+class EffortGroupsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low_max: int = Field(ge=1, le=10)
+    high_min: int = Field(ge=1, le=10)
+
+
+class TouchpointBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("scale", check_fields=False)
+    @classmethod
+    def _scale(cls, v: str | None) -> str | None:
+        if v is not None and v not in SCALES:
+            raise ValueError(f"unknown scale {v!r}; allowed: {', '.join(SCALES)}")
+        return v
+
+
+class TouchpointIn(TouchpointBase):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "payer",
+                    "task": "payer",
+                    "question": {"fr": "J'ai pu payer facilement", "en": "I could pay easily"},
+                    "scale": "1-7",
+                    "polarity": "ease",
+                    "comment_prompt": {"fr": "Qu'est-ce qui aurait pu être plus simple ?"},
+                    "triggers": [
+                        {"event": "payment_succeeded"},
+                        {"event": "payment_failed", "outcome": "failure"},
+                    ],
+                    "channels": ["in_app", "email", "chat", "link"],
+                    "sampling": 1.0,
+                    "cooldown_days": 14,
+                    "expires_after_hours": 24,
+                }
+            ]
+        },
+    )
+    key: Key
+    task: Name
+    question: Text
+    scale: str
+    polarity: Literal["effort", "ease"]
+    comment_prompt: Text | None = None
+    effort_groups: EffortGroupsIn | None = None
+    triggers: Annotated[list[TriggerIn], Field(min_length=1, max_length=50)]
+    channels: Annotated[list[Channel], Field(min_length=1, max_length=5)] = ["in_app", "link"]
+    sampling: float = Field(default=1.0, ge=0.0, le=1.0)
+    cooldown_days: float = Field(default=14, ge=0, le=365)
+    expires_after_hours: float = Field(default=24, gt=0, le=24 * 30)
+    extra_questions: Annotated[list[ExtraQuestion], Field(max_length=8)] = []
+    active: bool = True
+
+
+class TouchpointPatch(TouchpointBase):
+    """Any subset of fields; wording, scale, polarity or groups make a new question version."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"question": {"fr": "Payer a été facile", "en": "Paying was easy"}}]
+        },
+    )
+    task: Name | None = None
+    question: Text | None = None
+    scale: str | None = None
+    polarity: Literal["effort", "ease"] | None = None
+    comment_prompt: Text | None = None
+    effort_groups: EffortGroupsIn | None = None
+    triggers: Annotated[list[TriggerIn], Field(min_length=1, max_length=50)] | None = None
+    channels: Annotated[list[Channel], Field(min_length=1, max_length=5)] | None = None
+    sampling: float | None = Field(default=None, ge=0.0, le=1.0)
+    cooldown_days: float | None = Field(default=None, ge=0, le=365)
+    expires_after_hours: float | None = Field(default=None, gt=0, le=24 * 30)
+    extra_questions: Annotated[list[ExtraQuestion], Field(max_length=8)] | None = None
+    active: bool | None = None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: ExternalId
+    email: (
+        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    locale: Annotated[str, StringConstraints(max_length=16)] | None = None
+    attributes: dict[str, Any] = {}
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "evt-123",
+                    "type": "payment_failed",
+                    "occurred_at": "2026-11-22T10:15:00+01:00",
+                    "user": {
+                        "id": "u-42",
+                        "email": "client@example.com",
+                        "locale": "fr",
+                        "attributes": {"customer_since": "2025-03-01", "plan": "pro"},
+                    },
+                    "outcome": "failure",
+                    "properties": {"agent_id": "a-7", "ticket_id": "T-1001"},
+                }
+            ]
+        },
+    )
+    id: ExternalId
+    type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    occurred_at: AwareDatetime
+    user: UserIn
+    outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    channel: Channel | None = None
+    properties: dict[str, Any] = {}
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: Annotated[list[EventIn], Field(min_length=1, max_length=1000)]
+
+
+def _one_or_batch(v: Any) -> str:
+    return "batch" if isinstance(v, dict) and "events" in v else "one"
+
+
+EventsBody = Annotated[
+    Annotated[EventIn, Tag("one")] | Annotated[EventBatch, Tag("batch")],
+    Discriminator(_one_or_batch),
+]
+"""One event, or ``{"events": [...]}``: errors speak of the form that was sent."""
+
+
+class InvitationOut(BaseModel):
+    id: str
+    url: str
+    channel: str
+    expires_at: AwareDatetime
+
+
+class DecisionOut(BaseModel):
+    event_id: str
+    decision: Literal[
+        "invited",
+        "fatigue",
+        "cooldown",
+        "sampled_out",
+        "no_trigger",
+        "duplicate",
+        "too_late",
+        "opted_out",
+    ]
+    invitation: InvitationOut | None
+    touchpoint: str | None = None
+    reason: dict[str, Any] = {}
+
+
+class DecisionsOut(BaseModel):
+    decisions: list[DecisionOut]
+
+
+class ResponseIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"token": "inv_….signature", "score": 6, "comment": "Rapide, merci"}]
+        },
+    )
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    score: int
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    extra_answers: dict[str, Any] = {}
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The one shape of every error: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorBody

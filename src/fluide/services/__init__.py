@@ -1,0 +1,1 @@
+"""Use cases of the collection service; routes call these, and these call storage."""

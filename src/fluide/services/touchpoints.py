@@ -1,0 +1,197 @@
+"""The question registry: touchpoints, and their question versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.api.schemas import TouchpointIn, TouchpointPatch
+from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.services.errors import ServiceError, not_found
+from fluide.storage import repo
+from fluide.storage.db import write_session
+from fluide.storage.models import QuestionVersion, Touchpoint
+from fluide.storage.types import new_id, utcnow
+
+DEFAULT_COMMENT_PROMPT = {
+    "fr": "Qu'est-ce qui aurait pu être plus simple ?",
+    "en": "What could have been easier?",
+}
+VERSIONED = ("question", "scale", "polarity", "comment_prompt", "effort_groups", "extra_questions")
+
+
+def question_of(v: QuestionVersion) -> Question:
+    """The domain question a version asked (scale, polarity, effort groups)."""
+    return Question(
+        scale_by_key(v.scale),
+        polarity_by_key(v.polarity),
+        EffortGroups(v.low_max, v.high_min),
+        version=str(v.number),
+    )
+
+
+def _groups(scale: str, polarity: str, groups: dict[str, int] | None) -> EffortGroups:
+    try:
+        q = Question(scale_by_key(scale), polarity_by_key(polarity))
+        if groups is None:
+            return q.groups
+        g = EffortGroups(groups["low_max"], groups["high_min"])
+        g.validate(q.k)
+        return g
+    except ScaleError as exc:
+        raise ServiceError("invalid_effort_groups", "%(reason)s", reason=str(exc)) from None
+
+
+def _version(tp: Touchpoint, number: int, fields: dict[str, Any]) -> QuestionVersion:
+    groups = _groups(fields["scale"], fields["polarity"], fields.get("effort_groups"))
+    return QuestionVersion(
+        id=new_id("qv"),
+        workspace_id=tp.workspace_id,
+        touchpoint_id=tp.id,
+        number=number,
+        question=fields["question"],
+        comment_prompt=fields.get("comment_prompt") or DEFAULT_COMMENT_PROMPT,
+        scale=fields["scale"],
+        polarity=fields["polarity"],
+        low_max=groups.low_max,
+        high_min=groups.high_min,
+        extra_questions=fields.get("extra_questions") or [],
+    )
+
+
+def _versioned_fields(v: QuestionVersion) -> dict[str, Any]:
+    return {
+        "question": v.question,
+        "scale": v.scale,
+        "polarity": v.polarity,
+        "comment_prompt": v.comment_prompt,
+        "effort_groups": {"low_max": v.low_max, "high_min": v.high_min},
+        "extra_questions": v.extra_questions,
+    }
+
+
+def to_json(tp: Touchpoint, versions: list[QuestionVersion]) -> dict[str, Any]:
+    current = next(v for v in versions if v.id == tp.current_version_id)
+    return {
+        "id": tp.id,
+        "key": tp.key,
+        "task": tp.task,
+        **_versioned_fields(current),
+        "triggers": tp.triggers,
+        "channels": tp.channels,
+        "sampling": tp.sampling,
+        "cooldown_days": tp.cooldown_days,
+        "expires_after_hours": tp.expires_after_hours,
+        "active": tp.active,
+        "version": {
+            "id": current.id,
+            "number": current.number,
+            "created_at": current.created_at.isoformat(),
+        },
+        "versions": [
+            {
+                "id": v.id,
+                "number": v.number,
+                "created_at": v.created_at.isoformat(),
+                **_versioned_fields(v),
+            }
+            for v in versions
+        ],
+        "created_at": tp.created_at.isoformat(),
+        "updated_at": tp.updated_at.isoformat(),
+    }
+
+
+def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[str, Any]:
+    data = body.model_dump(exclude_none=True)
+    try:
+        with write_session(factory) as s:
+            if repo.touchpoint_by_key(s, ws, body.key) is not None:
+                raise ServiceError(
+                    "touchpoint_exists",
+                    "A touchpoint with key %(key)s already exists.",
+                    status=409,
+                    key=body.key,
+                )
+            tp = Touchpoint(
+                id=new_id("tp"),
+                workspace_id=ws,
+                key=body.key,
+                task=body.task,
+                triggers=data["triggers"],
+                channels=list(dict.fromkeys(body.channels)),
+                sampling=body.sampling,
+                cooldown_days=body.cooldown_days,
+                expires_after_hours=body.expires_after_hours,
+                active=body.active,
+            )
+            repo.add(s, tp)
+            v = _version(tp, 1, data)
+            repo.add(s, v)
+            tp.current_version_id = v.id
+            s.flush()
+            return to_json(tp, [v])
+    except IntegrityError:
+        raise ServiceError(
+            "touchpoint_exists",
+            "A touchpoint with key %(key)s already exists.",
+            status=409,
+            key=body.key,
+        ) from None
+
+
+def list_all(s: Session, ws: str) -> list[dict[str, Any]]:
+    return [to_json(tp, repo.versions(s, ws, tp.id)) for tp in repo.touchpoints(s, ws)]
+
+
+def get(s: Session, ws: str, key: str) -> dict[str, Any]:
+    tp = repo.touchpoint_by_key(s, ws, key)
+    if tp is None:
+        raise not_found("No touchpoint %(value)s in this workspace.", key)
+    return to_json(tp, repo.versions(s, ws, tp.id))
+
+
+def update(
+    factory: sessionmaker[Session], ws: str, key: str, patch: TouchpointPatch
+) -> dict[str, Any]:
+    changes = patch.model_dump(exclude_unset=True)
+    if any(v is None for v in changes.values()):
+        nulls = ", ".join(k for k, v in changes.items() if v is None)
+        raise ServiceError(
+            "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=nulls
+        )
+    with write_session(factory) as s:
+        tp = repo.touchpoint_by_key(s, ws, key)
+        if tp is None:
+            raise not_found("No touchpoint %(value)s in this workspace.", key)
+        versions = repo.versions(s, ws, tp.id)
+        current = next(v for v in versions if v.id == tp.current_version_id)
+        before = _versioned_fields(current)
+        after = {**before, **{k: v for k, v in changes.items() if k in VERSIONED}}
+        if ("scale" in changes or "polarity" in changes) and "effort_groups" not in changes:
+            after["effort_groups"] = None  # the new scale's defaults
+        if after != before:
+            v = _version(tp, current.number + 1, after)
+            repo.add(s, v)
+            tp.current_version_id = v.id
+            versions.append(v)
+        for name in (
+            "task",
+            "triggers",
+            "channels",
+            "sampling",
+            "cooldown_days",
+            "expires_after_hours",
+            "active",
+        ):
+            if name in changes:
+                setattr(
+                    tp,
+                    name,
+                    list(dict.fromkeys(changes[name])) if name == "channels" else changes[name],
+                )
+        tp.updated_at = utcnow()
+        s.flush()
+        return to_json(tp, versions)

@@ -1,0 +1,195 @@
+"""The tables. Every row that belongs to a workspace carries ``workspace_id``,
+and every query filters on it (see the repositories)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fluide.storage.types import Json, UtcDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    fatigue_days: Mapped[int] = mapped_column(Integer, default=14)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ApiKey(Base):
+    """A server-side key. Only its SHA-256 is kept: the key itself is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Touchpoint(Base):
+    """A precise action and the one question asked right after it."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    task: Mapped[str] = mapped_column(String(200))
+    triggers: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    channels: Mapped[list[str]] = mapped_column(Json)
+    sampling: Mapped[float] = mapped_column(Float, default=1.0)
+    cooldown_days: Mapped[float] = mapped_column(Float, default=14)
+    expires_after_hours: Mapped[float] = mapped_column(Float, default=24)
+    active: Mapped[bool] = mapped_column(default=True)
+    current_version_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class QuestionVersion(Base):
+    """The wording, scale and polarity a touchpoint asked during a period.
+
+    Changing any of them makes a new version; answers keep the version they
+    answered, so metrics never mix versions without saying so.
+    """
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("touchpoint_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    touchpoint_id: Mapped[str] = mapped_column(ForeignKey("touchpoints.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    question: Mapped[dict[str, str]] = mapped_column(Json)
+    comment_prompt: Mapped[dict[str, str]] = mapped_column(Json)
+    scale: Mapped[str] = mapped_column(String(16))
+    polarity: Mapped[str] = mapped_column(String(16))
+    low_max: Mapped[int] = mapped_column(Integer)
+    high_min: Mapped[int] = mapped_column(Integer)
+    extra_questions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EndUser(Base):
+    """A customer of the workspace, known by the host's own user id."""
+
+    __tablename__ = "end_users"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Event(Base):
+    """An action the host reported, with the decision taken. Append-only."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id"),
+        Index("ix_events_user", "workspace_id", "user_id", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    properties: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    user_attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    decision: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    touchpoint_id: Mapped[str | None] = mapped_column(ForeignKey("touchpoints.id"), nullable=True)
+    invitation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Invitation(Base):
+    """One CES question offered to one user after one event, on one channel."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index("ix_invitations_user", "workspace_id", "user_id", "created_at"),
+        Index("ix_invitations_touchpoint", "workspace_id", "touchpoint_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    touchpoint_id: Mapped[str] = mapped_column(ForeignKey("touchpoints.id"))
+    question_version_id: Mapped[str] = mapped_column(ForeignKey("question_versions.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id"))
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locale: Mapped[str] = mapped_column(String(16), default="fr")
+    context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Response(Base):
+    """The answer to one invitation (answering again updates it)."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_touchpoint", "workspace_id", "touchpoint_id", "responded_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), unique=True)
+    touchpoint_id: Mapped[str] = mapped_column(ForeignKey("touchpoints.id"))
+    question_version_id: Mapped[str] = mapped_column(ForeignKey("question_versions.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("end_users.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extra_answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    channel: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    customer_since: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    responded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delay_seconds: Mapped[float] = mapped_column(Float)

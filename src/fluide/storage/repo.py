@@ -1,0 +1,177 @@
+"""Queries. Every function takes the workspace and filters on it: a key sees
+its own workspace only, whatever ids a caller sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fluide.storage.models import (
+    ApiKey,
+    EndUser,
+    Event,
+    Invitation,
+    QuestionVersion,
+    Response,
+    Touchpoint,
+    Workspace,
+)
+from fluide.storage.types import new_id
+
+
+def workspace_for_key_hash(s: Session, key_hash: str) -> Workspace | None:
+    return s.execute(
+        select(Workspace)
+        .join(ApiKey, ApiKey.workspace_id == Workspace.id)
+        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def touchpoints(s: Session, ws: str, *, active_only: bool = False) -> list[Touchpoint]:
+    q = (
+        select(Touchpoint)
+        .where(Touchpoint.workspace_id == ws)
+        .order_by(Touchpoint.created_at, Touchpoint.key)
+    )
+    if active_only:
+        q = q.where(Touchpoint.active.is_(True))
+    return list(s.execute(q).scalars())
+
+
+def touchpoint_by_key(s: Session, ws: str, key: str) -> Touchpoint | None:
+    return s.execute(
+        select(Touchpoint).where(Touchpoint.workspace_id == ws, Touchpoint.key == key)
+    ).scalar_one_or_none()
+
+
+def touchpoint_by_id(s: Session, ws: str, touchpoint_id: str) -> Touchpoint | None:
+    return s.execute(
+        select(Touchpoint).where(Touchpoint.workspace_id == ws, Touchpoint.id == touchpoint_id)
+    ).scalar_one_or_none()
+
+
+def versions(s: Session, ws: str, touchpoint_id: str) -> list[QuestionVersion]:
+    return list(
+        s.execute(
+            select(QuestionVersion)
+            .where(
+                QuestionVersion.workspace_id == ws, QuestionVersion.touchpoint_id == touchpoint_id
+            )
+            .order_by(QuestionVersion.number)
+        ).scalars()
+    )
+
+
+def version_by_id(s: Session, ws: str, version_id: str) -> QuestionVersion | None:
+    return s.execute(
+        select(QuestionVersion).where(
+            QuestionVersion.workspace_id == ws, QuestionVersion.id == version_id
+        )
+    ).scalar_one_or_none()
+
+
+def locked_user(s: Session, ws: str, external_id: str) -> EndUser:
+    """The user row, created if new, and locked until the transaction ends.
+
+    The lock serialises concurrent events of one user (PostgreSQL row lock;
+    SQLite holds the database write lock from BEGIN IMMEDIATE anyway).
+    """
+    values = {"id": new_id("usr"), "workspace_id": ws, "external_id": external_id, "attributes": {}}
+    dialect = s.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    s.execute(
+        insert(EndUser)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+    )
+    q = select(EndUser).where(EndUser.workspace_id == ws, EndUser.external_id == external_id)
+    if dialect == "postgresql":
+        q = q.with_for_update()
+    return s.execute(q.execution_options(populate_existing=True)).scalar_one()
+
+
+def user_by_external_id(s: Session, ws: str, external_id: str) -> EndUser | None:
+    return s.execute(
+        select(EndUser).where(EndUser.workspace_id == ws, EndUser.external_id == external_id)
+    ).scalar_one_or_none()
+
+
+def last_invitations(
+    s: Session, ws: str, user_id: str
+) -> tuple[datetime | None, dict[str, datetime]]:
+    """The user's last invitation overall, and the last per touchpoint key."""
+    rows = s.execute(
+        select(Touchpoint.key, func.max(Invitation.created_at))
+        .join(Touchpoint, Touchpoint.id == Invitation.touchpoint_id)
+        .where(Invitation.workspace_id == ws, Invitation.user_id == user_id)
+        .group_by(Touchpoint.key)
+    ).all()
+    per = {str(k): v for k, v in rows if v is not None}
+    return (max(per.values()) if per else None), per
+
+
+def event_by_external_id(s: Session, ws: str, external_id: str) -> Event | None:
+    return s.execute(
+        select(Event).where(Event.workspace_id == ws, Event.external_id == external_id)
+    ).scalar_one_or_none()
+
+
+def invitation(s: Session, ws: str | None, invitation_id: str) -> Invitation | None:
+    """An invitation; ``ws=None`` only for the public survey page, whose signed token names it."""
+    q = select(Invitation).where(Invitation.id == invitation_id)
+    if ws is not None:
+        q = q.where(Invitation.workspace_id == ws)
+    return s.execute(q).scalar_one_or_none()
+
+
+def response_for(s: Session, ws: str, invitation_id: str) -> Response | None:
+    return s.execute(
+        select(Response).where(Response.workspace_id == ws, Response.invitation_id == invitation_id)
+    ).scalar_one_or_none()
+
+
+def user_history(
+    s: Session, ws: str, user_id: str
+) -> tuple[list[Event], dict[str, Invitation], dict[str, Response]]:
+    events = list(
+        s.execute(
+            select(Event)
+            .where(Event.workspace_id == ws, Event.user_id == user_id)
+            .order_by(Event.received_at, Event.id)
+        ).scalars()
+    )
+    invs = {
+        i.id: i
+        for i in s.execute(
+            select(Invitation).where(Invitation.workspace_id == ws, Invitation.user_id == user_id)
+        ).scalars()
+    }
+    resps = {
+        r.invitation_id: r
+        for r in s.execute(
+            select(Response).where(Response.workspace_id == ws, Response.user_id == user_id)
+        ).scalars()
+    }
+    return events, invs, resps
+
+
+def touchpoint_keys(s: Session, ws: str, ids: Sequence[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(Touchpoint.id, Touchpoint.key).where(
+            Touchpoint.workspace_id == ws, Touchpoint.id.in_(ids)
+        )
+    )
+    return {str(i): str(k) for i, k in rows}
+
+
+def add(s: Session, *rows: Any) -> None:
+    s.add_all(rows)
+    s.flush()

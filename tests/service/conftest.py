@@ -1,0 +1,166 @@
+"""Service tests run on SQLite and on a real, throw-away PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from fluide.api.app import create_app
+from fluide.services.workspaces import NewWorkspace, create_workspace
+from fluide.settings import Settings, load_settings
+from tests.pg import TempPostgres
+
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if os.environ.get("FLUIDE_TEST_SKIP_PG") == "1":
+        pytest.skip("FLUIDE_TEST_SKIP_PG=1: PostgreSQL runs skipped on purpose")
+    server = TempPostgres()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fluide.db'}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    # Each test starts from empty tables; the schema stays (migrated once).
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+        ]
+        tables = [t for t in tables if t != "alembic_version"]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        data_dir=tmp_path,
+        public_url="http://testserver",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def workspace(app: FastAPI) -> NewWorkspace:
+    return create_workspace(app.state.sessions, "Boutique")
+
+
+@pytest.fixture
+def auth(workspace: NewWorkspace) -> dict[str, str]:
+    return {"Authorization": f"Bearer {workspace.api_key}"}
+
+
+def touchpoint_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "key": "payer",
+        "task": "payer",
+        "question": {"fr": "J'ai pu payer facilement", "en": "I could pay easily"},
+        "scale": "1-7",
+        "polarity": "ease",
+        "comment_prompt": {"fr": "Qu'est-ce qui aurait pu être plus simple ?"},
+        "triggers": [
+            {"event": "payment_succeeded"},
+            {"event": "payment_failed", "outcome": "failure"},
+        ],
+        "channels": ["in_app", "email", "chat", "link"],
+        "sampling": 1.0,
+        "cooldown_days": 14,
+        "expires_after_hours": 24,
+    }
+    body.update(overrides)
+    return body
+
+
+def event_body(
+    event_id: str = "evt-1",
+    user: str = "u-42",
+    type_: str = "payment_succeeded",
+    *,
+    ago: timedelta = timedelta(minutes=2),
+    now: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    moment = (now or datetime.now(UTC)) - ago
+    body: dict[str, Any] = {
+        "id": event_id,
+        "type": type_,
+        "occurred_at": moment.isoformat(),
+        "user": {
+            "id": user,
+            "email": f"{user}@example.com",
+            "locale": "fr",
+            "attributes": {"customer_since": "2025-03-01", "plan": "pro"},
+        },
+    }
+    body.update(extra)
+    return body
+
+
+class LiveServer:
+    """The app served by uvicorn on 127.0.0.1 in a thread (real HTTP, real concurrency)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        import uvicorn
+
+        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", workers=1)
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    with LiveServer(app) as url:
+        yield url
