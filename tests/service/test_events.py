@@ -13,7 +13,6 @@ from sqlalchemy import select
 from fluide.storage.db import write_session
 from fluide.storage.models import EndUser
 from fluide.storage.types import utcnow
-
 from tests.service.conftest import event_body, touchpoint_body
 
 
