@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from fluide import __version__
 from fluide.api import errors
-from fluide.api.routes import events, health, touchpoints, users
+from fluide.api.routes import events, health, metrics, responses, survey, touchpoints, users
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     errors.install(app)
-    for module in (health, touchpoints, events, users):
+    for module in (health, touchpoints, events, users, responses, metrics, survey):
         app.include_router(module.router)
     return app
 

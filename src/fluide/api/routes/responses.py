@@ -1,0 +1,7 @@
+"""Routes of the responses resource (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
