@@ -1,0 +1,52 @@
+"""Settings fail at start-up on unsafe values, with the fix in the message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fluide.settings import SettingsError, load_settings
+
+
+def test_missing_secret_outside_demo_mode_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FLUIDE_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="FLUIDE_SECRET_KEY is required outside demo mode"):
+        load_settings(demo=False)
+
+
+def test_demo_mode_needs_no_secret(tmp_path: Path) -> None:
+    s = load_settings(demo=True, data_dir=tmp_path)
+    assert s.sqlalchemy_url == f"sqlite:///{tmp_path / 'fluide.db'}"
+
+
+def test_short_secret_is_refused() -> None:
+    with pytest.raises(SettingsError, match="at least 32"):
+        load_settings(secret_key="short")
+
+
+def test_unknown_database_scheme_is_refused() -> None:
+    with pytest.raises(SettingsError, match="FLUIDE_DATABASE_URL must be"):
+        load_settings(demo=True, database_url="mysql://x@y/z")
+
+
+def test_postgres_url_uses_psycopg_3() -> None:
+    s = load_settings(demo=True, database_url="postgresql://u@127.0.0.1:5432/db")
+    assert s.sqlalchemy_url == "postgresql+psycopg://u@127.0.0.1:5432/db"
+
+
+def test_settings_come_from_fluide_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FLUIDE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("FLUIDE_PUBLIC_URL", "https://ces.example.com/")
+    monkeypatch.setenv("FLUIDE_DATA_DIR", str(tmp_path))
+    s = load_settings()
+    assert s.public_url == "https://ces.example.com" and s.data_dir == tmp_path
+
+
+def test_secret_never_shows_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings(secret_key="a-very-secret-value-" + "z" * 20)
+    assert "a-very-secret-value" not in repr(s) and "a-very-secret-value" not in str(s.model_dump())
