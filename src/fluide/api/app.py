@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from fluide import __version__
-from fluide.api import errors
+from fluide.api import errors, logs
 from fluide.api.routes import events, health, metrics, responses, survey, touchpoints, users
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     errors.install(app)
+    logs.install()
     for module in (health, touchpoints, events, users, responses, metrics, survey):
         app.include_router(module.router)
     return app

@@ -1,0 +1,39 @@
+"""Keep credentials out of logs: survey tokens in access-log lines are redacted.
+
+A survey URL is a credential (whoever has it can answer as the customer), and
+access logs are read by more people than the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN = re.compile(r"(/s/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+REDACTED = r"\1[redacted]"
+
+
+def redact(text: str) -> str:
+    """``/s/inv_x.sig?score=3`` → ``/s/[redacted]?score=3``.
+
+    >>> redact('"GET /s/inv_ab12.Zx-9?score=3 HTTP/1.1" 200')
+    '"GET /s/[redacted]?score=3 HTTP/1.1" 200'
+    """
+    return _TOKEN.sub(REDACTED, text)
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)  # type: ignore[assignment]
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def install() -> None:
+    """Add the filter once to the access loggers a server may use."""
+    for name in ("uvicorn.access", "uvicorn.error", "fluide"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
