@@ -1,7 +1,228 @@
-"""Routes of the survey resource (being written)."""
+"""The public survey page: ``/s/{token}``, in the customer's language, without JavaScript.
+
+- ``GET /s/{token}``: the question, the scale with its end labels, the free field.
+- ``GET /s/{token}?score=N``: records N in one click (from an e-mail), then
+  shows the page with N selected, inviting a comment.
+- ``POST /s/{token}`` (form: ``score``, ``comment``, ``csrf``): records, then
+  redirects to ``GET /s/{token}?thanks=1`` (POST/redirect/GET).
+
+An unknown or altered link gets a 404 page in French and English, an expired
+one a 410 page in the invitation's language, a form without its CSRF field a
+403 page: never a 500, never a stack trace.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from fluide.api.deps import FactoryDep, SettingsDep
+from fluide.api.pages import SECURITY_HEADERS, csrf_ok, csrf_token, page, render
+from fluide.i18n import SUPPORTED_LANGS, fmt_int, gettext
+from fluide.services import responses as service
+from fluide.services.errors import ServiceError
+from fluide.services.responses import SurveyView
+from fluide.settings import Settings
+
+router = APIRouter(tags=["survey"], include_in_schema=False)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form fields (text only); empty if the body is not a readable form."""
+    try:
+        form = await request.form()
+    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError):
+        return {}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]
+
+
+def _not_found() -> HTMLResponse:
+    """No language is known for a link we cannot read: French, then English."""
+    blocks = [
+        {
+            "lang": lang,
+            "heading": gettext(lang, "This survey link is not valid"),
+            "paragraphs": [
+                gettext(
+                    lang,
+                    "Check that the whole link was copied from the message you received: "
+                    "a link cut short or altered cannot be opened.",
+                ),
+            ],
+        }
+        for lang in SUPPORTED_LANGS
+    ]
+    title = " · ".join(gettext(lang, "This survey link is not valid") for lang in SUPPORTED_LANGS)
+    return page(render("message.html.j2", "fr", title=title, blocks=blocks), 404)
+
+
+def _expired(view: SurveyView) -> HTMLResponse:
+    lang = view.lang
+    paragraphs = [
+        gettext(
+            lang,
+            "Thank you for your interest. Answers to this question are no longer collected: "
+            "we ask right after the action, while it is still fresh.",
+        )
+    ]
+    if view.answered:
+        paragraphs.append(gettext(lang, "Your answer was recorded and is kept."))
+    heading = gettext(lang, "This question has expired")
+    blocks = [{"lang": lang, "heading": heading, "paragraphs": paragraphs}]
+    return page(render("message.html.j2", lang, title=heading, blocks=blocks), 410)
+
+
+def _forbidden(view: SurveyView, token: str) -> HTMLResponse:
+    lang = view.lang
+    heading = gettext(lang, "This form could not be verified")
+    blocks = [
+        {
+            "lang": lang,
+            "heading": heading,
+            "paragraphs": [
+                gettext(
+                    lang,
+                    "For your security, the answer was not recorded: it did not come from "
+                    "the question's page. Please go back to the question and answer again.",
+                )
+            ],
+            "link_href": token,
+            "link_text": gettext(lang, "Back to the question"),
+        }
+    ]
+    return page(render("message.html.j2", lang, title=heading, blocks=blocks), 403)
+
+
+def _survey(
+    view: SurveyView,
+    token: str,
+    settings: Settings,
+    *,
+    status: int = 200,
+    note: str | None = None,
+    error: ServiceError | None = None,
+    selected: object = None,
+    comment_text: str | None = None,
+    extra_values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    lang = view.lang
+    message = None
+    if error is not None:
+        message = gettext(lang, error.message, **error.params)
+    html = render(
+        "survey.html.j2",
+        lang,
+        view=view,
+        token=token,
+        csrf=csrf_token(settings.secret, view.invitation_id),
+        note=note,
+        error=message,
+        selected=selected,
+        comment_text=comment_text,
+        extra_values=extra_values or {},
+        max_comment=fmt_int(lang, view.max_comment),
+    )
+    return page(html, status)
+
+
+def _view(factory: sessionmaker[Session], settings: Settings, token: str) -> SurveyView | None:
+    try:
+        with factory() as s:
+            return service.survey_view(s, settings, token)
+    except ServiceError:
+        return None
+
+
+def _current_extras(view: SurveyView) -> dict[str, Any]:
+    return {q.key: q.answer for q in view.extra_questions if q.answer is not None}
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def survey_page(
+    token: str,
+    factory: FactoryDep,
+    settings: SettingsDep,
+    score: str | None = None,
+    thanks: str | None = None,
+) -> Response:
+    """The question page; ``?score=N`` records N first (the one-click link of an e-mail)."""
+    if service.invitation_id_of(settings, token) is None:
+        return _not_found()
+    problem: ServiceError | None = None
+    note = "thanks" if thanks else None
+    if score is not None and score.strip():
+        try:
+            service.record(factory, settings, token, score, None, keep_comment=True)
+            note = "scored"
+        except ServiceError as exc:
+            if exc.code == "invalid_token":
+                return _not_found()
+            if exc.code != "expired":
+                problem = exc
+    view = _view(factory, settings, token)
+    if view is None:
+        return _not_found()
+    if view.expired:
+        return _expired(view)
+    if note and not view.answered:
+        note = None
+    return _survey(
+        view,
+        token,
+        settings,
+        status=problem.status if problem else 200,
+        note=note,
+        error=problem,
+        selected=view.score,
+        comment_text=view.comment,
+        extra_values=_current_extras(view),
+    )
+
+
+@router.post("/s/{token}", response_class=HTMLResponse)
+def survey_submit(
+    token: str, form: FormDep, factory: FactoryDep, settings: SettingsDep
+) -> Response:
+    """Record the form's answer, then show the page again with a thank-you note."""
+    invitation_id = service.invitation_id_of(settings, token)
+    if invitation_id is None:
+        return _not_found()
+    view = _view(factory, settings, token)
+    if view is None:
+        return _not_found()
+    if view.expired:
+        return _expired(view)
+    if not csrf_ok(settings.secret, invitation_id, form.get("csrf")):
+        return _forbidden(view, token)
+    extras = {
+        q.key: form[f"extra-{q.key}"] for q in view.extra_questions if f"extra-{q.key}" in form
+    }
+    score = form.get("score") or None
+    try:
+        service.record(factory, settings, token, score, form.get("comment"), extra_answers=extras)
+    except ServiceError as exc:
+        if exc.code == "invalid_token":
+            return _not_found()
+        if exc.code == "expired":
+            fresh = _view(factory, settings, token)
+            return _expired(fresh or view)
+        # Show the page again with what the person wrote, so that nothing is lost.
+        return _survey(
+            view,
+            token,
+            settings,
+            status=exc.status,
+            error=exc,
+            selected=score,
+            comment_text=form.get("comment"),
+            extra_values={**_current_extras(view), **extras},
+        )
+    return RedirectResponse(f"{token}?thanks=1", status_code=303, headers=dict(SECURITY_HEADERS))
