@@ -1,25 +1,27 @@
-"""Use case: analyse a survey export (the document of ``fluide analyze``).
+"""Use case: analyse answers (the document of ``fluide analyze`` and ``GET /v1/metrics``).
 
+Reading is apart from computing: :func:`analyze_file` reads an export into
+per-question counts (:class:`~fluide.exports.Scanned`), the metrics service
+reads the same counts from the database, and both hand them to
+:func:`assemble`, so the CLI, the API and the reports show the same figures.
 The result's ``to_json()`` is the document of the CLI contract; the text and
-HTML renderers format that same document, so every output shows the same
-figures (one data function, several renderers).
+HTML renderers format that same document.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from fluide.domain.metrics import Block
+from fluide.domain.metrics import Block, ResponseRate
 from fluide.domain.notices import Notice
 from fluide.domain.periods import PERIOD_KEYS, Period, period_range, pool_thin_periods
 from fluide.domain.scales import Question
-from fluide.exports import ExportOptions, input_json, mixed_error, scan_all
-from fluide.ingest.errors import InputProblem, line_ranges
+from fluide.exports import ExportOptions, Scanned, input_json, mixed_error, scan_all
+from fluide.ingest.errors import InputProblem, SkipReport, line_ranges
 from fluide.ingest.spec import Progress, Verbatim
 from fluide.serialize import block_json, notice_json, scale_json
 
@@ -43,7 +45,7 @@ class Analysis:
 
     @property
     def metric(self) -> str:
-        return "mean" if len(self.questions) == 1 else "effort_index"
+        return "effort_index" if len(self.questions) > 1 else "mean"
 
     def to_json(self, lang: str = "fr") -> dict[str, Any]:
         q = self.questions[0] if len(self.questions) == 1 else None
@@ -77,68 +79,35 @@ class Analysis:
         return out
 
 
-def _sorted_groups(table: dict[str | None, NDArray[np.int64]]) -> list[str | None]:
-    return sorted(table, key=lambda v: (-int(table[v].sum()), v is None, v or ""))
-
-
 def analyze_file(path: Path, o: AnalyzeOptions, progress: Progress | None = None) -> Analysis:
     """Analyse an export: overall, per grouping, per period; see the CLI contract."""
-    merged, skipped, cols, _source = scan_all(path, o, None, progress)
+    merged, skipped, _cols, _source = scan_all(path, o, None, progress)
     if len(merged.questions) > 1 and not o.effort_index:
         raise mixed_error(merged.questions)
+    return assemble(merged, o, input_json(path, merged, skipped, o.tz), skipped)
+
+
+def assemble(
+    merged: Scanned,
+    o: AnalyzeOptions,
+    input_doc: dict[str, Any],
+    skipped: SkipReport | None = None,
+) -> Analysis:
+    """Every figure of an analysis, from per-question counts, wherever they were read.
+
+    The caller has already refused pooling different questions unless
+    ``o.effort_index`` (it words the refusal for its own users). Uses
+    ``o.small_sample``, ``o.periods`` and ``o.verbatims``; groupings are
+    ``merged.by``. Response rates appear where ``merged.invited`` is known:
+    overall and per group, not per period.
+    """
+    skipped = skipped or SkipReport()
     ss = o.small_sample
-    overall = merged.block(lambda s: s.overall, ss)
-    groups: dict[str, list[tuple[str | None, Block]]] = {}
-    for label in cols.by_labels:
-        values: dict[str | None, NDArray[np.int64]] = {}
-        for s in merged.scans:
-            for v, c in s.groups.get(label, {}).items():
-                values[v] = values.get(v, 0) + c
-        groups[label] = [
-            (v, merged.block(lambda s, _v=v, _l=label: s.groups.get(_l, {}).get(_v), ss))
-            for v in _sorted_groups(values)
-        ]
+    invited = merged.invited
+    overall = _rated(merged.block(lambda s: s.overall, ss), invited.overall if invited else None)
+    groups = {label: _group_rows(merged, label, ss) for label in merged.by}
+    periods, pooled_total = _periods(merged, o)
     warnings: list[Notice] = []
-    periods: dict[Period, list[tuple[str, int, str | None, Block]]] = {}
-    pooled_total = 0
-    for p in (Period(x) for x in o.periods):
-        labels: set[str] = set()
-        for s in merged.scans:
-            labels |= set(s.periods.get(p, {}))
-        rows: list[tuple[str, int, str | None, Block]] = []
-        if labels:
-            full = period_range(min(labels), max(labels), p.value)
-            # Pooling is decided on all answers of the period, whatever their question.
-            totals = [
-                (
-                    lab,
-                    np.array(
-                        [
-                            sum(
-                                int(s.periods.get(p, {}).get(lab, np.zeros(1)).sum())
-                                for s in merged.scans
-                            )
-                        ]
-                    ),
-                )
-                for lab in full
-            ]
-            pooled = pool_thin_periods(totals, ss)
-            for pc in pooled:
-                labs = [pc.label] + ([pc.pooled_with] if pc.pooled_with else [])
-                block = merged.block(
-                    lambda s, _labs=labs, _p=p: sum(
-                        (
-                            s.periods.get(_p, {}).get(x, np.zeros(s.k, dtype=np.int64))
-                            for x in _labs
-                        ),
-                        np.zeros(s.k, dtype=np.int64),
-                    ),
-                    ss,
-                )
-                rows.append((pc.label, pc.own_n, pc.pooled_with, block))
-                pooled_total += pc.pooled
-        periods[p] = rows
     if pooled_total:
         warnings.append(Notice("pooled_periods", {"count": pooled_total}))
     versions: dict[str, int] = {}
@@ -166,6 +135,88 @@ def analyze_file(path: Path, o: AnalyzeOptions, progress: Progress | None = None
         versions=versions,
         verbatims=verbatims[: o.verbatims],
         warnings=warnings,
-        input=input_json(path, merged, skipped, o.tz),
+        input=input_doc,
         skipped_problems=skipped.problems,
     )
+
+
+def _rated(block: Block, counts: tuple[int, int] | None) -> Block:
+    """The block with its response rate, from ``(invited, answered)`` when known.
+
+    The rate follows the invitations of the window (answered or not), so it
+    may count an answer the block does not (an invitation sent just before
+    the window, answered inside it) and never exceeds 1.
+    """
+    if counts is None:
+        return block
+    invited, answered = counts
+    return replace(block, response_rate=ResponseRate.of(answered, invited))
+
+
+def _group_rows(merged: Scanned, label: str, ss: int) -> list[tuple[str | None, Block]]:
+    """One block per value, by decreasing n; values only invited (n = 0) come last."""
+    totals: dict[str | None, int] = {}
+    for s in merged.scans:
+        for v, c in s.groups.get(label, {}).items():
+            totals[v] = totals.get(v, 0) + int(c.sum())
+    invited = merged.invited.groups.get(label, {}) if merged.invited else None
+    for v in invited or {}:
+        totals.setdefault(v, 0)
+    order = sorted(totals, key=lambda v: (-totals[v], v is None, v or ""))
+    return [
+        (
+            v,
+            _rated(
+                merged.block(lambda s, _v=v: s.groups.get(label, {}).get(_v), ss),
+                None if invited is None else invited.get(v, (0, 0)),
+            ),
+        )
+        for v in order
+    ]
+
+
+def _periods(
+    merged: Scanned, o: AnalyzeOptions
+) -> tuple[dict[Period, list[tuple[str, int, str | None, Block]]], int]:
+    """Each trend, every period from the first to the last, thin ones pooled."""
+    ss = o.small_sample
+    periods: dict[Period, list[tuple[str, int, str | None, Block]]] = {}
+    pooled_total = 0
+    for p in (Period(x) for x in o.periods):
+        labels: set[str] = set()
+        for s in merged.scans:
+            labels |= set(s.periods.get(p, {}))
+        rows: list[tuple[str, int, str | None, Block]] = []
+        if labels:
+            full = period_range(min(labels), max(labels), p.value)
+            # Pooling is decided on all answers of the period, whatever their question.
+            totals = [
+                (
+                    lab,
+                    np.array(
+                        [
+                            sum(
+                                int(s.periods.get(p, {}).get(lab, np.zeros(1)).sum())
+                                for s in merged.scans
+                            )
+                        ]
+                    ),
+                )
+                for lab in full
+            ]
+            for pc in pool_thin_periods(totals, ss):
+                labs = [pc.label] + ([pc.pooled_with] if pc.pooled_with else [])
+                block = merged.block(
+                    lambda s, _labs=labs, _p=p: sum(
+                        (
+                            s.periods.get(_p, {}).get(x, np.zeros(s.k, dtype=np.int64))
+                            for x in _labs
+                        ),
+                        np.zeros(s.k, dtype=np.int64),
+                    ),
+                    ss,
+                )
+                rows.append((pc.label, pc.own_n, pc.pooled_with, block))
+                pooled_total += pc.pooled
+        periods[p] = rows
+    return periods, pooled_total

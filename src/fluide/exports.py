@@ -142,11 +142,30 @@ def check_problems(problems: list[InputProblem], o: ExportOptions) -> SkipReport
 
 
 @dataclass
+class Invited:
+    """Invitations and how many of them were answered: the response rate's counts.
+
+    Per group value, as ``(invited, answered)``. A plain export knows no
+    invitations (``Scanned.invited`` is ``None``); the collection service does.
+    """
+
+    overall: tuple[int, int]
+    groups: dict[str, dict[str | None, tuple[int, int]]] = field(default_factory=dict)
+
+
+@dataclass
 class Scanned:
-    """Counts of every scan (one per question), kept per question."""
+    """Counts of every scan (one per question), kept per question.
+
+    The one input of the analysis (`fluide.analysis.assemble`), whatever the
+    answers were read from: a file here, the database in the metrics service.
+    ``by`` names the groupings asked for, in output order.
+    """
 
     questions: list[Question]
     scans: list[ScanResult]
+    by: Sequence[str] = ()
+    invited: Invited | None = None
 
     def parts(self, pick: Any) -> list[tuple[Question, NDArray[np.int64]]]:
         out = []
@@ -200,7 +219,7 @@ def scan_all(
             problems += result.problems
             scans.append(result)
         report = check_problems(sorted(set(problems)), o)
-        return Scanned(questions, scans), report, cols, source
+        return Scanned(questions, scans, cols.by_labels), report, cols, source
 
 
 def input_json(path: Path, merged: Scanned, skipped: SkipReport, tz: str) -> dict[str, Any]:

@@ -181,3 +181,12 @@ def test_concurrent_events_for_one_user_create_one_invitation(
         with ThreadPoolExecutor(max_workers=8) as pool:
             same = list(pool.map(send_same, range(8)))
         assert same.count("invited") == 1 and same.count("duplicate") == 7
+
+
+def test_nul_characters_are_refused_not_a_500(client: TestClient, auth: dict[str, str]) -> None:
+    # PostgreSQL cannot store NUL in text or JSON: refuse it clearly, on both databases.
+    body = event_body(properties={"ticket\u0000": "T-1"})
+    r = client.post("/v1/events", headers={**auth, "Accept-Language": "en"}, json=body)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+    assert "NUL" in r.json()["error"]["details"][0]["problem"]
+    assert client.get("/v1/users/a%00b/history", headers=auth).status_code == 422

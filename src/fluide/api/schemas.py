@@ -25,7 +25,35 @@ Channel = Literal["in_app", "email", "chat", "link", "popover"]
 CHANNELS = ("in_app", "email", "chat", "link", "popover")
 
 
-class Text(BaseModel):
+def _nul_free(value: Any, where: str = "") -> None:
+    """Refuse NUL characters anywhere: PostgreSQL cannot store them in text or JSON."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(
+                f"NUL characters (\\u0000) are not allowed{' in ' + where if where else ''}"
+            )
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _nul_free(k, where)
+            _nul_free(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _nul_free(v, f"{where}.{i}" if where else str(i))
+
+
+class Input(BaseModel):
+    """Base of every request body: no NUL character can reach the database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _nul_free(data)
+        return data
+
+
+class Text(Input):
     """A text in French and English; French is required (users are French first)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,13 +64,13 @@ class Text(BaseModel):
     ) = None
 
 
-class TriggerIn(BaseModel):
+class TriggerIn(Input):
     model_config = ConfigDict(extra="forbid")
     event: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
-class ExtraQuestion(BaseModel):
+class ExtraQuestion(Input):
     """An extra question for session-end surveys (up to 8)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -58,13 +86,13 @@ class ExtraQuestion(BaseModel):
         return self
 
 
-class EffortGroupsIn(BaseModel):
+class EffortGroupsIn(Input):
     model_config = ConfigDict(extra="forbid")
     low_max: int = Field(ge=1, le=10)
     high_min: int = Field(ge=1, le=10)
 
 
-class TouchpointBase(BaseModel):
+class TouchpointBase(Input):
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("scale", check_fields=False)
@@ -139,7 +167,7 @@ class TouchpointPatch(TouchpointBase):
     active: bool | None = None
 
 
-class UserIn(BaseModel):
+class UserIn(Input):
     model_config = ConfigDict(extra="forbid")
     id: ExternalId
     email: (
@@ -149,7 +177,7 @@ class UserIn(BaseModel):
     attributes: dict[str, Any] = {}
 
 
-class EventIn(BaseModel):
+class EventIn(Input):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -179,7 +207,7 @@ class EventIn(BaseModel):
     properties: dict[str, Any] = {}
 
 
-class EventBatch(BaseModel):
+class EventBatch(Input):
     model_config = ConfigDict(extra="forbid")
     events: Annotated[list[EventIn], Field(min_length=1, max_length=1000)]
 
@@ -223,7 +251,7 @@ class DecisionsOut(BaseModel):
     decisions: list[DecisionOut]
 
 
-class ResponseIn(BaseModel):
+class ResponseIn(Input):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

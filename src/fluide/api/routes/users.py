@@ -19,6 +19,6 @@ def history(
     ws: WorkspaceDep,
     session: SessionDep,
     settings: SettingsDep,
-    user_id: str = Path(min_length=1, max_length=200),
+    user_id: str = Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$"),
 ) -> dict[str, Any]:
     return service.history(session, ws.id, user_id, settings)
