@@ -26,7 +26,7 @@ from fluide.api.pages import SECURITY_HEADERS, csrf_ok, csrf_token, page, render
 from fluide.i18n import SUPPORTED_LANGS, fmt_int, gettext
 from fluide.services import responses as service
 from fluide.services.errors import ServiceError
-from fluide.services.responses import SurveyView
+from fluide.services.survey import SurveyView, survey_view
 from fluide.settings import Settings
 
 router = APIRouter(tags=["survey"], include_in_schema=False)
@@ -136,7 +136,7 @@ def _survey(
 def _view(factory: sessionmaker[Session], settings: Settings, token: str) -> SurveyView | None:
     try:
         with factory() as s:
-            return service.survey_view(s, settings, token)
+            return survey_view(s, settings, token)
     except ServiceError:
         return None
 
