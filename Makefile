@@ -25,17 +25,9 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 ## install: create .venv with Fluide and its dev tools, exactly as locked
 install: $(VENV)/.installed
 
-## demo: analyse the example export; print the summary and write the HTML report
+## demo: the collection service on SQLite (out/demo), with 12 weeks of demo data; prints the URL and key
 demo: install
-	$(BIN)/fluide analyze examples/ces_export.csv --scale 1-7 --polarity ease \
-		--by touchpoint --by outcome --by tenure --by channel --tz Europe/Paris --format text
-	$(BIN)/fluide compare examples/ces_export.csv --change-date 2026-09-14 --touchpoint payer \
-		--scale 1-7 --polarity ease --tz Europe/Paris --format text
-	$(BIN)/fluide analyze examples/ces_export.csv --scale 1-7 --polarity ease \
-		--by touchpoint --by outcome --by tenure --by channel --by agent --tz Europe/Paris \
-		--format html --output $(OUT)/rapport-ces.html
-	$(BIN)/fluide compare examples/ces_export.csv --change-date 2026-09-14 --touchpoint payer \
-		--scale 1-7 --polarity ease --tz Europe/Paris --format html --output $(OUT)/avant-apres-payer.html
+	$(BIN)/fluide demo
 
 ## test: the whole test suite
 test: install

@@ -1,0 +1,212 @@
+"""Fill a database with the demo workspace, through the same use cases the API calls.
+
+Events go through :func:`fluide.services.events.record_events` in small
+batches, each decided at the moment it would have arrived (a few minutes
+after its events), so fatigue, cooldown, sampling and expiry work as in real
+life; the invited customers answer through
+:func:`fluide.services.responses.record_response`, a little later, in time
+order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.demo.plan import Plan, Planned, plan
+from fluide.demo.touchpoints import TOUCHPOINTS
+from fluide.demo.verbatims import COMMENT_RATE, comment, situation_for
+from fluide.services import touchpoints as touchpoint_service
+from fluide.services.events import record_events
+from fluide.services.responses import record_response
+from fluide.services.workspaces import KEY_PREFIX, create_workspace, hash_key
+from fluide.settings import Settings
+from fluide.storage.db import write_session
+from fluide.storage.models import ApiKey, Event, Invitation, Response, Touchpoint, Workspace
+from fluide.storage.types import new_id, utcnow
+
+DEMO_NAME = "Fluide démo"
+BATCH = timedelta(minutes=10)
+"""Events are sent in batches of ten minutes, decided a few minutes after."""
+
+ANSWER_RATE = {"in_app": 0.56, "chat": 0.52, "email": 0.32, "link": 0.38, "popover": 0.45}
+ANSWER_DELAY_MINUTES = {  # (low, high) minutes after the invitation
+    "in_app": (0.3, 8),
+    "chat": (0.5, 5),
+    "popover": (0.3, 5),
+    "email": (8, 9 * 60),
+    "link": (5, 6 * 60),
+}
+NOISE_SD = 1.1
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    workspace_id: str
+    name: str
+    api_key: str
+    reused: bool
+    """``True`` when the database already held the demo workspace: a new key was made."""
+    fix_day: str | None
+    counts: dict[str, Any]
+
+
+@dataclass(order=True, frozen=True)
+class _Answer:
+    at: datetime
+    token: str
+    score: int
+    comment: str | None
+
+
+def build_demo(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    weeks: int = 12,
+    seed: int = 14,
+    customers: int = 600,
+    end: datetime | None = None,
+    progress: Progress | None = None,
+) -> DemoResult:
+    """The demo workspace, filled; or, if the database has it already, a new key for it."""
+    existing = _find_demo(factory)
+    if existing is not None:
+        key = _new_key(factory, existing)
+        return DemoResult(existing, DEMO_NAME, key, True, None, counts(factory, existing))
+    ws = create_workspace(factory, DEMO_NAME, fatigue_days=settings.fatigue_days)
+    for body in TOUCHPOINTS:
+        touchpoint_service.create(factory, ws.id, body)
+    the_plan = plan(end or utcnow(), weeks=weeks, customers=customers, seed=seed)
+    sent = _replay(factory, settings, ws.id, the_plan, seed, progress)
+    window = the_plan.window
+    fix_day = window.fix_at.date().isoformat() if window.has_fix else None
+    # Duplicates are not stored: the decisions as the host received them say how many.
+    totals = {**counts(factory, ws.id), "decisions": dict(sorted(sent.items()))}
+    return DemoResult(ws.id, ws.name, ws.api_key, False, fix_day, totals)
+
+
+def _find_demo(factory: sessionmaker[Session]) -> str | None:
+    with factory() as s:
+        found = s.execute(
+            select(Workspace.id).where(Workspace.name == DEMO_NAME).order_by(Workspace.created_at)
+        ).first()
+    return None if found is None else str(found[0])
+
+
+def _new_key(factory: sessionmaker[Session], workspace_id: str) -> str:
+    import secrets
+
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    with write_session(factory) as s:
+        s.add(
+            ApiKey(
+                id=new_id("key"),
+                workspace_id=workspace_id,
+                prefix=key[:12],
+                key_hash=hash_key(key),
+                label="fluide demo",
+            )
+        )
+    return key
+
+
+def _batch_of(p: Planned) -> datetime:
+    t = p.sent_at
+    return t - (t - t.replace(minute=0, second=0, microsecond=0)) % BATCH
+
+
+def _replay(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    workspace_id: str,
+    the_plan: Plan,
+    seed: int,
+    progress: Progress | None,
+) -> Counter[str]:
+    """Send every planned event at its time, and the answers in between; the decisions sent."""
+    rng = random.Random(f"{seed}-answers")  # noqa: S311 - reproducible demo data
+    with factory() as s:
+        ws = s.get_one(Workspace, workspace_id)
+    end = the_plan.window.end
+    pending: list[_Answer] = []
+    sent: Counter[str] = Counter()
+    batches = [list(g) for _, g in groupby(the_plan.events, key=_batch_of)]
+    for i, batch in enumerate(batches):
+        now = min(_batch_of(batch[0]) + BATCH + timedelta(minutes=rng.uniform(1, 5)), end)
+        _answer_until(factory, settings, pending, now)
+        decisions = record_events(factory, ws, [p.event for p in batch], settings, now=now)
+        for p, d in zip(batch, decisions, strict=True):
+            sent[str(d["decision"])] += 1
+            if d["decision"] == "invited" and d["invitation"] is not None:
+                answer = _answer(rng, p, d["invitation"], now)
+                if answer is not None and answer.at <= end:
+                    heapq.heappush(pending, answer)
+        if progress is not None and i % 20 == 0:
+            progress(i / len(batches))
+    _answer_until(factory, settings, pending, end)
+    if progress is not None:
+        progress(1.0)
+    return sent
+
+
+def _answer(
+    rng: random.Random, p: Planned, invitation: dict[str, Any], now: datetime
+) -> _Answer | None:
+    """Whether and how this customer answers: the score, a comment, when."""
+    channel = str(invitation["channel"])
+    failed = p.action.situation.startswith("fail")
+    if rng.random() >= ANSWER_RATE.get(channel, 0.4) + (0.08 if failed else 0.0):
+        return None
+    score = max(1, min(7, round(rng.gauss(p.action.ease, NOISE_SD))))
+    text = None
+    tp = p.action.touchpoint
+    if tp is not None and rng.random() < COMMENT_RATE[score]:
+        text = comment(rng, tp, situation_for(score, p.action.situation), p.locale)
+    low, high = ANSWER_DELAY_MINUTES.get(channel, (1, 60))
+    at = now + timedelta(minutes=rng.uniform(low, high))
+    expires = datetime.fromisoformat(str(invitation["expires_at"]))
+    at = min(at, expires - timedelta(minutes=5))
+    token = str(invitation["url"]).rsplit("/s/", 1)[1]
+    return _Answer(at, token, score, text)
+
+
+def _answer_until(
+    factory: sessionmaker[Session], settings: Settings, pending: list[_Answer], until: datetime
+) -> None:
+    while pending and pending[0].at <= until:
+        a = heapq.heappop(pending)
+        record_response(factory, settings, a.token, a.score, a.comment, now=a.at)
+
+
+def counts(factory: sessionmaker[Session], workspace_id: str) -> dict[str, Any]:
+    """How much the workspace holds: touchpoints, events by decision, invitations, answers."""
+    with factory() as s:
+
+        def count(model: type[Any]) -> int:
+            q = select(func.count()).select_from(model).where(model.workspace_id == workspace_id)
+            return int(s.execute(q).scalar_one())
+
+        by_decision = s.execute(
+            select(Event.decision, func.count())
+            .where(Event.workspace_id == workspace_id)
+            .group_by(Event.decision)
+        ).all()
+        return {
+            "touchpoints": count(Touchpoint),
+            "events": count(Event),
+            "invitations": count(Invitation),
+            "responses": count(Response),
+            "decisions": {str(d): int(n) for d, n in sorted(by_decision)},
+        }

@@ -1,0 +1,184 @@
+"""The OpenAPI contract: every operation documented with examples, and no input reaches a 500.
+
+Schemathesis generates valid and invalid requests for every operation of the
+schema the app publishes, with a real workspace key, on SQLite and on
+PostgreSQL (which refuses more than SQLite does: NUL characters, huge
+integers). Bounded: a few dozen examples per operation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from fluide.services.workspaces import NewWorkspace
+from tests.service.conftest import event_body, touchpoint_body
+
+ERROR_KEYS = {"code", "message", "details"}
+# Per operation and mode: the whole run stays well under a minute. Dig deeper with, e.g.,
+# FLUIDE_FUZZ_EXAMPLES=500 .venv/bin/pytest tests/service/test_openapi.py
+EXAMPLES = int(os.environ.get("FLUIDE_FUZZ_EXAMPLES", "25"))
+# No shrinking by default (time); FLUIDE_FUZZ_SHRINK=1 reports the smallest failing input.
+PHASES = [Phase.explicit, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("FLUIDE_FUZZ_SHRINK") == "1" else []
+)
+
+
+@pytest.fixture
+def api_schema(app: FastAPI, workspace: NewWorkspace, auth: dict[str, str]) -> Any:
+    """The published schema, with a workspace that has a touchpoint, a user and an invitation.
+
+    The touchpoint is not ``payer``, so that the documented example can create ``payer``.
+    """
+    cancel = touchpoint_body(
+        key="annuler", task="annuler", triggers=[{"event": "subscription_cancelled"}]
+    )
+    with TestClient(app) as client:
+        assert client.post("/v1/touchpoints", headers=auth, json=cancel).status_code == 201
+        r = client.post("/v1/events", headers=auth, json=event_body(type_="subscription_cancelled"))
+        assert r.status_code == 200 and r.json()["decision"] == "invited"
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def check_error_shape(status: int, body: Any, where: str) -> None:
+    assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: {status} {body!r}"
+    error = body["error"]
+    assert isinstance(error, dict) and set(error) == ERROR_KEYS, f"{where}: {body!r}"
+    assert isinstance(error["code"], str) and error["code"], where
+    assert isinstance(error["message"], str) and error["message"], where
+
+
+def fuzz(strategy: Any, auth: dict[str, str], seen: Counter[str]) -> None:
+    """Hypothesis over one operation: every answer below 500, every error in the one shape."""
+
+    @given(case=strategy)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+        phases=PHASES,
+    )
+    def run(case: schemathesis.Case) -> None:
+        where = (
+            f"{case.method} {case.formatted_path} query={case.query!r} "
+            f"headers={case.headers!r} body={case.body!r}"
+        )[:2000]
+        try:
+            response = case.call(headers=auth)
+        except Exception as exc:  # the test client re-raises what the server did not handle
+            raise AssertionError(f"{where} -> 500: {type(exc).__name__}: {exc}"[:3000]) from exc
+        seen[f"{case.method} {case.path} {response.status_code}"] += 1
+        assert response.status_code < 500, (
+            f"{where} -> {response.status_code}: {response.text[:500]}"
+        )
+        if response.status_code >= 400:
+            check_error_shape(response.status_code, response.json(), where)
+
+    run()
+
+
+def fuzz_all(api_schema: Any, auth: dict[str, str], make: Any) -> Counter[str]:
+    """Fuzz every operation; the answers seen, as ``"METHOD /path STATUS"`` → count."""
+    failures = []
+    seen: Counter[str] = Counter()
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        strategy = make(operation)
+        if strategy is None:
+            continue
+        try:
+            fuzz(strategy, auth, seen)
+        except Unsatisfiable:
+            continue  # nothing to make invalid: an operation without parameters or body
+        except AssertionError as exc:
+            failures.append(f"{operation.label}: {exc}")
+    assert failures == [], "\n\n".join(failures)
+    return seen
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_no_input_reaches_a_500_and_errors_have_one_shape(
+    api_schema: Any, auth: dict[str, str], mode: GenerationMode
+) -> None:
+    """Schemathesis' valid (positive) and invalid (negative) requests for every operation."""
+    seen = fuzz_all(api_schema, auth, lambda op: op.as_strategy(generation_mode=mode))
+    if mode == GenerationMode.POSITIVE:
+        # The key works: valid requests get through, not only 401s and 404s.
+        assert seen["POST /v1/events 200"] and seen["GET /v1/metrics 200"], dict(seen)
+
+
+def test_the_documented_examples_never_reach_a_500(api_schema: Any, auth: dict[str, str]) -> None:
+    def from_examples(op: Any) -> Any:
+        found = api_schema.get_strategies_from_examples(op)
+        return st.one_of(found) if found else None
+
+    seen = fuzz_all(api_schema, auth, from_examples)
+    assert seen["POST /v1/touchpoints 201"], dict(seen)  # the example creates a touchpoint
+
+
+def resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[1]
+        node = doc["components"]["schemas"][name]
+    return node
+
+
+def has_examples(doc: dict[str, Any], media: dict[str, Any]) -> bool:
+    """An example on the media type, on the body's schema, or on one form of a union."""
+    if media.get("example") is not None or media.get("examples"):
+        return True
+    body = resolve(doc, media.get("schema", {}))
+    if body.get("examples") or body.get("example") is not None:
+        return True
+    return any(resolve(doc, s).get("examples") for s in body.get("oneOf", body.get("anyOf", [])))
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    doc = app.openapi()
+    return [
+        (method.upper(), path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def test_every_operation_has_a_summary(app: FastAPI) -> None:
+    missing = [f"{m} {p}" for m, p, op in operations(app) if not op.get("summary", "").strip()]
+    assert missing == []
+
+
+def test_every_request_body_has_an_example(app: FastAPI) -> None:
+    doc = app.openapi()
+    missing = [
+        f"{m} {p}"
+        for m, p, op in operations(app)
+        if "requestBody" in op
+        and not all(has_examples(doc, media) for media in op["requestBody"]["content"].values())
+    ]
+    assert missing == []
+
+
+def test_the_documented_endpoints_are_all_there(app: FastAPI) -> None:
+    published = {f"{m} {p}" for m, p, _ in operations(app)}
+    assert {
+        "GET /healthz",
+        "POST /v1/touchpoints",
+        "GET /v1/touchpoints",
+        "GET /v1/touchpoints/{key}",
+        "PATCH /v1/touchpoints/{key}",
+        "POST /v1/events",
+        "GET /v1/users/{user_id}/history",
+    } <= published
