@@ -41,6 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses={
             401: {"model": errors_model(), "description": "Missing or unknown API key"},
+            404: {"model": errors_model(), "description": "Not found in this workspace"},
+            409: {
+                "model": errors_model(),
+                "description": "Conflict (e.g. mixed question versions)",
+            },
             422: {"model": errors_model(), "description": "Invalid request"},
         },
     )

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
-    field_validator,
     model_validator,
 )
 
@@ -22,6 +21,7 @@ Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Channel = Literal["in_app", "email", "chat", "link", "popover"]
+ScaleKey = Literal["1-5", "1-7", "1-10", "emoji-3"]
 CHANNELS = ("in_app", "email", "chat", "link", "popover")
 
 
@@ -93,14 +93,7 @@ class EffortGroupsIn(Input):
 
 
 class TouchpointBase(Input):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("scale", check_fields=False)
-    @classmethod
-    def _scale(cls, v: str | None) -> str | None:
-        if v is not None and v not in SCALES:
-            raise ValueError(f"unknown scale {v!r}; allowed: {', '.join(SCALES)}")
-        return v
+    """Fields shared by creation and patch."""
 
 
 class TouchpointIn(TouchpointBase):
@@ -130,7 +123,7 @@ class TouchpointIn(TouchpointBase):
     key: Key
     task: Name
     question: Text
-    scale: str
+    scale: ScaleKey
     polarity: Literal["effort", "ease"]
     comment_prompt: Text | None = None
     effort_groups: EffortGroupsIn | None = None
@@ -154,7 +147,7 @@ class TouchpointPatch(TouchpointBase):
     )
     task: Name | None = None
     question: Text | None = None
-    scale: str | None = None
+    scale: ScaleKey | None = None
     polarity: Literal["effort", "ease"] | None = None
     comment_prompt: Text | None = None
     effort_groups: EffortGroupsIn | None = None
@@ -208,7 +201,30 @@ class EventIn(Input):
 
 
 class EventBatch(Input):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "id": "evt-124",
+                            "type": "payment_succeeded",
+                            "occurred_at": "2026-11-22T10:16:00+01:00",
+                            "user": {"id": "u-43", "locale": "fr"},
+                        },
+                        {
+                            "id": "evt-125",
+                            "type": "ticket_resolved",
+                            "occurred_at": "2026-11-22T10:17:00+01:00",
+                            "user": {"id": "u-44", "locale": "en"},
+                            "properties": {"agent_id": "a-7", "ticket_id": "T-1002"},
+                        },
+                    ]
+                }
+            ]
+        },
+    )
     events: Annotated[list[EventIn], Field(min_length=1, max_length=1000)]
 
 

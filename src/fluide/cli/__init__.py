@@ -1,0 +1,10 @@
+"""The ``fluide`` command line: commands on exports, and the collection service."""
+
+from fluide.cli import files, service
+from fluide.cli.app import app
+
+__all__ = ["app", "files", "main", "service"]
+
+
+def main() -> None:
+    app()

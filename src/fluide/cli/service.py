@@ -1,0 +1,281 @@
+"""Commands of the collection service: ``serve``, ``workspace create``, ``demo``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, T, _check_lang, _fail, _progress, app
+from fluide.i18n import DEFAULT_LANG, fmt_date, fmt_int
+from fluide.i18n import gettext as _t
+from fluide.ingest.errors import InputError
+from fluide.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from fluide.demo import DemoResult
+
+
+HostOpt = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
+PortOpt = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEMO_DIR = Path("out") / "demo"
+
+workspace_app = typer.Typer(
+    help="Workspaces and their API keys. / Espaces de travail et clés d'API.",
+    no_args_is_help=True,
+)
+app.add_typer(workspace_app, name="workspace")
+
+
+def _env_has(*names: str) -> bool:
+    """Whether any of these variables is set (pydantic-settings ignores their case)."""
+    wanted = {n.upper() for n in names}
+    return any(k.upper() in wanted and v for k, v in os.environ.items())
+
+
+def _load(lang: str, **overrides: Any) -> Settings:
+    """The settings, or a clear message and exit code 2 (never a traceback)."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        typer.echo(_t(lang, "Configuration error: %(problem)s", problem=str(exc)), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _database_failure(lang: str, settings: Settings, reason: str) -> NoReturn:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        shown = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = settings.database_url or settings.sqlalchemy_url
+    typer.echo(
+        _t(
+            lang,
+            "Cannot open the database %(url)s: %(reason)s. Check FLUIDE_DATABASE_URL.",
+            url=shown,
+            reason=reason,
+        ),
+        err=True,
+    )
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _opened(lang: str, settings: Settings, open_it: Callable[[], T]) -> T:
+    """``open_it()`` (which connects and migrates); a clear message if the database fails."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        make_url(settings.sqlalchemy_url)
+    except ArgumentError:
+        _database_failure(lang, settings, _t(lang, "this is not a database URL"))
+    try:
+        return open_it()
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _database_failure(lang, settings, reason.rstrip("."))
+
+
+def _engine(lang: str, settings: Settings) -> Engine:
+    from fluide.storage.db import make_engine, migrate
+
+    def open_it() -> Engine:
+        engine = make_engine(settings.sqlalchemy_url)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    return _opened(lang, settings, open_it)
+
+
+def _public_url(host: str, port: int) -> str:
+    shown = DEFAULT_HOST if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only shown
+    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+
+
+def _serve(lang: str, settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from fluide.api.app import create_app
+
+    application = _opened(lang, settings, lambda: create_app(settings))
+    url = _public_url(host, port)
+    typer.echo(
+        _t(
+            lang,
+            "Fluide serves on %(url)s (API documentation: %(docs)s).",
+            url=url,
+            docs=url + "/docs",
+        ),
+        err=True,
+    )
+    uvicorn.run(application, host=host, port=port)
+
+
+@app.command()
+def serve(
+    host: HostOpt = DEFAULT_HOST,
+    port: PortOpt = DEFAULT_PORT,
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Run the collection service (HTTP API and survey pages); GET /healthz answers when ready."""
+    lang = _check_lang(lang)
+    overrides = {} if _env_has("FLUIDE_PUBLIC_URL") else {"public_url": _public_url(host, port)}
+    _serve(lang, _load(lang, **overrides), host, port)
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Argument(help="The workspace's name, e.g. your company's.")],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Create a workspace and print its API key, once: only a hash of the key is stored."""
+    from fluide.services.workspaces import create_workspace
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    if fmt not in ("text", "json"):
+        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    if not name.strip():
+        _fail(lang, InputError("A workspace needs a name."))
+    settings = _load(lang)
+    engine = _engine(lang, settings)
+    try:
+        ws = create_workspace(
+            session_factory(engine),
+            name,
+            fatigue_days=settings.fatigue_days,
+            timezone=settings.default_timezone,
+        )
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        doc = {"id": ws.id, "name": ws.name, "api_key": ws.api_key}
+        typer.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    typer.echo(_t(lang, "Workspace %(name)s created: %(id)s", name=ws.name, id=ws.id))
+    typer.echo(_t(lang, "API key (shown only this once; only its hash is stored):"))
+    typer.echo(ws.api_key)
+
+
+def _fresh_demo_database(data_dir: Path) -> Path:
+    """Remove the demo's own SQLite file (and its WAL files): every run starts afresh."""
+    db = data_dir / "fluide.db"
+    for path in (db, db.with_name("fluide.db-wal"), db.with_name("fluide.db-shm")):
+        path.unlink(missing_ok=True)
+    return db
+
+
+def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) -> list[str]:
+    c = result.counts
+    lines = []
+    if fresh is not None:
+        lines.append(_t(lang, "Fresh demo database: %(path)s (rebuilt at every run).", path=fresh))
+    if result.reused:
+        lines.append(
+            _t(
+                lang,
+                "This database already holds the demo workspace: its data is kept, "
+                "and a new key was made for it.",
+            )
+        )
+    lines.append(
+        _t(
+            lang,
+            "Workspace %(name)s: %(touchpoints)s touchpoints, %(events)s events, "
+            "%(invitations)s invitations, %(responses)s answers.",
+            name=result.name,
+            touchpoints=c["touchpoints"],
+            events=fmt_int(lang, c["events"]),
+            invitations=fmt_int(lang, c["invitations"]),
+            responses=fmt_int(lang, c["responses"]),
+        )
+    )
+    decisions = ", ".join(f"{k} {fmt_int(lang, v)}" for k, v in c["decisions"].items())
+    lines.append(_t(lang, "Decisions: %(decisions)s", decisions=decisions))
+    if result.fix_day:
+        lines.append(
+            _t(
+                lang,
+                "The payment fix shipped on %(day)s: compare payer before and after.",
+                day=fmt_date(lang, result.fix_day),
+            )
+        )
+    lines += [
+        "",
+        _t(lang, "Server: %(url)s", url=url),
+        _t(lang, "API documentation: %(url)s", url=url + "/docs"),
+        _t(lang, "Demo API key: %(key)s", key=result.api_key),
+        "",
+        _t(lang, "Try it:"),
+        f'  curl -s {url}/v1/touchpoints -H "Authorization: Bearer {result.api_key}"',
+        _t(lang, 'Walkthrough: README.md, section "Collection service", after:'),
+        f"  export DEMO_KEY={result.api_key}",
+        "",
+        _t(
+            lang,
+            "Demo mode: survey links are signed with a public demo secret; "
+            "never use it with real customers.",
+        ),
+    ]
+    return lines
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Only fill the database, then exit.")
+    ] = False,
+    host: HostOpt = DEFAULT_HOST,
+    port: PortOpt = DEFAULT_PORT,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=52, help="Weeks of activity, ending now.")
+    ] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated activity.")] = 14,
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Fill a demo workspace with weeks of realistic events and answers, print its key, serve.
+
+    The database is FLUIDE_DATABASE_URL, else FLUIDE_DATA_DIR/fluide.db, else
+    out/demo/fluide.db, which is rebuilt at every run. A database that already
+    holds the demo workspace keeps its data, and a new key is made for it.
+    """
+    from fluide.demo import build_demo
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    overrides: dict[str, Any] = {"demo": True}
+    own_file = not _env_has("FLUIDE_DATA_DIR", "FLUIDE_DATABASE_URL")
+    if own_file:
+        overrides["data_dir"] = DEMO_DIR.resolve()
+    if not _env_has("FLUIDE_PUBLIC_URL"):
+        overrides["public_url"] = _public_url(host, port)
+    settings = _load(lang, **overrides)
+    fresh = _fresh_demo_database(settings.data_dir) if own_file else None
+    engine = _engine(lang, settings)
+    typer.echo(_t(lang, "Filling the demo workspace (%(weeks)s weeks)…", weeks=weeks), err=True)
+    try:
+        with _progress(True, _t(lang, "Demo workspace")) as progress:
+            result = build_demo(
+                session_factory(engine), settings, weeks=weeks, seed=seed, progress=progress
+            )
+    finally:
+        engine.dispose()
+    for line in _demo_report(lang, result, settings.public_url, fresh):
+        typer.echo(line)
+    if not no_serve:
+        _serve(lang, settings, host, port)
