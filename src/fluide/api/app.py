@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             404: {"model": errors_model(), "description": "Not found in this workspace"},
             409: {
                 "model": errors_model(),
-                "description": "Conflict (e.g. mixed question versions)",
+                "description": "Conflict, e.g. mixed question versions",
             },
             422: {"model": errors_model(), "description": "Invalid request"},
         },
