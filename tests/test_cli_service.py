@@ -151,7 +151,10 @@ def test_missing_secret_message_is_french_by_default(db_url: str) -> None:
 
 def test_unsupported_database_url_is_a_clear_error() -> None:
     r = run_fluide(
-        "serve", env={"FLUIDE_SECRET_KEY": SECRET, "FLUIDE_DATABASE_URL": "mysql://db/fluide"}
+        "serve",
+        "--lang",
+        "en",
+        env={"FLUIDE_SECRET_KEY": SECRET, "FLUIDE_DATABASE_URL": "mysql://db/fluide"},
     )
     assert r.returncode == 2
     assert "FLUIDE_DATABASE_URL must be sqlite:///PATH or postgresql://" in r.stderr
@@ -188,7 +191,7 @@ def test_short_secret_is_refused(db_url: str) -> None:
     r = runner.invoke(
         app, ["serve"], env={"FLUIDE_SECRET_KEY": "short", "FLUIDE_DATABASE_URL": db_url}
     )
-    assert r.exit_code == 2 and "at least 32 characters" in r.stderr
+    assert r.exit_code == 2 and "doit compter au moins 32 caractères" in r.stderr
 
 
 # --- fluide serve -------------------------------------------------------------------------------

@@ -50,3 +50,14 @@ def test_settings_come_from_fluide_environment_variables(
 def test_secret_never_shows_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings(secret_key="a-very-secret-value-" + "z" * 20)
     assert "a-very-secret-value" not in repr(s) and "a-very-secret-value" not in str(s.model_dump())
+
+
+def test_start_up_problems_read_in_french_or_english() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(secret_key="short")
+    assert info.value.text("fr") == "FLUIDE_SECRET_KEY doit compter au moins 32 caractères."
+    assert (
+        info.value.text("en")
+        == str(info.value)
+        == "FLUIDE_SECRET_KEY must be at least 32 characters long."
+    )

@@ -14,6 +14,8 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fluide.i18n import N_
+
 MIN_SECRET_LENGTH = 32
 DEMO_SECRET = "fluide-demo-secret-not-for-production-0000"  # noqa: S105 - demo mode only
 
@@ -23,8 +25,40 @@ def default_data_dir() -> Path:
     return Path(base) / "fluide"
 
 
+_GENERATE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+PROBLEMS = {
+    "bad_public_url": N_("FLUIDE_PUBLIC_URL must start with http:// or https://, got %(value)s."),
+    "bad_database_url": N_(
+        "FLUIDE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB, got %(value)s."
+    ),
+    "missing_secret": N_(
+        "FLUIDE_SECRET_KEY is required outside demo mode (it signs survey links); "
+        "generate one with: %(command)s"
+    ),
+    "short_secret": N_("FLUIDE_SECRET_KEY must be at least %(min)s characters long."),
+    "invalid": N_("%(field)s: %(problem)s"),
+}
+"""English msgids of each start-up problem, translated where they are shown."""
+
+
+class _Problem(ValueError):
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
 class SettingsError(ValueError):
-    """A setting that cannot be used; the message says which and what to do."""
+    """Settings that cannot be used; each problem says which and what to do."""
+
+    def __init__(self, problems: list[tuple[str, dict[str, object]]]) -> None:
+        self.problems = problems
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        from fluide.i18n import gettext
+
+        return " ".join(gettext(lang, PROBLEMS[code], **params) for code, params in self.problems)
 
 
 class Settings(BaseSettings):
@@ -42,29 +76,21 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):
-            raise ValueError("FLUIDE_PUBLIC_URL must start with http:// or https://")
+            raise _Problem("bad_public_url", value=v)
         return v.rstrip("/")
 
     @model_validator(mode="after")
     def _safe(self) -> Self:
         url = self.sqlalchemy_url
         if not url.startswith(("sqlite", "postgresql")):
-            raise ValueError(
-                "FLUIDE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB, "
-                f"got {self.database_url!r}"
-            )
+            raise _Problem("bad_database_url", value=self.database_url)
         if self.secret_key is None and not self.demo:
-            raise ValueError(
-                "FLUIDE_SECRET_KEY is required outside demo mode (it signs survey links); "
-                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
-            )
+            raise _Problem("missing_secret", command=_GENERATE)
         if (
             self.secret_key is not None
             and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH
         ):
-            raise ValueError(
-                f"FLUIDE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
-            )
+            raise _Problem("short_secret", min=MIN_SECRET_LENGTH)
         return self
 
     @property
@@ -91,5 +117,12 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise SettingsError(messages) from None
+        problems: list[tuple[str, dict[str, object]]] = []
+        for e in exc.errors():
+            cause = (e.get("ctx") or {}).get("error")
+            if isinstance(cause, _Problem):
+                problems.append((cause.code, cause.params))
+            else:
+                field = "FLUIDE_" + "_".join(str(p) for p in e.get("loc", ())).upper()
+                problems.append(("invalid", {"field": field, "problem": e.get("msg", "")}))
+        raise SettingsError(problems) from None

@@ -46,7 +46,7 @@ def _load(lang: str, **overrides: Any) -> Settings:
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
-        typer.echo(_t(lang, "Configuration error: %(problem)s", problem=str(exc)), err=True)
+        typer.echo(_t(lang, "Configuration error: %(problem)s", problem=exc.text(lang)), err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
