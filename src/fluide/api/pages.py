@@ -8,16 +8,13 @@ markup. Pages carry no script and load nothing from elsewhere.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
-from importlib import resources
 from typing import Any, Final
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from fluide.i18n import check_lang, gettext, ngettext
+from fluide.templating import environment
 
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (
@@ -50,25 +47,8 @@ def csrf_ok(secret: bytes, invitation_id: str, sent: str | None) -> bool:
     )
 
 
-@functools.cache
-def _env(lang: str) -> Environment:
-    folder = resources.files("fluide.api") / "templates"
-    env = Environment(
-        loader=FileSystemLoader(str(folder)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    # As in fluide.render.html: `_("msgid", name=value)` goes through fluide.i18n.
-    env.globals["gettext"] = functools.partial(gettext, lang)
-    env.globals["ngettext"] = functools.partial(ngettext, lang)
-    return env
-
-
 def render(template: str, lang: str, **context: Any) -> str:
-    return _env(check_lang(lang)).get_template(template).render(lang=lang, **context)
+    return environment("fluide.api", lang).get_template(template).render(lang=lang, **context)
 
 
 def page(html: str, status: int = 200) -> HTMLResponse:

@@ -6,11 +6,8 @@ come from customers' data and must render as text, never as markup.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from fluide.i18n import (
     DEFAULT_LANG,
@@ -43,27 +40,11 @@ from fluide.render.views import (
     trend_rows,
     verbatim_rows,
 )
-
-
-@functools.cache
-def _env(lang: str) -> Environment:
-    env = Environment(
-        loader=PackageLoader("fluide.render", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    # The i18n extension's `_` looks these up: old-style callables, so the
-    # templates fill placeholders through fluide.i18n like Python code does.
-    env.globals["gettext"] = functools.partial(gettext, lang)
-    env.globals["ngettext"] = functools.partial(ngettext, lang)
-    return env
+from fluide.templating import environment
 
 
 def _render(template: str, lang: str, **context: Any) -> str:
-    return _env(check_lang(lang)).get_template(template).render(lang=lang, **context)
+    return environment("fluide.render", lang).get_template(template).render(lang=lang, **context)
 
 
 def effort_groups_chart(lang: str, block: Doc, scale: Doc | None) -> dict[str, Any]:
