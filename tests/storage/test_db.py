@@ -23,7 +23,13 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "fluide.storage:migrations")
+    assert current == ScriptDirectory.from_config(config).get_current_head()
 
 
 def test_second_writer_waits_for_the_first_to_commit(tmp_path: Path) -> None:

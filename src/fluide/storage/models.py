@@ -40,6 +40,14 @@ class Workspace(Base):
     fatigue_days: Mapped[int] = mapped_column(Integer, default=14)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Channels. The widget's public key is safe in a page; the widget secret
+    # (HMAC of user ids, computed by the host's server) and the webhook secret
+    # (signing what Fluide posts) are kept to compute signatures.
+    widget_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    widget_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chat_webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ApiKey(Base):
@@ -165,6 +173,8 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     locale: Mapped[str] = mapped_column(String(16), default="fr")
     context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    shown_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Response(Base):
@@ -193,3 +203,45 @@ class Response(Base):
     responded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delay_seconds: Mapped[float] = mapped_column(Float)
+
+
+class Delivery(Base):
+    """Sending one invitation on one channel: the unit of exactly-once.
+
+    ``idempotency_key`` (invitation and channel) is unique, so a retried or
+    duplicated job finds the row and never sends twice; ``status`` goes
+    ``pending`` → ``sending`` → ``sent``, or ``retry`` (temporary failure, at
+    ``next_attempt_at``) and finally ``failed`` (kept, visible, never lost).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EmailTemplate(Base):
+    """A workspace's own e-mail wording for one language (a default is built in)."""
+
+    __tablename__ = "email_templates"
+    __table_args__ = (UniqueConstraint("workspace_id", "locale"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    locale: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300))
+    intro: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
