@@ -1,0 +1,89 @@
+"""Build the :class:`InvitationMessage` of an invitation from storage."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from fluide.channels import InvitationMessage, ScaleLink
+from fluide.services import tokens
+from fluide.services.errors import ServiceError
+from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
+from fluide.settings import Settings
+from fluide.storage import repo
+from fluide.storage.models import EndUser, Touchpoint, Workspace
+
+OPT_OUT_PURPOSE = "opt-out"
+
+
+def opt_out_token(settings: Settings, workspace_id: str, user_id: str) -> str:
+    """A signed token naming one user of one workspace, for the opt-out link."""
+    return tokens.sign(
+        settings.secret + b"|" + OPT_OUT_PURPOSE.encode(), f"{workspace_id}:{user_id}"
+    )
+
+
+def read_opt_out_token(settings: Settings, token: str) -> tuple[str, str] | None:
+    """``(workspace_id, user_id)`` of an opt-out token we signed, else ``None``."""
+    value = tokens.verify(settings.secret + b"|" + OPT_OUT_PURPOSE.encode(), token)
+    if value is None or ":" not in value:
+        return None
+    ws, _, user = value.partition(":")
+    return ws, user
+
+
+def _text(texts: dict[str, str] | None, lang: str) -> str:
+    texts = texts or {}
+    return texts.get(lang) or texts.get("fr") or next(iter(texts.values()), "")
+
+
+def invitation_message(s: Session, settings: Settings, invitation_id: str) -> InvitationMessage:
+    """The message of one invitation, in the customer's language."""
+    inv = repo.invitation(s, None, invitation_id)
+    if inv is None:
+        raise ServiceError("not_found", "No invitation %(value)s.", status=404, value=invitation_id)
+    version = repo.version_by_id(s, inv.workspace_id, inv.question_version_id)
+    tp = s.get(Touchpoint, inv.touchpoint_id)
+    ws = s.get(Workspace, inv.workspace_id)
+    user = s.get(EndUser, inv.user_id)
+    assert version is not None and tp is not None and ws is not None and user is not None
+    lang = inv.locale if inv.locale in ("fr", "en") else "fr"
+    question = question_of(version)
+    labels = question.labels()
+    url = f"{settings.public_url}/s/{tokens.sign(settings.secret, inv.id)}"
+    symbols = {p: str(p) for p in question.points}
+    if question.scale.symbols:
+        faces = {
+            v: k
+            for k, v in question.tokens().items()
+            if not k.isdigit() and "." not in k and "," not in k
+        }
+        symbols = {p: faces.get(p, str(p)) for p in question.points}
+    points = tuple(
+        ScaleLink(
+            p, labels[p][lang] if labels[p][lang] != str(p) else "", symbols[p], f"{url}?score={p}"
+        )
+        for p in question.points
+    )
+    prompt = version.comment_prompt or DEFAULT_COMMENT_PROMPT
+    return InvitationMessage(
+        invitation_id=inv.id,
+        workspace_id=ws.id,
+        workspace_name=ws.sender_name or ws.name,
+        lang=lang,
+        touchpoint=tp.key,
+        task=tp.task,
+        question=_text(version.question, lang),
+        comment_prompt=_text(prompt, lang) or DEFAULT_COMMENT_PROMPT[lang],
+        scale=question.scale.key,
+        polarity=question.polarity.value,
+        points=points,
+        low_label=labels[1][lang],
+        high_label=labels[question.k][lang],
+        survey_url=url,
+        opt_out_url=f"{settings.public_url}/o/{opt_out_token(settings, ws.id, user.id)}",
+        email=user.email,
+        user_id=user.external_id,
+        channel=inv.channel,
+        agent_id=(inv.context or {}).get("agent_id"),
+        ticket_id=(inv.context or {}).get("ticket_id"),
+    )
