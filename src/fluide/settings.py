@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     fatigue_days: int = Field(default=14, ge=1, le=365)
     default_timezone: str = "Europe/Paris"
+    smtp_url: SecretStr | None = None  # smtp://user:pass@host:587?starttls=1, smtps://…:465
+    mail_from: str = "Fluide <ces@localhost>"
+    worker: Literal["inline", "external"] = "inline"  # inline: jobs run inside `fluide serve`
 
     @field_validator("public_url")
     @classmethod
