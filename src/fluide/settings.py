@@ -73,7 +73,10 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Paris"
     smtp_url: SecretStr | None = None  # smtp://user:pass@host:587?starttls=1, smtps://…:465
     mail_from: str = "Fluide <ces@localhost>"
-    worker: Literal["inline", "external"] = "inline"  # inline: jobs run inside `fluide serve`
+    # auto: a worker inside `fluide serve` on SQLite; `fluide worker` processes on PostgreSQL.
+    worker: Literal["auto", "inline", "external"] = "auto"
+    # A delivery a worker took but did not finish (it died) may be taken again after this.
+    delivery_lease_seconds: int = Field(default=300, ge=5, le=86400)
 
     @field_validator("public_url")
     @classmethod

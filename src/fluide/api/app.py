@@ -9,7 +9,23 @@ from fastapi import FastAPI
 
 from fluide import __version__
 from fluide.api import errors, logs
-from fluide.api.routes import events, health, metrics, responses, survey, touchpoints, users
+from fluide.api.routes import (
+    demo_shop,
+    email_templates,
+    events,
+    health,
+    metrics,
+    optout,
+    responses,
+    survey,
+    touchpoints,
+    users,
+    widget,
+    workspace,
+)
+from fluide.jobs import queue
+from fluide.jobs.runner import InlineWorker, inline_wanted
+from fluide.jobs.senders import default_senders
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 
@@ -27,13 +43,40 @@ create`); a key sees its own workspace only. Every error has one shape:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    senders = default_senders()
+    worker = InlineWorker(sessions, settings, senders) if inline_wanted(settings) else None
+    # On SQLite without the inline thread, a separate `fluide worker` polls the table.
+    on_postgres = settings.sqlalchemy_url.startswith("postgresql")
+    queue_app = (
+        queue.build_app(settings, sessions, senders) if on_postgres and worker is None else None
+    )
+
+    def dispatch(delivery_ids: list[str]) -> None:
+        """Wake whoever sends: the thread here, or a `fluide worker` through a job."""
+        if worker is not None:
+            worker.wake()
+        elif queue_app is not None:
+            for delivery_id in delivery_ids:
+                queue.defer(queue_app, delivery_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        if worker is not None:
+            worker.start()
+        if queue_app is not None:
+            queue_app.open()
+            queue.ensure_schema(queue_app)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if queue_app is not None:
+                queue_app.close()
+            engine.dispose()
 
-    migrate(engine)
     app = FastAPI(
         title="Fluide",
         version=__version__,
@@ -51,11 +94,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
+    app.state.dispatch = dispatch
     errors.install(app)
     logs.install()
-    for module in (health, touchpoints, events, users, responses, metrics, survey):
+    for module in (
+        health,
+        workspace,
+        touchpoints,
+        events,
+        users,
+        responses,
+        metrics,
+        email_templates,
+        survey,
+        optout,
+        widget,
+    ):
         app.include_router(module.router)
+    if settings.demo:
+        app.include_router(demo_shop.router)  # signs any user: demo mode only
     return app
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN = re.compile(r"(/s/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_TOKEN = re.compile(r"(/[so]/)[A-Za-z0-9_\-:%]+\.[A-Za-z0-9_\-]+")
 REDACTED = r"\1[redacted]"
 
 

@@ -52,12 +52,8 @@ def invitation_message(s: Session, settings: Settings, invitation_id: str) -> In
     url = f"{settings.public_url}/s/{tokens.sign(settings.secret, inv.id)}"
     symbols = {p: str(p) for p in question.points}
     if question.scale.symbols:
-        faces = {
-            v: k
-            for k, v in question.tokens().items()
-            if not k.isdigit() and "." not in k and "," not in k
-        }
-        symbols = {p: faces.get(p, str(p)) for p in question.points}
+        # The face printed on each point's label (the same as the survey page's).
+        symbols = {p: labels[p][lang].split(" ", 1)[0] for p in question.points}
     points = tuple(
         ScaleLink(
             p, labels[p][lang] if labels[p][lang] != str(p) else "", symbols[p], f"{url}?score={p}"

@@ -8,6 +8,7 @@ nothing, even when both copies arrive at the same moment (unique key).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import EventIn
 from fluide.domain.fatigue import Decision, EventFacts, TouchpointRule, Trigger, UserHistory, decide
+from fluide.jobs import deliveries
 from fluide.services import tokens
 from fluide.services.errors import ServiceError
 from fluide.settings import Settings
@@ -124,7 +126,10 @@ def _decide_one(
     repo.add(s, inv)
     event.invitation_id = inv.id
     user.last_invited_at = now
+    delivery = deliveries.enqueue(s, inv)  # same transaction: no invitation without its send
     result["invitation"] = invitation_json(inv, settings)
+    if delivery is not None:
+        result["_delivery"] = delivery.id
     return result
 
 
@@ -134,9 +139,15 @@ def record_events(
     events: list[EventIn],
     settings: Settings,
     now: datetime | None = None,
+    dispatch: Callable[[list[str]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The decision for each event, in order; each event commits on its own."""
+    """The decision for each event, in order; each event commits on its own.
+
+    ``dispatch`` is told the deliveries to send once they are committed (it
+    wakes the worker; a missed wake-up only delays: workers also poll).
+    """
     out = []
+    to_send: list[str] = []
     for e in events:
         moment = now or utcnow()
         if e.occurred_at - moment > MAX_CLOCK_SKEW:
@@ -148,10 +159,15 @@ def record_events(
             )
         try:
             with write_session(factory) as s:
-                out.append(_decide_one(s, ws, e, settings, moment))
+                decided = _decide_one(s, ws, e, settings, moment)
         except IntegrityError:
             # The same event id committed by a concurrent request in between.
-            out.append({"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None})
+            decided = {"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None}
+        if "_delivery" in decided:
+            to_send.append(decided.pop("_delivery"))
+        out.append(decided)
+    if to_send and dispatch is not None:
+        dispatch(to_send)
     return out
 
 

@@ -30,6 +30,8 @@ def sign(secret: bytes, invitation_id: str) -> str:
 
 def verify(secret: bytes, token: str) -> str | None:
     """The invitation id in ``token``, or ``None`` if it was not signed by us."""
+    if not token.isascii():  # hmac.compare_digest refuses non-ASCII text
+        return None
     invitation_id, sep, mac = token.rpartition(".")
     if not sep or not invitation_id or len(token) > 200:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from fluide.api.deps import FactoryDep, SettingsDep, WorkspaceDep
 from fluide.api.schemas import DecisionOut, DecisionsOut, EventBatch, EventsBody
@@ -19,8 +19,13 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
     response_model=DecisionOut | DecisionsOut,
 )
 def post_events(
-    body: EventsBody, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
+    request: Request, body: EventsBody, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
 ) -> dict[str, Any]:
+    dispatch = request.app.state.dispatch
     if isinstance(body, EventBatch):
-        return {"decisions": service.record_events(factory, ws, body.events, settings)}
-    return service.record_events(factory, ws, [body], settings)[0]
+        return {
+            "decisions": service.record_events(
+                factory, ws, body.events, settings, dispatch=dispatch
+            )
+        }
+    return service.record_events(factory, ws, [body], settings, dispatch=dispatch)[0]

@@ -1,0 +1,126 @@
+"""Commands of the background work: ``fluide worker`` and ``fluide jobs``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+from typing import Annotated, Any
+
+import typer
+
+from fluide.cli.app import LangOpt, _check_lang, app
+from fluide.cli.service import _engine, _load
+from fluide.i18n import DEFAULT_LANG, fmt_datetime
+from fluide.i18n import gettext as _t
+
+jobs_app = typer.Typer(
+    help="Background jobs: deliveries of invitations. / Tâches de fond : envois des invitations.",
+    no_args_is_help=True,
+)
+app.add_typer(jobs_app, name="jobs")
+
+
+@app.command()
+def worker(
+    lang: LangOpt = DEFAULT_LANG,
+    poll: Annotated[
+        float, typer.Option("--poll", min=0.1, help="Seconds between looks for due work (SQLite).")
+    ] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit.")] = False,
+) -> None:
+    """Send invitations: procrastinate jobs on PostgreSQL (run as many as you like),
+    the deliveries table on SQLite."""
+    from fluide.jobs import queue
+    from fluide.jobs.runner import InlineWorker
+    from fluide.jobs.senders import default_senders
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    settings = _load(lang)
+    engine = _engine(lang, settings)
+    sessions = session_factory(engine)
+    senders = default_senders()
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        runner = InlineWorker(sessions, settings, senders, poll=poll)
+        if once:
+            typer.echo(
+                _t(lang, "%(count)s deliveries attempted.", count=runner.run_once()), err=True
+            )
+            return
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
+        typer.echo(_t(lang, "Worker started (SQLite): sending due invitations."), err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            runner.run_forever()
+        return
+    queue_app = queue.build_app(settings, sessions, senders)
+    with queue_app.open():
+        queue.ensure_schema(queue_app)
+        typer.echo(
+            _t(lang, "Worker started (PostgreSQL, procrastinate): sending due invitations."),
+            err=True,
+        )
+        queue_app.run_worker(queues=[queue.QUEUE], wait=not once, install_signal_handlers=True)
+
+
+def _delivery_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "workspace_id": d.workspace_id,
+        "invitation_id": d.invitation_id,
+        "channel": d.channel,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+        "created_at": d.created_at.isoformat(),
+    }
+
+
+@jobs_app.command("failed")
+def jobs_failed(
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Only this workspace id.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Deliveries that failed for good: kept and shown, never lost."""
+    from fluide.jobs.deliveries import failed
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    settings = _load(lang)
+    with session_factory(_engine(lang, settings))() as s:
+        rows = failed(s, workspace)
+    if fmt == "json":
+        typer.echo(json.dumps([_delivery_json(d) for d in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo(_t(lang, "No failed delivery."))
+        return
+    for d in rows:
+        typer.echo(
+            f"{d.id}  {d.channel:5}  {fmt_datetime(lang, d.created_at)}  "
+            + _t(lang, "%(count)s attempts", count=d.attempts)
+            + f"  {d.last_error or ''}"
+        )
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    delivery_id: Annotated[
+        str, typer.Argument(help="The failed delivery's id (see `fluide jobs failed`).")
+    ],
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Put a failed delivery back in line, once what made it fail is fixed."""
+    from fluide.jobs.deliveries import retry_failed
+    from fluide.storage.db import session_factory
+    from fluide.storage.types import utcnow
+
+    lang = _check_lang(lang)
+    settings = _load(lang)
+    if not retry_failed(session_factory(_engine(lang, settings)), delivery_id, utcnow()):
+        typer.echo(_t(lang, "No failed delivery %(id)s.", id=delivery_id), err=True)
+        raise typer.Exit(2)
+    typer.echo(_t(lang, "Delivery %(id)s will be tried again.", id=delivery_id))

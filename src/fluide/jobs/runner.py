@@ -1,0 +1,85 @@
+"""Where deliveries run: a worker thread (SQLite, or on request), or procrastinate.
+
+Both call :func:`fluide.jobs.deliveries.deliver`; only the transport differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.jobs import deliveries
+from fluide.jobs.deliveries import Sender
+from fluide.settings import Settings
+from fluide.storage.types import utcnow
+
+log = logging.getLogger("fluide.jobs")
+
+
+def inline_wanted(settings: Settings) -> bool:
+    if settings.worker == "auto":
+        return settings.sqlalchemy_url.startswith("sqlite")
+    return settings.worker == "inline"
+
+
+class InlineWorker:
+    """Runs due deliveries in a thread; woken at once by new work, polls otherwise."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings,
+        senders: dict[str, Sender],
+        *,
+        poll: float = 2.0,
+        lease: timedelta | None = None,
+    ) -> None:
+        self.factory, self.settings, self.senders = factory, settings, senders
+        self.poll = poll
+        self.lease = lease or timedelta(seconds=settings.delivery_lease_seconds)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self, _ids: list[str] | None = None) -> None:
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """Attempt every due delivery once; the number attempted."""
+        done = 0
+        for delivery_id in deliveries.due(self.factory, utcnow(), lease=self.lease):
+            if self._stop.is_set():
+                break
+            deliveries.deliver(
+                self.factory, self.settings, delivery_id, self.senders, lease=self.lease
+            )
+            done += 1
+        return done
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # keep the worker alive; the error is logged and retried
+                log.exception("worker loop")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="fluide-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+Dispatch = Callable[[list[str]], None]

@@ -1,0 +1,170 @@
+"""A workspace's own settings: name, time zone, fatigue, sender, chat webhook, secrets.
+
+Secrets (the webhook secret that signs what Fluide posts, the widget secret
+the host's server uses to sign user ids) are never shown again once created:
+reading the settings says only whether each exists. Rotating one makes a new
+random secret and returns it once.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.api.schemas import Input, Name
+from fluide.channels.webhook import MAX_URL_LENGTH, webhook_url_problem
+from fluide.services.errors import ServiceError
+from fluide.storage.db import write_session
+from fluide.storage.models import Workspace
+
+log = logging.getLogger("fluide")
+
+SecretKind = Literal["webhook", "widget"]
+WIDGET_KEY_PREFIX = "pk_"
+
+
+class WorkspacePatch(Input):
+    """Any subset of the settings; ``chat_webhook_url: null`` removes the webhook."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "sender_name": "Boutique Durand",
+                    "timezone": "Europe/Paris",
+                    "fatigue_days": 21,
+                    "chat_webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+                }
+            ]
+        },
+    )
+    name: Name | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    fatigue_days: int | None = Field(default=None, ge=1, le=365)
+    sender_name: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = (
+        None
+    )
+    chat_webhook_url: (
+        Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, strip_whitespace=True)] | None
+    ) = None
+
+
+def settings_json(ws: Workspace) -> dict[str, Any]:
+    """What the API shows of a workspace: never a secret, only whether it exists."""
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "timezone": ws.timezone,
+        "fatigue_days": ws.fatigue_days,
+        "sender_name": ws.sender_name,
+        "chat_webhook_url": ws.chat_webhook_url,
+        "widget_public_key": ws.widget_public_key,
+        "has_webhook_secret": bool(ws.webhook_secret),
+        "has_widget_secret": bool(ws.widget_secret),
+    }
+
+
+def _invalid(field: str, message: str, /, **params: Any) -> ServiceError:
+    """A 422 in the shape of request validation errors; ``message`` is an English msgid."""
+    problem = message % params if params else message
+    details = [{"field": field, "problem": problem, "type": "value_error"}]
+    return ServiceError("invalid", message, details=details, **params)
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(tz: str) -> str:
+    if tz not in _zones():
+        raise ServiceError(
+            "invalid",
+            "Unknown time zone %(value)s in %(param)s; use an IANA name such as Europe/Paris "
+            "or UTC.",
+            details=[
+                {"field": "timezone", "problem": f"unknown time zone {tz}", "type": "value_error"}
+            ],
+            value=tz,
+            param="timezone",
+        )
+    return tz
+
+
+def _check_webhook_url(url: str) -> str:
+    problem = webhook_url_problem(url)
+    if problem is not None:
+        raise _invalid("chat_webhook_url", problem)
+    return url
+
+
+def _load(s: Session, ws_id: str) -> Workspace:
+    ws = s.get(Workspace, ws_id)
+    if ws is None:  # the key's workspace: only a concurrent deletion gets here
+        raise ServiceError("not_found", "No workspace %(value)s.", status=404, value=ws_id)
+    return ws
+
+
+def get(s: Session, ws_id: str) -> dict[str, Any]:
+    return settings_json(_load(s, ws_id))
+
+
+def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> dict[str, Any]:
+    """Change the fields that were sent; ``null`` clears the sender name and the webhook."""
+    sent = body.model_fields_set
+    for field in ("name", "timezone", "fatigue_days"):
+        if field in sent and getattr(body, field) is None:
+            raise _invalid(field, "%(field)s cannot be empty.", field=field)
+    if body.timezone is not None:
+        _check_timezone(body.timezone)
+    if body.chat_webhook_url:
+        _check_webhook_url(body.chat_webhook_url)
+    with write_session(factory) as s:
+        ws = _load(s, ws_id)
+        if body.name is not None:
+            ws.name = body.name
+        if body.timezone is not None:
+            ws.timezone = body.timezone
+        if body.fatigue_days is not None:
+            ws.fatigue_days = body.fatigue_days
+        if "sender_name" in sent:
+            ws.sender_name = body.sender_name or None
+        if "chat_webhook_url" in sent:
+            ws.chat_webhook_url = body.chat_webhook_url or None
+            if ws.chat_webhook_url and not ws.webhook_secret:
+                # Posts are always signed; the host rotates it to learn it.
+                ws.webhook_secret = new_secret()
+        s.flush()
+        return settings_json(ws)
+
+
+def new_secret() -> str:
+    """256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) -> dict[str, str]:
+    """A new secret of ``kind``, stored, and returned this once.
+
+    The previous one stops working at once. Rotating the widget secret keeps
+    the widget's public key (pages that embed it go on working); a workspace
+    without one gets it now.
+    """
+    secret = new_secret()
+    with write_session(factory) as s:
+        ws = _load(s, ws_id)
+        if kind == "webhook":
+            ws.webhook_secret = secret
+        else:
+            ws.widget_secret = secret
+            if not ws.widget_public_key:
+                ws.widget_public_key = WIDGET_KEY_PREFIX + secrets.token_urlsafe(24)
+    log.info("workspace %s: new %s secret", ws_id, kind)
+    return {"kind": kind, "secret": secret}

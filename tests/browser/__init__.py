@@ -1,0 +1,1 @@
+"""End-to-end tests of the in-app widget in headless Chromium."""
