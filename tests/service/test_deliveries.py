@@ -156,7 +156,7 @@ def test_too_many_temporary_failures_end_as_failed(
             settings,
             d.id,
             {"email": Recorder("retry")},
-            now=now + timedelta(days=i),
+            now=now + timedelta(hours=i),
         )
     assert out.status == "failed"
 
@@ -201,3 +201,17 @@ def test_a_delivery_abandoned_mid_send_is_taken_again_after_its_lease(
     )
     done = delivery_of(app, d.invitation_id)
     assert done is not None and done.attempts == 2
+
+
+def test_an_invitation_past_its_window_is_never_sent_late(
+    client: TestClient, auth: dict[str, str], app: FastAPI, settings: Settings
+) -> None:
+    d = delivery_of(app, invite(client, auth))
+    assert d is not None
+    sender = Recorder("sent")
+    out = deliveries.deliver(
+        app.state.sessions, settings, d.id, {"email": sender}, now=utcnow() + timedelta(days=2)
+    )
+    assert out.status == "expired" and sender.calls == []
+    with app.state.sessions() as s:
+        assert deliveries.failed(s) == []

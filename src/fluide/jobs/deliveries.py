@@ -113,6 +113,10 @@ def deliver(
     with factory() as s:
         d = s.get(Delivery, delivery_id)
         assert d is not None
+        inv = s.get(Invitation, d.invitation_id)
+        if inv is not None and inv.expires_at <= moment:
+            # Past its window the question is no longer "à chaud": never send it late.
+            return _expire(factory, delivery_id, moment)
         sender = senders.get(d.channel)
         try:
             result = (
@@ -125,6 +129,20 @@ def deliver(
             result = DeliveryResult("retry", f"{type(exc).__name__}: {exc}")
         attempts = d.attempts
     return record(factory, delivery_id, result, attempts, utcnow() if now is None else moment)
+
+
+def _expire(factory: sessionmaker[Session], delivery_id: str, now: datetime) -> Outcome:
+    with write_session(factory) as s:
+        s.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == "sending")
+            .values(
+                status="expired",
+                claimed_at=None,
+                last_error="the invitation expired before it was sent",
+            )
+        )
+    return Outcome(delivery_id, "expired", "the invitation expired before it was sent")
 
 
 def record(

@@ -211,7 +211,8 @@ class Delivery(Base):
     ``idempotency_key`` (invitation and channel) is unique, so a retried or
     duplicated job finds the row and never sends twice; ``status`` goes
     ``pending`` → ``sending`` → ``sent``, or ``retry`` (temporary failure, at
-    ``next_attempt_at``) and finally ``failed`` (kept, visible, never lost).
+    ``next_attempt_at``) and finally ``failed`` (kept, visible, never lost);
+    ``expired`` when the invitation's window closed before it could go out.
     """
 
     __tablename__ = "deliveries"
