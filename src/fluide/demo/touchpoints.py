@@ -50,7 +50,6 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
         "I could pay easily",
         [{"event": "payment_succeeded"}, {"event": "payment_failed", "outcome": "failure"}],
         ["in_app", "email", "link"],
-        sampling=0.8,  # routine renewals: no need to ask after every single payment
     ),
     _tp(
         "changer_carte",
@@ -67,6 +66,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
         "I could find my invoice easily",
         [{"event": "invoice_downloaded"}, {"event": "invoice_not_found", "outcome": "failure"}],
         ["in_app", "email"],
+        sampling=0.8,  # invoices are looked up often: asking after most look-ups is enough
     ),
     _tp(
         "contacter_support",
