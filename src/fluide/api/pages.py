@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from fluide.templating import environment
 
@@ -53,3 +56,15 @@ def render(template: str, lang: str, **context: Any) -> str:
 
 def page(html: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form fields (text only); empty if the body is not a readable form."""
+    try:
+        form = await request.form()
+    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError):
+        return {}
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_fields)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -117,3 +117,26 @@ def pool_thin_periods(
         else:
             out.append(PeriodCounts(label, np.asarray(counts), own, None))
     return out
+
+
+def local_day_bounds(
+    start: date | None, end: date | None, tz: str
+) -> tuple[datetime | None, datetime | None]:
+    """Inclusive local dates as UTC instants: midnight of ``start`` to midnight after ``end``.
+
+    A date at the very edge of the calendar (year 1 or 9999) is no bound at all.
+
+    >>> local_day_bounds(date(2026, 8, 3), date(2026, 8, 3), "Europe/Paris")[1]
+    datetime.datetime(2026, 8, 3, 22, 0, tzinfo=datetime.timezone.utc)
+    """
+    zone = ZoneInfo(tz)
+
+    def midnight(day: date | None, after: int) -> datetime | None:
+        if day is None:
+            return None
+        try:
+            return datetime.combine(day + timedelta(days=after), time(), zone).astimezone(UTC)
+        except OverflowError:
+            return None
+
+    return midnight(start, 0), midnight(end, 1)

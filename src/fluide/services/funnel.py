@@ -14,12 +14,13 @@ The period is on the moment of the action (the event), in local dates.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from fluide.domain.periods import local_day_bounds
 from fluide.services.errors import ServiceError, not_found
 from fluide.storage import repo
 from fluide.storage.funnel import FunnelRow, funnel_counts
@@ -47,20 +48,6 @@ def _block(counts: dict[str, int]) -> dict[str, Any]:
 
 def _sum(rows: list[FunnelRow]) -> dict[str, int]:
     return {name: sum(getattr(r, name) for r in rows) for name in COUNTS}
-
-
-def _bounds(
-    start: date | None, end: date | None, zone: ZoneInfo
-) -> tuple[datetime | None, datetime | None]:
-    def midnight(day: date | None, after: int) -> datetime | None:
-        if day is None:
-            return None
-        try:
-            return datetime.combine(day + timedelta(days=after), time(), zone).astimezone(UTC)
-        except OverflowError:
-            return None
-
-    return midnight(start, 0), midnight(end, 1)
 
 
 def funnel(
@@ -94,7 +81,7 @@ def funnel(
         if tp is None:
             raise not_found("No touchpoint %(value)s in this workspace.", touchpoint)
         touchpoint_id = tp.id
-    low, high = _bounds(start, end, zone)
+    low, high = local_day_bounds(start, end, zone.key)
     rows = sorted(
         funnel_counts(s, ws.id, touchpoint_id=touchpoint_id, start=low, end=high),
         key=lambda r: (r.touchpoint, r.outcome or ""),

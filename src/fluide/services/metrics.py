@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.analysis import Analysis, AnalyzeOptions, assemble
 from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE
-from fluide.domain.periods import Period, period_label
+from fluide.domain.periods import Period, local_day_bounds, period_label
 from fluide.domain.scales import Question
 from fluide.domain.segments import DEFAULT_NEW_DAYS, tenure_of
 from fluide.exports import Invited, Scanned
@@ -110,23 +110,6 @@ def _check(q: MetricsQuery, tz: str) -> ZoneInfo:
                 value=value,
             )
     return zone
-
-
-def _bounds(q: MetricsQuery, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    """Inclusive local dates as UTC times: midnight of ``from`` to midnight after ``to``.
-
-    A date at the very edge of the calendar (year 1 or 9999) is no bound at all.
-    """
-
-    def midnight(day: date | None, after: int) -> datetime | None:
-        if day is None:
-            return None
-        try:
-            return datetime.combine(day + timedelta(days=after), time(), zone).astimezone(UTC)
-        except OverflowError:
-            return None
-
-    return midnight(q.start, 0), midnight(q.end, 1)
 
 
 def _key(v: QuestionVersion) -> QKey:
@@ -237,7 +220,7 @@ def _read(s: Session, ws: Workspace, q: MetricsQuery, zone: ZoneInfo) -> Scanned
         if tp is None:
             raise not_found("No touchpoint %(value)s in this workspace.", q.touchpoint)
         touchpoint_id = tp.id
-    scope = store.Scope(ws.id, touchpoint_id, *_bounds(q, zone))
+    scope = store.Scope(ws.id, touchpoint_id, *local_day_bounds(q.start, q.end, zone.key))
     versions = {v.id: (v, k, cur) for v, k, cur in store.question_versions(s, ws.id, touchpoint_id)}
     totals = store.answer_totals(s, scope)
     answered: dict[str, int] = {}

@@ -18,16 +18,13 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.formparsers import MultiPartException
 
 from fluide.api.deps import FactoryDep, SettingsDep
-from fluide.api.pages import page, render
+from fluide.api.pages import FormDep, page, render
 from fluide.channels.compose import read_opt_out_token
 from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, gettext
 from fluide.settings import Settings
@@ -46,18 +43,6 @@ def csrf_token(secret: bytes, workspace_id: str, user_id: str) -> str:
     value = f"{workspace_id}:{user_id}".encode()
     digest = hmac.new(secret, _CSRF_PURPOSE + value, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The posted form fields (text only); empty if the body is not a readable form."""
-    try:
-        form = await request.form()
-    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError):
-        return {}
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-FormDep = Annotated[dict[str, str], Depends(_form)]
 
 
 @dataclass(frozen=True)

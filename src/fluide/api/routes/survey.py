@@ -13,16 +13,14 @@ one a 410 page in the invitation's language, a form without its CSRF field a
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.formparsers import MultiPartException
 
 from fluide.api.deps import FactoryDep, SettingsDep
-from fluide.api.pages import SECURITY_HEADERS, csrf_ok, csrf_token, page, render
+from fluide.api.pages import SECURITY_HEADERS, FormDep, csrf_ok, csrf_token, page, render
 from fluide.i18n import SUPPORTED_LANGS, fmt_int, gettext
 from fluide.services import responses as service
 from fluide.services.errors import ServiceError
@@ -30,18 +28,6 @@ from fluide.services.survey import SurveyView, survey_view
 from fluide.settings import Settings
 
 router = APIRouter(tags=["survey"], include_in_schema=False)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The posted form fields (text only); empty if the body is not a readable form."""
-    try:
-        form = await request.form()
-    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError):
-        return {}
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-FormDep = Annotated[dict[str, str], Depends(_form)]
 
 
 def _not_found() -> HTMLResponse:
