@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fluide import __version__
 from fluide.api import errors, logs
 from fluide.api.routes import (
+    demo_inbox,
     demo_shop,
     email_templates,
     events,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     if settings.demo:
         app.include_router(demo_shop.router)  # signs any user: demo mode only
+        app.include_router(demo_inbox.router)
     return app
 
 

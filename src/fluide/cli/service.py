@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import SecretStr
 
 from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, T, _check_lang, _fail, _progress, app
 from fluide.i18n import DEFAULT_LANG, fmt_date, fmt_int
@@ -18,8 +19,10 @@ from fluide.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
     from fluide.demo import DemoResult
+    from fluide.demo.inbox import DemoInbox
 
 
 HostOpt = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
@@ -106,12 +109,16 @@ def _public_url(host: str, port: int) -> str:
     return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
 
 
-def _serve(lang: str, settings: Settings, host: str, port: int) -> None:
+def _serve(
+    lang: str, settings: Settings, host: str, port: int, inbox: DemoInbox | None = None
+) -> None:
     import uvicorn
 
     from fluide.api.app import create_app
 
     application = _opened(lang, settings, lambda: create_app(settings))
+    if inbox is not None:
+        application.state.demo_inbox = inbox
     url = _public_url(host, port)
     typer.echo(
         _t(
@@ -273,9 +280,43 @@ def demo(
             result = build_demo(
                 session_factory(engine), settings, weeks=weeks, seed=seed, progress=progress
             )
+        if not no_serve:
+            _demo_chat_webhook(session_factory(engine), result.workspace_id, host, port)
     finally:
         engine.dispose()
     for line in _demo_report(lang, result, settings.public_url, fresh):
         typer.echo(line)
-    if not no_serve:
-        _serve(lang, settings, host, port)
+    if no_serve:
+        return
+    from fluide.demo.inbox import DemoInbox
+
+    inbox = DemoInbox()
+    url = settings.public_url.rstrip("/")
+    if not _env_has("FLUIDE_SMTP_URL"):
+        smtp_url = inbox.start_smtp()
+        settings = settings.model_copy(update={"smtp_url": SecretStr(smtp_url)})
+        typer.echo(_t(lang, "Demo mailbox (the e-mails sent): %(url)s", url=url + "/demo/mailbox"))
+    typer.echo(_t(lang, "Demo chat inbox (the chat posts): %(url)s", url=url + "/demo/inbox"))
+    try:
+        _serve(lang, settings, host, port, inbox)
+    finally:
+        inbox.stop()
+
+
+def _demo_chat_webhook(factory: sessionmaker[Session], ws_id: str, host: str, port: int) -> None:
+    """Point the demo workspace's chat webhook at this server's receiver (with a secret)."""
+    from fluide.channels.webhook import webhook_url_problem
+    from fluide.services import workspace_settings
+    from fluide.storage.models import Workspace
+
+    hook = _public_url(host, port) + "/demo/webhook"
+    if webhook_url_problem(hook) is not None:
+        return
+    with factory() as s:
+        ws = s.get(Workspace, ws_id)
+        current = ws.chat_webhook_url if ws is not None else None
+    if current and not current.endswith("/demo/webhook"):
+        return  # the workspace posts to its own webhook: keep it
+    workspace_settings.update(
+        factory, ws_id, workspace_settings.WorkspacePatch(chat_webhook_url=hook)
+    )

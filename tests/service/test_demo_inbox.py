@@ -1,0 +1,226 @@
+"""The demo's mailbox and chat inbox: e-mail to a local SMTP server, a signed chat post."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from fluide.api.routes import demo_inbox, demo_shop
+from fluide.channels.webhook import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    encode_body,
+    post_webhook,
+    sign,
+)
+from fluide.demo import DEMO_NAME
+from fluide.demo.inbox import DemoInbox
+from fluide.jobs.deliveries import deliver
+from fluide.jobs.senders import default_senders
+from fluide.services import workspace_settings
+from fluide.services.workspaces import NewWorkspace, create_workspace
+from fluide.settings import Settings, load_settings
+from fluide.storage.models import Delivery, Workspace
+from tests.service.conftest import SECRET, event_body, touchpoint_body
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fluide.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        data_dir=tmp_path,
+        public_url="http://testserver",
+        demo=True,
+        worker="external",
+    )
+
+
+@pytest.fixture
+def inbox(app: FastAPI) -> Iterator[DemoInbox]:
+    paths = {getattr(r, "path", "") for r in app.routes}
+    if "/demo/mailbox" not in paths:
+        app.include_router(demo_inbox.router)
+    if "/demo/shop" not in paths:
+        app.include_router(demo_shop.router)
+    box = DemoInbox()
+    app.state.demo_inbox = box
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def workspace(app: FastAPI) -> NewWorkspace:
+    return create_workspace(app.state.sessions, DEMO_NAME)
+
+
+def secret_of(app: FastAPI, ws_id: str) -> str:
+    with app.state.sessions() as s:
+        ws = s.get(Workspace, ws_id)
+        assert ws is not None and ws.webhook_secret
+        return ws.webhook_secret
+
+
+def invite(client: TestClient, auth: dict[str, str], user: str, type_: str, **extra: Any) -> str:
+    """The delivery id of a new invitation for ``user``."""
+    event = event_body(f"evt-{user}", user, type_, **extra)
+    decision = client.post("/v1/events", headers=auth, json=event).json()
+    assert decision["decision"] == "invited", decision
+    app: FastAPI = client.app  # type: ignore[assignment]
+    with app.state.sessions() as s:
+        found = s.scalar(
+            select(Delivery.id).where(Delivery.invitation_id == decision["invitation"]["id"])
+        )
+    assert found is not None
+    return str(found)
+
+
+def test_an_email_reaches_the_mailbox_and_a_click_records_the_score(
+    client: TestClient,
+    auth: dict[str, str],
+    app: FastAPI,
+    settings: Settings,
+    inbox: DemoInbox,
+) -> None:
+    assert client.post("/v1/touchpoints", headers=auth, json=touchpoint_body()).status_code == 201
+    delivery_id = invite(client, auth, "u-42", "payment_succeeded", channel="email")
+    smtp_url = inbox.start_smtp()
+    assert re.fullmatch(r"smtp://127\.0\.0\.1:\d+", smtp_url)
+    with_smtp = settings.model_copy(update={"smtp_url": SecretStr(smtp_url)})
+
+    outcome = deliver(app.state.sessions, with_smtp, delivery_id, default_senders())
+    assert outcome.status == "sent", outcome
+    deadline = time.monotonic() + 10
+    while not inbox.emails() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (mail,) = inbox.emails()
+    assert mail.to.endswith("u-42@example.com")
+
+    r = client.get("/demo/mailbox")
+    assert r.status_code == 200
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    assert mail.subject and mail.subject in html.unescape(r.text)
+    assert "Boîte de réception de la démo" in r.text
+    links = re.findall(r'href="(http://testserver/s/[^"]+\?score=7)"', r.text)
+    assert links, r.text
+    assert "Demo mailbox" in client.get("/demo/mailbox?lang=en").text
+
+    page = client.get(html.unescape(links[0]).removeprefix("http://testserver"))
+    assert page.status_code == 200
+    hist = client.get("/v1/users/u-42/history", headers=auth).json()
+    answer = next(e["response"] for e in hist["events"] if e["invitation"])
+    assert answer["score"] == 7
+
+
+def test_an_empty_mailbox_says_how_to_get_an_email(client: TestClient, inbox: DemoInbox) -> None:
+    r = client.get("/demo/mailbox?lang=en")
+    assert r.status_code == 200 and '"channel": "email"' in html.unescape(r.text)
+    assert "No chat post yet" in client.get("/demo/inbox?lang=en").text
+
+
+def test_a_chat_post_is_signed_verified_and_shown_once(
+    client: TestClient,
+    auth: dict[str, str],
+    app: FastAPI,
+    settings: Settings,
+    inbox: DemoInbox,
+    workspace: NewWorkspace,
+    live_url: str,
+) -> None:
+    workspace_settings.update(
+        app.state.sessions,
+        workspace.id,
+        workspace_settings.WorkspacePatch(chat_webhook_url=live_url + "/demo/webhook"),
+    )
+    tp = touchpoint_body(key="support", triggers=[{"event": "ticket_resolved"}], channels=["chat"])
+    assert client.post("/v1/touchpoints", headers=auth, json=tp).status_code == 201
+    delivery_id = invite(
+        client, auth, "u-7", "ticket_resolved", properties={"ticket_id": "T-1", "agent_id": "a-7"}
+    )
+
+    outcome = deliver(app.state.sessions, settings, delivery_id, default_senders())
+    assert outcome.status == "sent", outcome
+    (post,) = inbox.chats()
+    assert post.verified and post.idempotency_key and post.payload["ticket_id"] == "T-1"
+
+    # A retry of the same delivery (same Idempotency-Key) is acknowledged, not stored twice.
+    again = post_webhook(
+        live_url + "/demo/webhook",
+        secret_of(app, workspace.id),
+        post.payload,
+        idempotency_key=post.idempotency_key,
+    )
+    assert again.status == "sent"
+    assert len(inbox.chats()) == 1
+
+    r = client.get("/demo/inbox")
+    assert r.status_code == 200 and "✓" in r.text and post.idempotency_key in r.text
+    assert re.search(r'href="http://testserver/s/[^"]+\?score=7">7</a>', r.text), r.text
+    assert "J&#39;ai pu payer facilement" in r.text
+
+
+def signed_headers(secret: str, body: bytes, key: str) -> dict[str, str]:
+    stamp = int(time.time())
+    return {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secret, stamp, body),
+        IDEMPOTENCY_HEADER: key,
+    }
+
+
+def test_a_wrong_signature_is_refused_and_shown_as_such(
+    client: TestClient, app: FastAPI, inbox: DemoInbox, workspace: NewWorkspace
+) -> None:
+    workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    body = encode_body({"text": "faux message"})
+    headers = signed_headers("not-the-secret", body, "k-forged")
+    r = client.post("/demo/webhook", content=body, headers=headers)
+    assert r.status_code == 401
+    (post,) = inbox.chats()
+    assert not post.verified
+    page = client.get("/demo/inbox").text
+    assert "✗" in page and "faux message" in page and "✓" not in page
+
+
+def test_markup_in_emails_and_chat_posts_stays_text(
+    client: TestClient, app: FastAPI, inbox: DemoInbox, workspace: NewWorkspace
+) -> None:
+    raw = (
+        b"From: x@example.com\r\nTo: <script>alert(1)</script>@example.com\r\n"
+        b"Subject: <script>alert('s')</script>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"<script>alert('b')</script> http://evil.example/x http://testserver/s/abc?score=2\r\n"
+    )
+    inbox.add_email(raw)
+    page = client.get("/demo/mailbox").text
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert 'href="http://evil.example' not in page
+    assert 'href="http://testserver/s/abc?score=2"' in page
+
+    secret = workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    text = "&lt;script&gt;alert(1)&lt;/script&gt; <http://evil.example/|clic> <javascript:x|y>"
+    body = encode_body({"text": text})
+    r = client.post(
+        "/demo/webhook", content=body, headers=signed_headers(secret["secret"], body, "k")
+    )
+    assert r.status_code == 200
+    page = client.get("/demo/inbox").text
+    assert "<script>" not in page and "&lt;script&gt;alert(1)" in page
+    assert 'href="http://evil.example' not in page and 'href="javascript' not in page
+    assert "✓" in page
