@@ -101,7 +101,7 @@ def jobs_failed(
     for d in rows:
         typer.echo(
             f"{d.id}  {d.channel:5}  {fmt_datetime(lang, d.created_at)}  "
-            + _t(lang, "%(count)s attempts", count=d.attempts)
+            + _t(lang, "attempts: %(count)s", count=d.attempts)
             + f"  {d.last_error or ''}"
         )
 
