@@ -455,7 +455,7 @@ def test_funnel_counts_each_stage_per_touchpoint_and_outcome(
         0,
     ]
     assert success["rates"] == {
-        "invited": round(2 / 3, 4),
+        "invited": pytest.approx(2 / 3),
         "shown": 0.5,
         "answered": 0.5,
         "answered_when_shown": 1.0,

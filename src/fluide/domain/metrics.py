@@ -176,3 +176,24 @@ def require_single_question(questions: Sequence[Question]) -> Question:
     if len(keys) != 1:
         raise MixedQuestionsError(questions)
     return questions[0]
+
+
+def funnel_rates(eligible: int, invited: int, shown: int, answered: int) -> dict[str, float | None]:
+    """The rates between the funnel's stages (``None`` where a stage is empty).
+
+    ``answered`` is the response rate (answers over invitations);
+    ``answered_when_shown`` is over cards actually seen.
+
+    >>> funnel_rates(4, 2, 2, 1)["answered"]
+    0.5
+    """
+
+    def rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    return {
+        "invited": rate(invited, eligible),
+        "shown": rate(shown, invited),
+        "answered": rate(answered, invited),
+        "answered_when_shown": rate(answered, shown),
+    }

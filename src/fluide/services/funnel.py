@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from fluide.domain.metrics import funnel_rates
 from fluide.domain.periods import local_day_bounds
 from fluide.services.errors import ServiceError, not_found
 from fluide.storage import repo
@@ -30,20 +31,9 @@ STAGES = ("eligible", "invited", "shown", "answered")
 COUNTS = ("eligible", "invited", "shown", "dismissed", "answered")
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def _block(counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        **counts,
-        "rates": {
-            "invited": _rate(counts["invited"], counts["eligible"]),
-            "shown": _rate(counts["shown"], counts["invited"]),
-            "answered": _rate(counts["answered"], counts["invited"]),
-            "answered_when_shown": _rate(counts["answered"], counts["shown"]),
-        },
-    }
+    rates = funnel_rates(counts["eligible"], counts["invited"], counts["shown"], counts["answered"])
+    return {**counts, "rates": rates}
 
 
 def _sum(rows: list[FunnelRow]) -> dict[str, int]:
