@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.channels.email import TASK, default_intro, default_signature, default_subject
 from fluide.i18n import N_, SUPPORTED_LANGS, check_lang
 from fluide.services.errors import ServiceError
+from fluide.storage import repo
 from fluide.storage.db import write_session
 from fluide.storage.models import EmailTemplate, Workspace
 from fluide.storage.types import new_id, utcnow
@@ -29,11 +29,7 @@ _LIMITS = {"subject": MAX_SUBJECT, "intro": MAX_TEXT, "signature": MAX_TEXT}
 
 def template_for(s: Session, workspace_id: str, lang: str) -> EmailTemplate | None:
     """The workspace's template in ``lang``, or ``None`` for the built-in wording."""
-    return s.execute(
-        select(EmailTemplate).where(
-            EmailTemplate.workspace_id == workspace_id, EmailTemplate.locale == lang
-        )
-    ).scalar_one_or_none()
+    return repo.email_template(s, workspace_id, lang)
 
 
 def _sender(ws: Workspace) -> str:

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
     ApiKey,
+    EmailTemplate,
     EndUser,
     Event,
     Invitation,
@@ -175,3 +176,14 @@ def touchpoint_keys(s: Session, ws: str, ids: Sequence[str]) -> dict[str, str]:
 def add(s: Session, *rows: Any) -> None:
     s.add_all(rows)
     s.flush()
+
+
+def email_template(s: Session, ws: str, lang: str) -> EmailTemplate | None:
+    return s.execute(
+        select(EmailTemplate).where(EmailTemplate.workspace_id == ws, EmailTemplate.locale == lang)
+    ).scalar_one_or_none()
+
+
+def ping(s: Session) -> None:
+    """Raise unless the database answers (readiness)."""
+    s.execute(text("SELECT 1"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from fluide.api.deps import SessionDep
+from fluide.storage import repo
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Ready: the database answers")
 def healthz(session: SessionDep) -> dict[str, Any]:
-    session.execute(text("SELECT 1"))
+    repo.ping(session)
     return {"status": "ok"}
