@@ -123,7 +123,11 @@ def test_escape_dismisses_and_the_card_never_comes_back(
     dialog = page.locator("[role=dialog]")
     dialog.wait_for()
     screenshot(page, "widget-card-shown")
-    page.keyboard.press("Escape")
+    # Wait for the dismissal's answer: a reload during it would abort the
+    # page's side of the (keepalive) request, which the check below reports.
+    with page.expect_response(lambda r: r.url.endswith("/dismissed")) as dismissed:
+        page.keyboard.press("Escape")
+    assert dismissed.value.ok
     dialog.wait_for(state="detached")
     deadline = time.monotonic() + 5
     while invitation(app, invitation_id).dismissed_at is None:
