@@ -66,6 +66,16 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def lang_of(locale: str | None) -> str:
+    """The supported language of a locale such as ``fr-CA`` or ``en_GB``; French otherwise.
+
+    >>> lang_of("en-GB"), lang_of("de"), lang_of(None)
+    ('en', 'fr', 'fr')
+    """
+    lang = (locale or DEFAULT_LANG)[:2].lower()
+    return lang if lang in SUPPORTED_LANGS else DEFAULT_LANG
+
+
 def gettext(lang: str, msgid: str, /, **params: object) -> str:
     """``msgid`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``.
 

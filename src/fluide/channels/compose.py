@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from fluide.channels import InvitationMessage, ScaleLink
+from fluide.i18n import lang_of
 from fluide.services import tokens
 from fluide.services.errors import ServiceError
 from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
@@ -46,7 +47,7 @@ def invitation_message(s: Session, settings: Settings, invitation_id: str) -> In
     ws = s.get(Workspace, inv.workspace_id)
     user = s.get(EndUser, inv.user_id)
     assert version is not None and tp is not None and ws is not None and user is not None
-    lang = inv.locale if inv.locale in ("fr", "en") else "fr"
+    lang = lang_of(inv.locale)
     question = question_of(version)
     labels = question.labels()
     url = f"{settings.public_url}/s/{tokens.sign(settings.secret, inv.id)}"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import EventIn
 from fluide.domain.fatigue import Decision, EventFacts, TouchpointRule, Trigger, UserHistory, decide
+from fluide.i18n import lang_of
 from fluide.jobs import deliveries
 from fluide.services import tokens
 from fluide.services.errors import ServiceError
@@ -114,9 +115,7 @@ def _decide_one(
         occurred_at=e.occurred_at,
         created_at=now,
         expires_at=outcome.expires_at or now,
-        locale=(user.locale or "fr")[:2].lower()
-        if (user.locale or "fr")[:2].lower() in ("fr", "en")
-        else "fr",
+        locale=lang_of(user.locale),
         context={
             "attributes": dict(user.attributes or {}),
             "properties": e.properties,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fluide.domain.scales import Polarity, Question
-from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS
+from fluide.i18n import DEFAULT_LANG, lang_of
 from fluide.services.answers import MAX_COMMENT, extra_scale
 from fluide.services.responses import find_invitation, version_of
 from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
@@ -75,11 +75,6 @@ class SurveyView:
         return self.score is not None
 
 
-def _lang(locale: str | None) -> str:
-    lang = (locale or DEFAULT_LANG)[:2].lower()
-    return lang if lang in SUPPORTED_LANGS else DEFAULT_LANG
-
-
 def _text(texts: dict[str, str] | None, lang: str) -> tuple[str, str]:
     """The text in ``lang``, else in French; with the language it is written in."""
     texts = texts or {}
@@ -121,7 +116,7 @@ def survey_view(
     inv = find_invitation(session, settings, token)
     version = version_of(session, inv)
     question = question_of(version)
-    lang = _lang(inv.locale)
+    lang = lang_of(inv.locale)
     labels = question.labels()
     text, text_lang = _text(version.question, lang)
     prompt, prompt_lang = _prompt(version.comment_prompt, lang)

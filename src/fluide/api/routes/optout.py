@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.deps import FactoryDep, SettingsDep
 from fluide.api.pages import FormDep, page, render
 from fluide.channels.compose import read_opt_out_token
-from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, gettext
+from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, gettext, lang_of
 from fluide.settings import Settings
 from fluide.storage.db import write_session
 from fluide.storage.models import EndUser, Workspace
@@ -65,11 +65,10 @@ def _person(factory: sessionmaker[Session], settings: Settings, token: str) -> _
         ws = s.get(Workspace, workspace_id)
         if user is None or ws is None or user.workspace_id != ws.id:
             return None
-        lang = (user.locale or DEFAULT_LANG)[:2].lower()
         return _Person(
             workspace_id,
             user_id,
-            lang if lang in SUPPORTED_LANGS else DEFAULT_LANG,
+            lang_of(user.locale),
             ws.sender_name or ws.name,
             user.opted_out_at is not None,
         )
