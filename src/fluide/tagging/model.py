@@ -1,0 +1,273 @@
+"""The multi-label tagger: sentence embeddings, one classifier per tag, per-tag thresholds.
+
+Trained from the taxonomy's example phrases, the examples a user gives, and
+every human correction of the workspace. A correction wins outright on its
+own text (source ``human``) and, as a training example, moves the model for
+texts like it. Keyword rules add tags the model misses; without the model
+(it could not load) they are the whole tagger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fluide.domain.taxonomy import MAX_TAGS, Example, Taxonomy, normalize
+from fluide.tagging.embed import Embedder
+from fluide.tagging.rules import RULE_CONFIDENCE, rule_scores
+from fluide.tagging.seeds import embed_with_store
+
+Matrix = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The tags of one text, by decreasing score, with every tag's score and source."""
+
+    tags: tuple[str, ...]
+    scores: dict[str, float]
+    sources: dict[str, str]
+    """For each tag in ``tags``: ``model``, ``rule`` or ``human``."""
+
+    def to_json(self, row: int) -> dict[str, object]:
+        return {
+            "row": row,
+            "tags": list(self.tags),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+        }
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    """Hyper-parameters, fixed on Banking77's development split (see bench/README.md)."""
+
+    c: float = 16.0
+    knn_k: int = 5
+    knn_weight: float = 0.35
+    seed_weight: float = 0.1
+    default_threshold: float = 0.5
+    min_threshold: float = 0.25
+    max_threshold: float = 0.75
+    cv_folds: int = 4
+    cv_min_positives: int = 6
+    threshold_prior: float = 64.0
+    """Examples of a tag that weigh as much as the default threshold."""
+    use_rules: bool = True
+    rule_boost: float = 0.5
+    """How far a keyword match lowers a tag's threshold when the tag has no examples."""
+    rule_half_life: float = 16.0
+    """Examples of a tag after which a keyword match counts half as much: rules
+    matter while a tag is learnt from its own phrases, the model once it has data."""
+    unseen_margin: float = 0.15
+    """Extra threshold for a tag known only from its own phrases (no example yet)."""
+
+
+@dataclass
+class Tagger:
+    """A trained tagger. Build it with :meth:`train`; use :meth:`predict`."""
+
+    taxonomy: Taxonomy
+    embedder: Embedder | None
+    config: TaggerConfig = field(default_factory=TaggerConfig)
+    _weights: Matrix | None = None
+    _bias: NDArray[np.float64] | None = None
+    _thresholds: dict[str, float] = field(default_factory=dict)
+    _x: Matrix | None = None
+    _y: NDArray[np.bool_] | None = None
+    _human: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _n_examples: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def train(
+        cls,
+        taxonomy: Taxonomy,
+        examples: Sequence[Example] = (),
+        embedder: Embedder | None = None,
+        config: TaggerConfig | None = None,
+        embeddings: Matrix | None = None,
+    ) -> Tagger:
+        """Train on the taxonomy's phrases plus ``examples`` (corrections included).
+
+        ``embeddings`` (optional) are the rows of ``examples`` already embedded.
+        """
+        taxonomy, _ = taxonomy.with_examples(list(examples))
+        t = cls(taxonomy, embedder, config or TaggerConfig())
+        keys = taxonomy.keys()
+        t._n_examples = {k: sum(1 for e in examples if k in e.tags) for k in keys}
+        for ex in examples:
+            if ex.human:
+                t._human[_text_key(ex.text)] = tuple(k for k in keys if k in ex.tags)
+        if embedder is None:
+            return t
+        seeds = taxonomy.seed_examples()
+        all_ex = [*seeds, *examples]
+        xs = embed_with_store(embedder, [e.text for e in seeds])
+        xe = embeddings if embeddings is not None else embedder.embed([e.text for e in examples])
+        x = np.vstack([xs, xe]).astype(np.float32)
+        y = np.array([[k in e.tags for k in keys] for e in all_ex], dtype=bool).reshape(
+            len(all_ex), len(keys)
+        )
+        sw = np.array([t.config.seed_weight] * len(seeds) + [1.0] * len(examples))
+        t._fit(x, y, sw, len(seeds))
+        return t
+
+    def _fit(self, x: Matrix, y: NDArray[np.bool_], sw: NDArray[np.float64], n_seed: int) -> None:
+        keys = self.taxonomy.keys()
+        self._weights, self._bias = _fit_lr(x, y, sw, self.config.c)
+        self._x, self._y = x, y
+        self._thresholds = _cv_thresholds(x, y, sw, n_seed, keys, self.config)
+
+    def embed(self, texts: Sequence[str]) -> Matrix | None:
+        """The texts' embeddings, or ``None`` without a model."""
+        return None if self.embedder is None else self.embedder.embed(list(texts))
+
+    def model_scores(self, x: Matrix) -> NDArray[np.float64]:
+        """Probability of each tag (columns in taxonomy order) for embedded rows."""
+        assert self._weights is not None and self._bias is not None
+        assert self._x is not None and self._y is not None
+        return _scores(x, self._weights, self._bias, self._x, self._y, self.config)
+
+    def _threshold(self, key: str) -> float:
+        base = self._thresholds.get(key, self.config.default_threshold)
+        return base + (self.config.unseen_margin if not self._n_examples.get(key) else 0.0)
+
+    def _rule_boost(self, key: str) -> float:
+        n = self._n_examples.get(key, 0)
+        h = self.config.rule_half_life
+        return self.config.rule_boost * h / (h + n) + (self.config.unseen_margin if not n else 0.0)
+
+    def predict(self, texts: Sequence[str], x: Matrix | None = None) -> list[Prediction]:
+        """Tags of each text; ``x`` are the texts' embeddings if already computed."""
+        keys = self.taxonomy.keys()
+        if self.embedder is not None and self._weights is not None:
+            if x is None:
+                x = self.embedder.embed(list(texts))
+            probs: NDArray[np.float64] | None = self.model_scores(x)
+        else:
+            probs = None
+        out = []
+        for i, text in enumerate(texts):
+            human = self._human.get(_text_key(text))
+            rules = rule_scores(self.taxonomy, text) if self.config.use_rules else {}
+            if probs is None:
+                scores = {k: rules.get(k, 0.0) for k in keys}
+                sources = {k: "rule" for k, v in scores.items() if v > 0}
+            else:
+                scores = {k: float(probs[i, j]) for j, k in enumerate(keys)}
+                sources = {}
+                for k in keys:
+                    thr = self._threshold(k)
+                    if scores[k] >= thr:
+                        sources[k] = "model"
+                    elif rules.get(k, 0.0) > 0 and scores[k] >= thr - self._rule_boost(k):
+                        sources[k] = "rule"
+                        scores[k] = max(scores[k], RULE_CONFIDENCE)
+            if human is not None:
+                scores = {k: (1.0 if k in human else 0.0) for k in keys}
+                sources = dict.fromkeys(human, "human")
+            chosen = sorted(sources, key=lambda k: -scores[k])[:MAX_TAGS]
+            out.append(
+                Prediction(
+                    tags=tuple(chosen),
+                    scores=scores,
+                    sources={k: sources[k] for k in chosen},
+                )
+            )
+        return out
+
+
+def _fit_lr(
+    x: Matrix, y: NDArray[np.bool_], sw: NDArray[np.float64], c: float
+) -> tuple[Matrix, NDArray[np.float64]]:
+    """One balanced logistic regression per tag (a tag never seen scores ~0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.zeros((y.shape[1], x.shape[1]), dtype=np.float32)
+    b = np.full(y.shape[1], -10.0)
+    for j in range(y.shape[1]):
+        pos = y[:, j]
+        if pos.all() or not pos.any():
+            continue
+        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        lr.fit(x, pos, sample_weight=sw)
+        w[j] = lr.coef_[0]
+        b[j] = lr.intercept_[0]
+    return w, b
+
+
+def _scores(
+    x: Matrix,
+    w: Matrix,
+    b: NDArray[np.float64],
+    x_train: Matrix,
+    y_train: NDArray[np.bool_],
+    cfg: TaggerConfig,
+) -> NDArray[np.float64]:
+    """Logistic probability blended with a similarity-weighted vote of the nearest examples."""
+    p_lr = 1.0 / (1.0 + np.exp(-(x @ w.T + b)))
+    kw = cfg.knn_weight
+    if kw <= 0 or len(x_train) == 0:
+        return np.asarray(p_lr, dtype=np.float64)
+    sims = x @ x_train.T
+    k = min(cfg.knn_k, sims.shape[1])
+    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(sims, idx, axis=1)
+    # Softmax over cosine similarities (temperature 1/20): the closest example dominates.
+    wts = np.exp((top - top.max(axis=1, keepdims=True)) * 20.0)
+    wts /= wts.sum(axis=1, keepdims=True)
+    p_knn = np.einsum("nk,nkt->nt", wts, y_train[idx].astype(np.float64))
+    return np.asarray((1 - kw) * p_lr + kw * p_knn, dtype=np.float64)
+
+
+def _cv_thresholds(
+    x: Matrix,
+    y: NDArray[np.bool_],
+    sw: NDArray[np.float64],
+    n_seed: int,
+    keys: tuple[str, ...],
+    cfg: TaggerConfig,
+) -> dict[str, float]:
+    """Per-tag thresholds that maximise F1 on out-of-fold scores of the given examples.
+
+    The taxonomy's own phrases always stay in training (they are not a sample
+    of real verbatims); each threshold is pulled towards the default in
+    proportion to how few examples back it.
+    """
+    out = dict.fromkeys(keys, cfg.default_threshold)
+    n_ex = len(x) - n_seed
+    if n_ex < 2 * cfg.cv_folds:
+        return out
+    rng = np.random.default_rng(0)
+    fold = rng.permutation(n_ex) % cfg.cv_folds
+    oof = np.zeros((n_ex, len(keys)))
+    seed_idx = np.arange(n_seed)
+    for f in range(cfg.cv_folds):
+        train = np.concatenate([seed_idx, n_seed + np.flatnonzero(fold != f)])
+        test = n_seed + np.flatnonzero(fold == f)
+        w, b = _fit_lr(x[train], y[train], sw[train], cfg.c)
+        oof[test - n_seed] = _scores(x[test], w, b, x[train], y[train], cfg)
+    grid = np.arange(cfg.min_threshold, cfg.max_threshold + 1e-9, 0.025)
+    for j, k in enumerate(keys):
+        truth = y[n_seed:, j]
+        n_pos = int(truth.sum())
+        if n_pos < cfg.cv_min_positives:
+            continue
+        f1 = [_f1(oof[:, j] >= g, truth) for g in grid]
+        best = float(grid[int(np.argmax(f1))])
+        trust = n_pos / (n_pos + cfg.threshold_prior)
+        out[k] = trust * best + (1 - trust) * cfg.default_threshold
+    return out
+
+
+def _f1(pred: NDArray[np.bool_], truth: NDArray[np.bool_]) -> float:
+    tp = float(np.sum(pred & truth))
+    denom = float(np.sum(pred) + np.sum(truth))
+    return 2 * tp / denom if denom else 0.0
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(normalize(text).encode()).hexdigest()

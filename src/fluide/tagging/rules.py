@@ -1,0 +1,45 @@
+"""Keyword rules: each tag's patterns, matched on the normalised text.
+
+They add precision next to the model, and keep tagging alive when the model
+cannot load. A rule either matches (confidence :data:`RULE_CONFIDENCE`) or not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from fluide.domain.taxonomy import MAX_TAGS, TagDef, Taxonomy, normalize
+
+RULE_CONFIDENCE = 0.8
+
+
+@lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+def matches(tag: TagDef, normalized_text: str) -> int:
+    """How many of the tag's patterns match (0 = none)."""
+    return sum(1 for p in _compiled(tag.keywords) if p.search(normalized_text))
+
+
+def rule_scores(taxonomy: Taxonomy, text: str) -> dict[str, float]:
+    """Each tag's rule confidence for ``text``: :data:`RULE_CONFIDENCE` on a match, else 0.
+
+    >>> from fluide.domain.taxonomy import DEFAULT_TAXONOMY
+    >>> rule_scores(DEFAULT_TAXONOMY, "Plus d'internet depuis hier")["outage"]
+    0.8
+    """
+    t = normalize(text)
+    return {tag.key: RULE_CONFIDENCE if matches(tag, t) else 0.0 for tag in taxonomy.tags}
+
+
+def rule_tags(taxonomy: Taxonomy, texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """The tags the rules alone give each text (at most three, in taxonomy order)."""
+    out = []
+    for text in texts:
+        s = rule_scores(taxonomy, text)
+        out.append(tuple(k for k, v in s.items() if v > 0)[:MAX_TAGS])
+    return out
