@@ -56,6 +56,9 @@ class TaggerConfig:
     cv_min_positives: int = 6
     threshold_prior: float = 64.0
     """Examples of a tag that weigh as much as the default threshold."""
+    second_margin: float = 0.15
+    """A second or third model tag must score within this of the first (most
+    verbatims carry one friction; a weak second guess is more often wrong)."""
     use_rules: bool = True
     rule_boost: float = 0.5
     """How far a keyword match lowers a tag's threshold when the tag has no examples."""
@@ -166,6 +169,12 @@ class Tagger:
                     elif rules.get(k, 0.0) > 0 and scores[k] >= thr - self._rule_boost(k):
                         sources[k] = "rule"
                         scores[k] = max(scores[k], RULE_CONFIDENCE)
+            model_tags = [k for k, v in sources.items() if v == "model"]
+            if len(model_tags) > 1:
+                top = max(scores[k] for k in model_tags)
+                for k in model_tags:
+                    if scores[k] < top - self.config.second_margin:
+                        del sources[k]
             if human is not None:
                 scores = {k: (1.0 if k in human else 0.0) for k in keys}
                 sources = dict.fromkeys(human, "human")
