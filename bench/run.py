@@ -77,7 +77,11 @@ def t_interval(n: int, mean: float, sd: float) -> tuple[float, float] | None:
 
 
 def run_fluide(path: Path) -> dict[str, Any]:
-    options = AnalyzeOptions(scale="1-7", polarity="ease", by=list(GROUPINGS), tz=TZ)
+    # Frictions tag comments with the embedding model, which pandas and SQL do not do:
+    # bench/tagger_speed.py times tagging against its own floor.
+    options = AnalyzeOptions(
+        scale="1-7", polarity="ease", by=list(GROUPINGS), tz=TZ, frictions=False
+    )
     return analyze_file(path, options).to_json()
 
 

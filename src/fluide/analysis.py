@@ -10,23 +10,59 @@ HTML renderers format that same document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fluide.domain.frictions import (
+    TaggedAnswer,
+    WeeklyFrictions,
+    iso_week_start,
+    latest_week,
+    previous_iso_week,
+    weekly_frictions,
+)
 from fluide.domain.metrics import Block, ResponseRate
 from fluide.domain.notices import Notice
-from fluide.domain.periods import PERIOD_KEYS, Period, period_range, pool_thin_periods
+from fluide.domain.periods import (
+    PERIOD_KEYS,
+    Period,
+    local_day_bounds,
+    period_range,
+    pool_thin_periods,
+)
 from fluide.domain.scales import Question
-from fluide.exports import ExportOptions, Scanned, input_json, mixed_error, scan_all
-from fluide.ingest.errors import InputProblem, SkipReport, line_ranges
+from fluide.exports import (
+    ExportOptions,
+    Scanned,
+    check_options,
+    input_json,
+    mixed_error,
+    scan_all,
+)
+from fluide.ingest.errors import InputError, InputProblem, SkipReport, line_ranges
 from fluide.ingest.spec import Progress, Verbatim
 from fluide.serialize import block_json, notice_json, scale_json
 
-AnalyzeOptions = ExportOptions
-"""The options of ``fluide analyze`` (the reading options, all of them)."""
+if TYPE_CHECKING:
+    from fluide.tagging import Tagger
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions(ExportOptions):
+    """The options of ``fluide analyze``: the reading options, and the week's frictions.
+
+    ``frictions``: rank the friction tags of the week's comments (when the
+    file has comments); ``week``: that ISO week (``2026-W47``), by default
+    the latest week with answers.
+    """
+
+    frictions: bool = True
+    week: str | None = None
 
 
 @dataclass
@@ -42,6 +78,7 @@ class Analysis:
     warnings: list[Notice]
     input: dict[str, Any]
     skipped_problems: list[InputProblem] = field(default_factory=list)
+    frictions: WeeklyFrictions | None = None
 
     @property
     def metric(self) -> str:
@@ -73,18 +110,100 @@ class Analysis:
             ]
         out["warnings"] = [notice_json(n, lang) for n in self.warnings]
         out["verbatims"] = [v.to_json() for v in self.verbatims]
+        if self.frictions is not None:
+            out["frictions"] = self.frictions.to_json()
         out["input"] = self.input
         if len(self.questions) > 1:
             out["questions"] = [scale_json(x, []) for x in self.questions]
         return out
 
 
-def analyze_file(path: Path, o: AnalyzeOptions, progress: Progress | None = None) -> Analysis:
-    """Analyse an export: overall, per grouping, per period; see the CLI contract."""
-    merged, skipped, _cols, _source = scan_all(path, o, None, progress)
+def analyze_file(
+    path: Path,
+    o: AnalyzeOptions,
+    progress: Progress | None = None,
+    tagger: Callable[[], Tagger] | None = None,
+) -> Analysis:
+    """Analyse an export: overall, per grouping, per period; see the CLI contract.
+
+    With ``o.frictions`` and comments in the file, the same scan also reads
+    the answers of the target week and the week before, and only their
+    comments are tagged, by ``tagger()`` (default:
+    :func:`fluide.tagging.default_tagger`).
+    """
+    check_options(o)
+    window = week_window(o.week, o.tz) if o.week is not None else None
+    merged, skipped, _cols, _source = scan_all(
+        path,
+        o,
+        None,
+        progress,
+        answer_groups=o.frictions,
+        answers_window=window if o.frictions else None,
+    )
     if len(merged.questions) > 1 and not o.effort_index:
         raise mixed_error(merged.questions)
-    return assemble(merged, o, input_json(path, merged, skipped, o.tz), skipped)
+    analysis = assemble(merged, o, input_json(path, merged, skipped, o.tz), skipped)
+    if o.frictions:
+        analysis.frictions = frictions_of(merged, o.week, tagger)
+    return analysis
+
+
+def week_window(week: str, tz: str) -> tuple[datetime, datetime]:
+    """From the local midnight starting the week before ``week`` to the one ending ``week``."""
+    try:
+        monday = iso_week_start(week)
+    except ValueError:
+        raise InputError(
+            "--week must be an ISO week such as 2026-W47, got %(value)s.", value=week
+        ) from None
+    start, end = local_day_bounds(monday - timedelta(days=7), monday + timedelta(days=6), tz)
+    assert start is not None and end is not None  # weeks of years 1..9998
+    return start, end
+
+
+def frictions_of(
+    merged: Scanned, week: str | None, tagger: Callable[[], Tagger] | None = None
+) -> WeeklyFrictions | None:
+    """The week's top frictions, from the scans' answer groups.
+
+    ``None`` when the two weeks have no comment (or the file none at all):
+    then nothing is tagged and the tagger is not even loaded. Identical
+    comments are tagged once.
+    """
+    answers = [
+        TaggedAnswer(
+            touchpoint=g.touchpoint,
+            week=g.week,
+            effort_index=100.0 * (q.effort_of(g.score) - 1) / (q.k - 1),
+            tags=(),
+            comment=g.comment,
+            responded_at=g.responded_at,
+            score=g.score,
+            count=g.count,
+        )
+        for q, s in zip(merged.questions, merged.scans, strict=True)
+        for g in s.answer_groups
+    ]
+    target = week or latest_week(answers)
+    if target is None:
+        return None
+    weeks = (target, previous_iso_week(target))
+    answers = [a for a in answers if a.week in weeks]
+    texts = sorted({a.comment.strip() for a in answers if a.comment and a.has_comment})
+    if not texts:
+        return None
+    if tagger is None:
+        from fluide import tagging  # the model loads only when there is something to tag
+
+        tagger = tagging.default_tagger
+    t = tagger()
+    tags = {text: p.tags for text, p in zip(texts, t.predict(texts), strict=True)}
+    tagged = [
+        replace(a, tags=tags[a.comment.strip()]) if a.comment and a.has_comment else a
+        for a in answers
+    ]
+    return weekly_frictions(tagged, target, tagger="model" if t.embedder is not None else "rules")
 
 
 def assemble(

@@ -182,8 +182,19 @@ class Scanned:
 
 
 def scan_all(
-    path: Path, o: ExportOptions, change_at: datetime | None, progress: Progress | None
+    path: Path,
+    o: ExportOptions,
+    change_at: datetime | None,
+    progress: Progress | None,
+    *,
+    answer_groups: bool = False,
+    answers_window: tuple[datetime, datetime] | None = None,
 ) -> tuple[Scanned, SkipReport, Columns, Source]:
+    """Scan every question of the export; see :class:`~fluide.ingest.spec.ScanSpec`.
+
+    ``answer_groups`` also reads the answers of two weeks one group at a time
+    (the last two, or ``answers_window``), when the file has comments.
+    """
     check_options(o)
     with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
         cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,))
@@ -209,6 +220,8 @@ def scan_all(
                 only_polarity=q.polarity.value if cols.get("polarity") else None,
                 takes_empty_scale=q.scale.key == o.scale,
                 takes_empty_polarity=q.polarity.value == o.polarity,
+                answer_groups=answer_groups and cols.get("comment") is not None,
+                answers_window=answers_window,
             )
 
             def sub(x: float, _i: int = i) -> None:

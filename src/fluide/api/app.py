@@ -14,13 +14,17 @@ from fluide.api.routes import (
     demo_shop,
     email_templates,
     events,
+    frictions,
     health,
     metrics,
     optout,
     responses,
     survey,
+    tags,
+    topics,
     touchpoints,
     users,
+    verbatims,
     widget,
     workspace,
 )
@@ -53,6 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     queue_app = (
         queue.build_app(settings, sessions, senders) if on_postgres and worker is None else None
     )
+
+    if queue_app is not None:
+        # Comments to tag and topics to compute wake a `fluide worker` (the model
+        # loads there, never in this process).
+        queue.wake_on_commit(sessions, queue_app)
 
     def dispatch(delivery_ids: list[str]) -> None:
         """Wake whoever sends: the thread here, or a `fluide worker` through a job."""
@@ -111,6 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         survey,
         optout,
         widget,
+        tags,
+        verbatims,
+        frictions,
+        topics,
     ):
         app.include_router(module.router)
     if settings.demo:

@@ -190,8 +190,19 @@ def analyze(
     verbatims: Annotated[
         int, typer.Option("--verbatims", help="How many high-effort verbatims to show.")
     ] = 10,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week", help="ISO week of the top frictions, e.g. 2026-W47 (default: the latest)."
+        ),
+    ] = None,
+    no_frictions: Annotated[
+        bool,
+        typer.Option("--no-frictions", help="Skip the week's top frictions (no comment tagging)."),
+    ] = False,
 ) -> None:
-    """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend."""
+    """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend,
+    and the week's top frictions from the comments."""
     lang = _check_lang(lang)
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
@@ -213,6 +224,8 @@ def analyze(
         delimiter=delimiter,
         sheet=sheet,
         verbatims=verbatims,
+        frictions=not no_frictions,
+        week=week,
     )
     _run(
         lambda progress: analyze_file(file, options, progress), "analysis", file, fmt, output, lang

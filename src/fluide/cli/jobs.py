@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 from typing import Annotated, Any
 
@@ -28,12 +29,26 @@ def worker(
         float, typer.Option("--poll", min=0.1, help="Seconds between looks for due work (SQLite).")
     ] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit.")] = False,
+    tagging: Annotated[
+        bool,
+        typer.Option(
+            "--tagging/--no-tagging", help="Also tag comments and compute topics (the default)."
+        ),
+    ] = True,
+    tagging_only: Annotated[
+        bool,
+        typer.Option("--tagging-only", help="Only tag comments and compute topics."),
+    ] = False,
+    exit_with_parent: Annotated[
+        bool, typer.Option("--exit-with-parent", hidden=True, help="Stop when the parent stops.")
+    ] = False,
 ) -> None:
-    """Send invitations: procrastinate jobs on PostgreSQL (run as many as you like),
-    the deliveries table on SQLite."""
+    """Send invitations and tag comments: procrastinate jobs on PostgreSQL (run as many as
+    you like), the deliveries and verbatims tables on SQLite."""
     from fluide.jobs import queue
     from fluide.jobs.runner import InlineWorker
     from fluide.jobs.senders import default_senders
+    from fluide.jobs.tagging import TaggingWorker
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
@@ -41,26 +56,92 @@ def worker(
     engine = _engine(lang, settings)
     sessions = session_factory(engine)
     senders = default_senders()
+    parent = os.getppid()
+    orphaned = (lambda: os.getppid() != parent) if exit_with_parent else (lambda: False)
+    tagger = TaggingWorker(sessions, settings, poll=poll, stop_when=orphaned)
+    if tagging_only:
+        # The tagging child of `fluide serve`: polls the verbatims table, whatever the database.
+        if once:
+            typer.echo(_t(lang, "Comments tagged: %(count)s.", count=tagger.run_once()), err=True)
+            return
+        signal.signal(signal.SIGTERM, lambda *_: tagger.stop(timeout=0))
+        typer.echo(_t(lang, "Tagging worker started: tagging comments as they arrive."), err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            tagger.run_forever()
+        return
     if settings.sqlalchemy_url.startswith("sqlite"):
         runner = InlineWorker(sessions, settings, senders, poll=poll)
         if once:
             typer.echo(
                 _t(lang, "%(count)s deliveries attempted.", count=runner.run_once()), err=True
             )
+            if tagging:
+                typer.echo(
+                    _t(lang, "Comments tagged: %(count)s.", count=tagger.run_once()), err=True
+                )
             return
-        signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
+
+        def stop(*_: object) -> None:
+            runner.stop(timeout=0)
+            tagger.stop(timeout=0)
+
+        signal.signal(signal.SIGTERM, stop)
+        if tagging:
+            tagger.start()
         typer.echo(_t(lang, "Worker started (SQLite): sending due invitations."), err=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            runner.run_forever()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                runner.run_forever()
+        finally:
+            tagger.stop()
         return
     queue_app = queue.build_app(settings, sessions, senders)
+    queues = [queue.QUEUE, queue.TAGGING_QUEUE] if tagging else [queue.QUEUE]
     with queue_app.open():
         queue.ensure_schema(queue_app)
         typer.echo(
             _t(lang, "Worker started (PostgreSQL, procrastinate): sending due invitations."),
             err=True,
         )
-        queue_app.run_worker(queues=[queue.QUEUE], wait=not once, install_signal_handlers=True)
+        # Two at once: a long tagging job never holds an invitation back.
+        queue_app.run_worker(
+            queues=queues,
+            concurrency=len(queues),
+            wait=not once,
+            install_signal_handlers=True,
+        )
+
+
+@app.command("tag-pending")
+def tag_pending(
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", help="Only this workspace id.")
+    ] = None,
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Tag every comment waiting for tagging, 64 at a time (after a bulk import, say)."""
+    from fluide.cli.app import _progress
+    from fluide.jobs.tagging import drain
+    from fluide.storage import tags as store
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    settings = _load(lang)
+    engine = _engine(lang, settings)
+    try:
+        factory = session_factory(engine)
+        with factory() as s:
+            total = store.pending_count(s, workspace)
+        with _progress(total > 0, _t(lang, "Tagging comments")) as bar:
+            done = drain(
+                factory,
+                settings,
+                workspace_id=workspace,
+                progress=(lambda n: bar(min(n / total, 1.0))) if bar else None,
+            )
+    finally:
+        engine.dispose()
+    typer.echo(_t(lang, "Comments tagged: %(count)s.", count=done))
 
 
 def _delivery_json(d: Any) -> dict[str, Any]:

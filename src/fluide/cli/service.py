@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -129,7 +130,43 @@ def _serve(
         ),
         err=True,
     )
-    uvicorn.run(application, host=host, port=port)
+    child = _tagging_child(lang, settings)
+    try:
+        uvicorn.run(application, host=host, port=port)
+    finally:
+        if child is not None:
+            _stop_child(child)
+
+
+def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | None:
+    """Where this server runs deliveries itself, a child process tags the comments.
+
+    The tagging model (about 70 MB) is loaded there, never in the server process,
+    which stays small and answers while comments are tagged.
+    """
+    import sys
+
+    from fluide.jobs.runner import inline_wanted
+
+    if not inline_wanted(settings):
+        return None  # `fluide worker` processes tag the comments
+    env = dict(os.environ)
+    env["FLUIDE_DATABASE_URL"] = settings.sqlalchemy_url
+    env["FLUIDE_DEMO"] = "true" if settings.demo else "false"
+    if settings.secret_key is not None:
+        env["FLUIDE_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    command = [sys.executable, "-m", "fluide", "worker", "--tagging-only", "--exit-with-parent"]
+    return subprocess.Popen([*command, "--lang", lang], env=env)  # noqa: S603 - our own command
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=5)
 
 
 @app.command()
@@ -280,7 +317,9 @@ def demo(
             result = build_demo(
                 session_factory(engine), settings, weeks=weeks, seed=seed, progress=progress
             )
-        if not no_serve:
+        if no_serve:
+            _demo_tagging(lang, session_factory(engine), result.workspace_id)
+        else:
             _demo_chat_webhook(session_factory(engine), result.workspace_id, host, port)
     finally:
         engine.dispose()
@@ -288,6 +327,13 @@ def demo(
         typer.echo(line)
     if no_serve:
         return
+    typer.echo(
+        _t(
+            lang,
+            "The comments are being tagged in the background: see GET /v1/verbatims "
+            "and GET /v1/frictions in a few seconds.",
+        )
+    )
     from fluide.demo.inbox import DemoInbox
 
     inbox = DemoInbox()
@@ -301,6 +347,24 @@ def demo(
         _serve(lang, settings, host, port, inbox)
     finally:
         inbox.stop()
+
+
+def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None:
+    """Tag every demo comment now (``--no-serve``: no worker will come after)."""
+    from fluide.jobs.tagging import drain
+    from fluide.storage import tags as store
+
+    with factory() as s:
+        total = store.pending_count(s, ws_id)
+    if not total:
+        return
+    typer.echo(_t(lang, "Comments to tag: %(count)s…", count=total), err=True)
+    with _progress(True, _t(lang, "Tagging comments")) as bar:
+        drain(
+            factory,
+            workspace_id=ws_id,
+            progress=(lambda n: bar(min(n / total, 1.0))) if bar else None,
+        )
 
 
 def _demo_chat_webhook(factory: sessionmaker[Session], ws_id: str, host: str, port: int) -> None:

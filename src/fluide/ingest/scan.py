@@ -26,7 +26,7 @@ from fluide.ingest.errors import InputError
 from fluide.ingest.reader import has_rejects, read_csv_sql, reject_rows, unreadable
 from fluide.ingest.rejects import problems_from_rejects
 from fluide.ingest.source import Source
-from fluide.ingest.spec import Progress, ScanResult, ScanSpec, Verbatim
+from fluide.ingest.spec import AnswerGroup, Progress, ScanResult, ScanSpec, Verbatim
 from fluide.ingest.sql import ident, lit
 
 _PERIOD_FORMAT = {Period.DAY: "%Y-%m-%d", Period.WEEK: "%G-W%V", Period.MONTH: "%Y-%m"}
@@ -186,20 +186,44 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
     sql = (
         f"WITH t AS (SELECT {projection} FROM {reader} {_where(spec)}) "
         f"SELECT {grouping} AS gid, fl_code{', ' + group_cols if names else ''}, count(*) AS c, "
-        "epoch(min(fl_ts)), epoch(max(fl_ts)), NULL AS verbatims "
+        "epoch(min(fl_ts)), epoch(max(fl_ts)), NULL AS verbatims, NULL AS answers "
         f"FROM t GROUP BY GROUPING SETS ({sets_sql})"
     )
+    nulls = ", ".join(["NULL"] * (len(names) + 4))
     if comment and spec.verbatims > 0 and high_codes:
         # A separate branch over the same CTE: DuckDB shares the scan, and the
         # top-N runs once instead of once per grouping set.
-        nulls = ", ".join(["NULL"] * (len(names) + 4))
         sql += (
             f" UNION ALL SELECT -1, {nulls}, max_by({{'at': epoch(fl_ts), 'code': fl_code, "
-            f"'comment': fl_cm, 'tp': fl_tp}}, fl_ts, {int(spec.verbatims)}) FROM t "
+            f"'comment': fl_cm, 'tp': fl_tp}}, fl_ts, {int(spec.verbatims)}), NULL FROM t "
             f"WHERE fl_code IN ({', '.join(map(str, high_codes))}) AND fl_cm IS NOT NULL "
             "AND trim(fl_cm) <> ''"
         )
+    if comment and spec.answer_groups:
+        sql += f" UNION ALL SELECT -2, {nulls}, NULL, list(g) FROM ({_answers_sql(spec)}) AS g"
     return sql
+
+
+def _answers_sql(spec: ScanSpec) -> str:
+    """Answers of two weeks, grouped, for the frictions (another branch on the same scan).
+
+    Without a window, the two weeks end with the scan's latest answer: from
+    the Monday before the Monday of its week, local midnight (``date_trunc``
+    and the interval follow the session time zone). That covers the last two
+    weeks of every scan of a file, so of the file's own last two weeks.
+    """
+    if spec.answers_window is not None:
+        start, end = (
+            lit(x.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")) for x in spec.answers_window
+        )
+        where = f"fl_ts >= TIMESTAMPTZ {start} AND fl_ts < TIMESTAMPTZ {end}"
+    else:
+        where = "fl_ts >= (SELECT date_trunc('week', max(fl_ts)) - INTERVAL 7 DAY FROM t)"
+    return (
+        "SELECT fl_tp AS tp, strftime(fl_ts, '%G-W%V') AS wk, "
+        "CASE WHEN trim(fl_cm) <> '' THEN fl_cm END AS cm, fl_code AS code, count(*) AS n, "
+        f"epoch(max(fl_ts)) AS latest FROM t WHERE {where} GROUP BY ALL"
+    )
 
 
 def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> ScanResult:
@@ -256,8 +280,23 @@ def _collect(
     verbatims: list[Verbatim] = []
     side_versions: dict[str, set[str]] = {}
     for row in rows:
+        if row[0] == -2:
+            for g in row[-1] or []:  # type: ignore[attr-defined]
+                res.answer_groups.append(
+                    AnswerGroup(
+                        touchpoint=None if g["tp"] is None else str(g["tp"]),
+                        week=str(g["wk"]),
+                        comment=None if g["cm"] is None else str(g["cm"]),
+                        score=int(code_to_point[int(g["code"])]),
+                        count=int(g["n"]),
+                        responded_at=datetime.fromtimestamp(float(g["latest"]), UTC)
+                        .astimezone(tz)
+                        .isoformat(),
+                    )
+                )
+            continue
         if row[0] == -1:
-            for v in row[-1] or []:  # type: ignore[attr-defined]
+            for v in row[-2] or []:  # type: ignore[attr-defined]
                 at = float(v["at"])
                 verbatims.append(
                     Verbatim(

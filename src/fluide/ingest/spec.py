@@ -35,6 +35,11 @@ class ScanSpec:
     # ... and whether rows with an empty scale/polarity cell belong to this scan.
     takes_empty_scale: bool = False
     takes_empty_polarity: bool = False
+    # Answers grouped by touchpoint, ISO week, comment and score (for the week's
+    # frictions): of the scan's last two weeks, or within ``answers_window``
+    # (UTC instants, end excluded). Read only when the file has comments.
+    answer_groups: bool = False
+    answers_window: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,22 @@ class Verbatim:
         }
 
 
+@dataclass(frozen=True)
+class AnswerGroup:
+    """Answers alike in touchpoint, ISO week, comment and score, with their count.
+
+    A comment is kept as written; an empty or blank one is ``None``.
+    ``responded_at`` is the latest of them (ISO 8601 in the analysis time zone).
+    """
+
+    touchpoint: str | None
+    week: str
+    comment: str | None
+    score: int
+    count: int
+    responded_at: str
+
+
 @dataclass
 class ScanResult:
     k: int
@@ -66,6 +87,7 @@ class ScanResult:
     side_versions: dict[str, set[str]] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     verbatims: list[Verbatim] = field(default_factory=list)
+    answer_groups: list[AnswerGroup] = field(default_factory=list)
     first: datetime | None = None
     last: datetime | None = None
     problems: list[InputProblem] = field(default_factory=list)

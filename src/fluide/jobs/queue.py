@@ -23,6 +23,8 @@ from fluide.storage.types import utcnow
 
 log = logging.getLogger("fluide.jobs")
 QUEUE = "deliveries"
+TAGGING_QUEUE = "verbatims"
+"""Tagging comments and computing topics: the model loads in the worker that runs them."""
 
 
 class RetryLater(Exception):
@@ -61,7 +63,44 @@ def build_app(
             defer(app, delivery_id)
         return len(ids)
 
+    @app.periodic(cron="* * * * *", periodic_id="fluide-verbatims")
+    @app.task(name="fluide.verbatims", queue=TAGGING_QUEUE, queueing_lock="fluide.verbatims")
+    def verbatims(timestamp: int | None = None) -> int:
+        from fluide.jobs.tagging import run_due
+
+        return run_due(factory, settings)
+
     return app
+
+
+def defer_verbatims(app: procrastinate.App) -> None:
+    """Wake a worker for pending comments or topics (one queued job at a time is enough)."""
+    with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+        app.configure_task("fluide.verbatims").defer()
+
+
+def wake_on_commit(factory: sessionmaker[Session], app: procrastinate.App) -> None:
+    """After a commit that left tagging or topics to do, defer the verbatims job.
+
+    The storage marks such transactions (:data:`fluide.storage.tags.WAKE`);
+    the job itself reads the queue from the database, so a lost wake-up only
+    waits for the next periodic run.
+    """
+    from sqlalchemy import event
+
+    from fluide.storage.tags import WAKE
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(WAKE, None):
+            try:
+                defer_verbatims(app)
+            except Exception:  # the periodic run will pick the work up
+                log.warning("could not defer the verbatims job", exc_info=True)
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(WAKE, None)
 
 
 def defer(app: procrastinate.App, delivery_id: str) -> None:

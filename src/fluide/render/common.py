@@ -15,6 +15,7 @@ from typing import Any
 from babel import dates as babel_dates
 
 from fluide.domain.notices import Notice
+from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import (
     MISSING,
     check_lang,
@@ -116,6 +117,12 @@ def group_value(lang: str, grouping: str, value: object) -> str:
             else gettext(lang, "established customer")
         )
     return str(value)
+
+
+def tag_name(lang: str, key: object) -> str:
+    """A friction tag's name in ``lang``; a tag the default taxonomy lacks shows its key."""
+    tag = DEFAULT_TAXONOMY.get(str(key))
+    return tag.name_in(lang) if tag is not None else str(key)
 
 
 def scale_label(lang: str, scale: Doc | None, point: object) -> str:

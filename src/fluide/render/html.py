@@ -34,6 +34,8 @@ from fluide.render.svg import (
 from fluide.render.views import (
     compare_rows,
     difference_rows,
+    friction_headers,
+    friction_section,
     group_tables,
     input_rows,
     key_figures,
@@ -202,6 +204,8 @@ def render_html(report: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
         distribution=distribution_chart(lang, overall, scale),
         trend=trend_section(lang, report),
         tables=group_tables(lang, report),
+        frictions=friction_section(lang, report),
+        friction_headers=friction_headers(lang),
         verbatims=verbatim_rows(lang, report),
         input_rows=input_rows(lang, inp),
     )

@@ -23,6 +23,8 @@ from fluide.render.common import Doc
 from fluide.render.views import (
     compare_rows,
     difference_rows,
+    friction_headers,
+    friction_section,
     group_tables,
     input_rows,
     key_figures,
@@ -205,6 +207,59 @@ def _groups(console: Console, lang: str, report: Doc) -> None:
         console.print(Text("* " + gettext(lang, "small sample")))
 
 
+def _friction_table(console: Console, lang: str, rows: Sequence[dict[str, Any]]) -> bool:
+    """One top list as a table; whether a row was flagged small."""
+    cells = [
+        (
+            r["rank"],
+            r["name"] + (" *" if r["small"] else ""),
+            r["volume"],
+            r["share"],
+            r["gap"],
+            r["score"],
+            r["change"],
+        )
+        for r in rows
+    ]
+    console.print(_table(friction_headers(lang), cells, numeric=(0, 2, 3, 4, 5, 6)))
+    return any(r["small"] for r in rows)
+
+
+def _frictions(console: Console, lang: str, report: Doc) -> None:
+    section = friction_section(lang, report)
+    if section is None:
+        return
+    _heading(console, section["title"])
+    console.print(Text(section["period"]))
+    if section["note"]:
+        console.print(Text("! " + section["note"]))
+    console.print()
+    flagged = False
+    if not section["overall"]:
+        console.print(Text(section["empty"]))
+    else:
+        flagged = _friction_table(console, lang, section["overall"])
+        for r in section["overall"]:
+            console.print()
+            console.print(Text(f"{r['rank']}. {r['name']}", style="bold"))
+            for v in r["verbatims"]:
+                quoted = gettext(lang, "“%(comment)s”", comment=v["comment"])
+                console.print(Text("  " + quoted), overflow="fold")
+                console.print(Text("    " + v["meta"]))
+    tables = [t for t in section["by_touchpoint"] if t["rows"]]
+    if tables:
+        console.print()
+        console.print(Text(section["by_touchpoint_title"], style="bold"))
+        for t in tables:
+            console.print()
+            console.print(Text(t["title"], style="bold"))
+            flagged = _friction_table(console, lang, t["rows"]) or flagged
+    console.print()
+    if flagged:
+        console.print(Text("* " + gettext(lang, "small sample")))
+    console.print(Text(section["explain"]), overflow="fold")
+
+
 def _verbatims(console: Console, lang: str, report: Doc) -> None:
     _heading(console, gettext(lang, "Latest high-effort comments"))
     rows = verbatim_rows(lang, report)
@@ -244,6 +299,7 @@ def render_text(report: dict[str, Any], lang: str = DEFAULT_LANG, width: int = 1
     _distribution(console, lang, overall, scale)
     _trend(console, lang, report)
     _groups(console, lang, report)
+    _frictions(console, lang, report)
     _verbatims(console, lang, report)
     _heading(console, gettext(lang, "Data analysed"))
     console.print(_kv(input_rows(lang, inp)))

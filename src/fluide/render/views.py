@@ -28,6 +28,7 @@ from fluide.render.common import (
     scale_label,
     signed,
     skipped_lines,
+    tag_name,
     trend_value,
     yes_no,
 )
@@ -202,19 +203,100 @@ def answer_text(lang: str, scale: Doc | None, score: object) -> str:
     return gettext(lang, "answer %(score)s (%(label)s)", score=str(score), label=wording)
 
 
+def _verbatim(lang: str, scale: Doc | None, v: Doc) -> dict[str, str]:
+    """A comment with its date, answer and touchpoint, as a reader sees them."""
+    parts = [
+        fmt_datetime(lang, v.get("responded_at")),
+        answer_text(lang, scale, v.get("score")),
+    ]
+    if v.get("touchpoint") not in (None, ""):
+        parts.append(group_value(lang, "touchpoint", v["touchpoint"]))
+    return {"meta": " · ".join(parts), "comment": str(v.get("comment") or "")}
+
+
 def verbatim_rows(lang: str, report: Doc) -> list[dict[str, str]]:
     """The latest high-effort comments, newest first as the document orders them."""
     scale = report.get("scale")
-    rows = []
-    for v in report.get("verbatims") or []:
-        parts = [
-            fmt_datetime(lang, v.get("responded_at")),
-            answer_text(lang, scale, v.get("score")),
+    return [_verbatim(lang, scale, v) for v in report.get("verbatims") or []]
+
+
+def friction_rows(lang: str, frictions: Sequence[Doc], scale: Doc | None) -> list[dict[str, Any]]:
+    """Each friction of a top list, formatted, with its verbatims."""
+    out = []
+    for f in frictions:
+        change = f.get("change")
+        share = f.get("share")
+        out.append(
+            {
+                "rank": fmt_int(lang, f.get("rank")),
+                "name": tag_name(lang, f.get("tag")),
+                "volume": fmt_int(lang, f.get("volume")),
+                "share": fmt_percent(lang, None if share is None else 100 * share, 1),
+                "gap": signed(lang, f.get("effort_gap"), 1),
+                "score": fmt_number(lang, f.get("score"), 0),
+                "change": gettext(lang, "new")
+                if change is None
+                else signed(lang, change.get("volume"), 0),
+                "small": bool(f.get("small_sample")),
+                "verbatims": [_verbatim(lang, scale, v) for v in f.get("verbatims") or []],
+            }
+        )
+    return out
+
+
+def friction_section(lang: str, report: Doc) -> dict[str, Any] | None:
+    """The week's top frictions, workspace-wide and per touchpoint; ``None`` without them."""
+    doc = report.get("frictions")
+    if not doc:
+        return None
+    scale = report.get("scale")
+    by_tp = doc.get("by_touchpoint") or {}
+    return {
+        "title": gettext(lang, "Top frictions of the week"),
+        "period": gettext(
+            lang,
+            "Week %(week)s, compared with %(previous)s",
+            week=period_name(lang, "week", str(doc.get("week", ""))),
+            previous=period_name(lang, "week", str(doc.get("previous_week", ""))),
+        ),
+        "explain": gettext(
+            lang,
+            "Impact = answers × effort gap. The effort gap is how many effort-index points "
+            "(0–100) the answers with this tag are above their touchpoint's usual level "
+            "that week.",
+        ),
+        "note": gettext(
+            lang, "Tags from keyword rules only: the tagging model could not be loaded."
+        )
+        if doc.get("tagger") == "rules"
+        else "",
+        "empty": gettext(lang, "No friction this week: no tag comes with more effort than usual."),
+        "by_touchpoint_title": gettext(lang, "Frictions by touchpoint"),
+        "overall": friction_rows(lang, doc.get("overall") or [], scale),
+        # One touchpoint alone would repeat the workspace's list.
+        "by_touchpoint": [
+            {
+                "title": group_value(lang, "touchpoint", tp),
+                "rows": friction_rows(lang, rows or [], scale),
+            }
+            for tp, rows in by_tp.items()
         ]
-        if v.get("touchpoint") not in (None, ""):
-            parts.append(group_value(lang, "touchpoint", v["touchpoint"]))
-        rows.append({"meta": " · ".join(parts), "comment": str(v.get("comment") or "")})
-    return rows
+        if len(by_tp) > 1
+        else [],
+    }
+
+
+def friction_headers(lang: str) -> list[str]:
+    """The columns of a friction table, in order."""
+    return [
+        "#",
+        gettext(lang, "Friction"),
+        gettext(lang, "Answers"),
+        gettext(lang, "Share of comments"),
+        gettext(lang, "Effort gap"),
+        gettext(lang, "Impact"),
+        gettext(lang, "vs previous week"),
+    ]
 
 
 def compare_rows(lang: str, comp: Doc) -> list[tuple[str, str, str]]:

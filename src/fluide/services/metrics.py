@@ -352,5 +352,17 @@ def _input(merged: Scanned, q: MetricsQuery, tz: str, zone: ZoneInfo) -> dict[st
 def metrics(
     factory: sessionmaker[Session], ws: Workspace, q: MetricsQuery, lang: str = "fr"
 ) -> dict[str, Any]:
-    """The JSON document of ``GET /v1/metrics`` (warnings in ``lang``)."""
-    return analysis(factory, ws, q).to_json(lang)
+    """The JSON document of ``GET /v1/metrics`` (warnings in ``lang``).
+
+    Like ``fluide analyze``, it carries the ``frictions`` of the latest week with
+    answers in the window (from the tags the worker stored; the server never tags).
+    """
+    result = analysis(factory, ws, q)
+    last = result.input.get("last")
+    if last:
+        from fluide.services.frictions import weekly
+
+        day = date.fromisoformat(str(last))
+        week = period_label(datetime.combine(day, time(12), UTC), "UTC", "week")
+        result.frictions = weekly(factory, ws, week, touchpoint=q.touchpoint, tz=q.tz)
+    return result.to_json(lang)

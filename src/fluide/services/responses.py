@@ -27,6 +27,7 @@ from fluide.services.errors import ServiceError
 from fluide.services.touchpoints import question_of
 from fluide.settings import Settings
 from fluide.storage import repo
+from fluide.storage import tags as tag_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Invitation, QuestionVersion, Response
 from fluide.storage.types import new_id, utcnow
@@ -134,12 +135,20 @@ def _upsert(
     tp = repo.touchpoint_by_id(s, inv.workspace_id, inv.touchpoint_id)
     key = tp.key if tp else None
     if existing is not None:
+        before = existing.comment
         existing.score = value
         existing.comment = text
         if extras:
             existing.extra_answers = {**(existing.extra_answers or {}), **extras}
         existing.updated_at = moment
         s.flush()
+        if text != before:  # a new comment waits for tagging; an erased one loses its tags
+            if text:
+                tag_store.mark_pending(
+                    s, inv.workspace_id, existing.id, existing.responded_at, text
+                )
+            else:
+                tag_store.forget(s, inv.workspace_id, existing.id)
         return Recorded(to_json(existing, key, version.number), created=False)
     context = inv.context or {}
     attributes = dict(context.get("attributes") or {})
@@ -165,6 +174,8 @@ def _upsert(
         delay_seconds=(moment - inv.occurred_at).total_seconds(),
     )
     repo.add(s, row)
+    if text:  # waits for the tagging worker, committed with the answer
+        tag_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text)
     return Recorded(to_json(row, key, version.number), created=True)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -246,3 +247,133 @@ class EmailTemplate(Base):
     intro: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- Verbatims: friction tags, tagging state, emerging topics (migration 0003) ---------
+
+
+class Tag(Base):
+    """A friction tag of a workspace (seeded with the default taxonomy when first needed).
+
+    Renaming keeps the key (and so the history); merging ``A`` into ``B`` moves
+    A's verbatims and examples to B and keeps A, inactive, with ``merged_into``.
+    """
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    names: Mapped[dict[str, str]] = mapped_column(Json)
+    definitions: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    keywords: Mapped[list[str]] = mapped_column(Json, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    merged_into: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TagExample(Base):
+    """A text and its tags, training the workspace's tagger.
+
+    ``human`` examples are corrections of real verbatims (``response_id``):
+    they win outright on their own text.
+    """
+
+    __tablename__ = "tag_examples"
+    __table_args__ = (Index("ix_tag_examples_workspace", "workspace_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(Json)
+    human: Mapped[bool] = mapped_column(default=False)
+    response_id: Mapped[str | None] = mapped_column(
+        ForeignKey("responses.id"), nullable=True, unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class ResponseTag(Base):
+    """One tag of one verbatim: given by the model, a keyword rule, or a person."""
+
+    __tablename__ = "response_tags"
+    __table_args__ = (
+        UniqueConstraint("response_id", "tag"),
+        Index("ix_response_tags_tag", "workspace_id", "tag"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"))
+    tag: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(8))  # model, rule, human
+    confidence: Mapped[float] = mapped_column(Float)
+    tagged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    tagger_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VerbatimState(Base):
+    """Where each comment stands in tagging: one row per answer with a comment.
+
+    ``pending`` rows are the worker's queue (one indexed query finds them);
+    ``embedding`` keeps the comment's vector (384 float32) so that re-tagging
+    after a correction, and clustering topics, never embed it again;
+    ``search_text`` is the comment lower-cased without accents, for search.
+    """
+
+    __tablename__ = "verbatim_states"
+    __table_args__ = (
+        Index("ix_verbatim_states_status", "status", "workspace_id", "updated_at"),
+        Index("ix_verbatim_states_workspace", "workspace_id", "responded_at"),
+    )
+
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    responded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, done
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    tagger_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    human_tagged: Mapped[bool] = mapped_column(default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped by every change: a worker stores its tags only if nothing changed meanwhile."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TaggerState(Base):
+    """A workspace's tagging: its tagger version (bumped by every taxonomy change or
+    correction) and when topics were last asked for and computed."""
+
+    __tablename__ = "tagger_states"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    topics_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    topics_computed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Topic(Base):
+    """An emerging topic: comments no tag covers, clustered; open until accepted or dismissed."""
+
+    __tablename__ = "topics"
+    __table_args__ = (Index("ix_topics_workspace", "workspace_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    label: Mapped[str] = mapped_column(String(300))
+    words: Mapped[list[str]] = mapped_column(Json, default=list)
+    suggested_key: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    mean_effort_index: Mapped[float | None] = mapped_column(Float, nullable=True)
+    member_ids: Mapped[list[str]] = mapped_column(Json, default=list)
+    representative_ids: Mapped[list[str]] = mapped_column(Json, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open, accepted, dismissed
+    tag_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

