@@ -175,7 +175,7 @@ def frictions_of(
         TaggedAnswer(
             touchpoint=g.touchpoint,
             week=g.week,
-            effort_index=100.0 * (q.effort_of(g.score) - 1) / (q.k - 1),
+            effort_index=q.effort_index_of(g.score),
             tags=(),
             comment=g.comment,
             responded_at=g.responded_at,

@@ -112,11 +112,11 @@ def test_the_worker_loop_tags_then_computes_the_topics_asked_for(
     with write_session(f) as s:
         store.request_topics(s, workspace.id)
     worker = tagging.TaggingWorker(f, settings)
-    assert worker.run_once() == 2  # one comment, one topics refresh
+    assert worker.run_once() == tagging.Done(tagged=1, topics=1)
     with f() as s:
         assert store.topics_requested(s) == []
         assert store.pending_count(s) == 0
-    assert worker.run_once() == 0
+    assert not worker.run_once()
 
 
 def test_tag_pending_and_the_tagging_only_worker_from_the_command_line(

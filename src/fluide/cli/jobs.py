@@ -62,7 +62,9 @@ def worker(
     if tagging_only:
         # The tagging child of `fluide serve`: polls the verbatims table, whatever the database.
         if once:
-            typer.echo(_t(lang, "Comments tagged: %(count)s.", count=tagger.run_once()), err=True)
+            typer.echo(
+                _t(lang, "Comments tagged: %(count)s.", count=tagger.run_once().tagged), err=True
+            )
             return
         signal.signal(signal.SIGTERM, lambda *_: tagger.stop(timeout=0))
         typer.echo(_t(lang, "Tagging worker started: tagging comments as they arrive."), err=True)
@@ -77,7 +79,8 @@ def worker(
             )
             if tagging:
                 typer.echo(
-                    _t(lang, "Comments tagged: %(count)s.", count=tagger.run_once()), err=True
+                    _t(lang, "Comments tagged: %(count)s.", count=tagger.run_once().tagged),
+                    err=True,
                 )
             return
 

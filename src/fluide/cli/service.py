@@ -352,6 +352,7 @@ def demo(
 def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None:
     """Tag every demo comment now (``--no-serve``: no worker will come after)."""
     from fluide.jobs.tagging import drain
+    from fluide.jobs.topics import refresh_topics
     from fluide.storage import tags as store
 
     with factory() as s:
@@ -365,6 +366,7 @@ def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None
             workspace_id=ws_id,
             progress=(lambda n: bar(min(n / total, 1.0))) if bar else None,
         )
+    refresh_topics(factory, ws_id)
 
 
 def _demo_chat_webhook(factory: sessionmaker[Session], ws_id: str, host: str, port: int) -> None:

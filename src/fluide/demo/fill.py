@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.demo.plan import Plan, Planned, plan
 from fluide.demo.touchpoints import TOUCHPOINTS
-from fluide.demo.verbatims import COMMENT_RATE, comment, situation_for
+from fluide.demo.verbatims import (
+    COMMENT_RATE,
+    EMERGING_WEEKS,
+    comment,
+    emerging_comment,
+    situation_for,
+)
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.events import record_events
 from fluide.services.responses import record_response
@@ -150,7 +156,8 @@ def _replay(
         for p, d in zip(batch, decisions, strict=True):
             sent[str(d["decision"])] += 1
             if d["decision"] == "invited" and d["invitation"] is not None:
-                answer = _answer(rng, p, d["invitation"], now)
+                recent = p.sent_at >= end - timedelta(weeks=EMERGING_WEEKS)
+                answer = _answer(rng, p, d["invitation"], now, recent)
                 if answer is not None and answer.at <= end:
                     heapq.heappush(pending, answer)
         if progress is not None and i % 20 == 0:
@@ -162,7 +169,11 @@ def _replay(
 
 
 def _answer(
-    rng: random.Random, p: Planned, invitation: dict[str, Any], now: datetime
+    rng: random.Random,
+    p: Planned,
+    invitation: dict[str, Any],
+    now: datetime,
+    recent: bool = False,
 ) -> _Answer | None:
     """Whether and how this customer answers: the score, a comment, when."""
     channel = str(invitation["channel"])
@@ -173,7 +184,9 @@ def _answer(
     text = None
     tp = p.action.touchpoint
     if tp is not None and rng.random() < COMMENT_RATE[score]:
-        text = comment(rng, tp, situation_for(score, p.action.situation), p.locale)
+        text = (emerging_comment(rng, tp, score, p.locale) if recent else None) or comment(
+            rng, tp, situation_for(score, p.action.situation), p.locale
+        )
     low, high = ANSWER_DELAY_MINUTES.get(channel, (1, 60))
     at = now + timedelta(minutes=rng.uniform(low, high))
     expires = datetime.fromisoformat(str(invitation["expires_at"]))

@@ -164,6 +164,25 @@ EN: dict[str, tuple[str, ...]] = {
     "pos": ("Quick and easy, thanks", "Worked fine", "No effort at all"),
 }
 
+# A friction no default tag names, appearing in the last weeks (the checkout's
+# new dark theme is unreadable): what the emerging topics should surface.
+EMERGING_WEEKS = 3
+EMERGING: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "Depuis le nouveau design, en mode sombre le texte du panier est illisible",
+        "Le mode sombre rend la page du panier illisible",
+        "Texte gris foncé sur fond noir en mode sombre, je ne lis rien",
+        "Avec le thème sombre de mon téléphone, les montants sont invisibles",
+        "Le nouveau thème sombre rend le récapitulatif du panier illisible",
+        "Le récapitulatif est illisible quand le téléphone est en mode sombre",
+    ),
+    "en": (
+        "In dark mode the checkout text is unreadable",
+        "Dark mode makes the basket page impossible to read",
+    ),
+}
+EMERGING_TOUCHPOINT = "payer"
+
 FR_PREFIXES = ("", "", "", "Franchement, ", "Bof. ", "Encore une fois : ")
 FR_SUFFIXES_NEG = ("", "", ".", " !", "...", ". À revoir.")
 FR_SUFFIXES_POS = ("", "", ".", " !", " 🙂", ". Merci.")
@@ -179,6 +198,13 @@ def situation_for(score: int, base: str) -> str:
     if base == "fallback":
         return base if score >= 4 else "neg"
     return "neg" if score <= 3 else "mid" if score <= 5 else "pos"
+
+
+def emerging_comment(rng: random.Random, touchpoint: str, score: int, locale: str) -> str | None:
+    """In the last weeks, most hard checkouts talk about the new dark theme."""
+    if touchpoint != EMERGING_TOUCHPOINT or score > 4 or rng.random() >= 0.7:
+        return None
+    return rng.choice(EMERGING["en" if locale == "en" else "fr"])
 
 
 def comment(rng: random.Random, touchpoint: str, situation: str, locale: str) -> str:

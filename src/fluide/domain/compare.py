@@ -64,7 +64,7 @@ def _grid(before: Side, after: Side, same: bool) -> tuple[list[float], np.ndarra
         return [float(p) for p in q.points], np.asarray(before.counts), np.asarray(after.counts)
 
     def index(q: Question, p: int) -> float:
-        return round(100.0 * (q.effort_of(p) - 1) / (q.k - 1), 9)
+        return round(q.effort_index_of(p), 9)
 
     values = sorted({index(s.question, p) for s in (before, after) for p in s.question.points})
     pos = {v: i for i, v in enumerate(values)}

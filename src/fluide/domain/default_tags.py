@@ -44,7 +44,9 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             "The cash machine gave me the wrong amount",
         ),
         "keywords": (
-            r"(paiement|payer|paye[rsz]?\b|debit(e|es|ee)?\b|prelev|factur|rembours|\bfrais\b"
+            r"(paiement|payer|paye[rsz]?\b|debit(e|es|ee)?\b|prelev|rembours|\bfrais\b"
+            r"|(me|m'a|m'ont|nous|on|ils|vous|etre|suis) (\w+ )?factur|surfactur|facturation"
+            r"|factur\w* (\w+ )?(double|trop|elevee?|erronee?|fausse|incorrecte|abusive|\d)"
             r"|virement|carte (bleue|bancaire)|\bcb\b|sans contact|\bmontant|\btarif|\bprix\b"
             r"|\d+ ?(euros?|eur|€)|€|\bargent\b|\bthunes?\b|geste commercial|encaiss|augmentation"
             r"|\bcheque|\bcredit\b|\bdette|\bpenalite|(carte|paiement|cb|virement|transaction)"
@@ -81,7 +83,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"((me |se |pas a |pas me |arrive pas a )(re)?connecter (a|sur) (mon|l'|votre|son|mes)"
             r"|mot de passe|\bmdp\b|identifiant|code (pin|secret|confidentiel)|compte (est )?bloque"
             r"|authentification|acceder a (mon|l'espace|votre)|acces a (mon|l'espace) (compte|client)"
-            r"|espace client)",
+            r"|(connecter|connexion|acceder|entrer) (a|sur|dans) (mon |l'|votre )?espace client)",
             r"\b(log ?in|log ?onto|logged out|logging in|sign ?in|password|passcode|pin|locked out"
             r"|two.factor|2fa|credentials|username)\b",
         ),

@@ -94,7 +94,7 @@ def _group_figures(
 
 def _index_values(q: Question) -> np.ndarray:
     """Effort index of each raw point: 100·(e − 1)/(k − 1)."""
-    return np.array([100.0 * (q.effort_of(p) - 1) / (q.k - 1) for p in q.points])
+    return np.array([q.effort_index_of(p) for p in q.points])
 
 
 def summarize(

@@ -214,6 +214,14 @@ class Question:
         """The effort-oriented score ``e`` (1 = no effort)."""
         return score if self.polarity is Polarity.EFFORT else self.k + 1 - score
 
+    def effort_index_of(self, score: int) -> float:
+        """The score on the 0-100 effort index: 100·(e − 1)/(k − 1), comparable across scales.
+
+        >>> Question(SCALES["1-7"], Polarity.EASE).effort_index_of(7)
+        0.0
+        """
+        return 100.0 * (self.effort_of(score) - 1) / (self.k - 1)
+
     def group_of(self, score: int) -> str:
         return self.groups.group_of(self.effort_of(score))
 

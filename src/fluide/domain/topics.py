@@ -63,7 +63,7 @@ STOP_WORDS_FR: Final = _words(
     quelle quelles quels qui quoi s sa sans se sera serai seraient serais serait seras serez
     seriez serons seront ses si sien soi soit sommes son sont sous suis sur svp t ta te tes
     toi ton toujours tous tout toute toutes tres trop tu un une unes uns v va vais vont vos
-    votre vous vu y merci
+    votre vous vu y merci bof franchement
     """
 )
 STOP_WORDS_EN: Final = _words(

@@ -68,7 +68,8 @@ def build_app(
     def verbatims(timestamp: int | None = None) -> int:
         from fluide.jobs.tagging import run_due
 
-        return run_due(factory, settings)
+        done = run_due(factory, settings)
+        return done.tagged + done.topics
 
     return app
 

@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,7 @@ from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
 from fluide.storage import tags as store
 from fluide.storage.db import write_session
+from fluide.storage.types import utcnow
 from fluide.tagging.embed import DIM, Embedder
 from fluide.tagging.model import Tagger
 
@@ -263,28 +265,46 @@ def drain(
     return total
 
 
+TOPICS_EVERY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What one round of :func:`run_due` did."""
+
+    tagged: int
+    topics: int
+    """Workspaces whose emerging topics were computed again."""
+
+    def __bool__(self) -> bool:
+        return bool(self.tagged or self.topics)
+
+
 def run_due(
     factory: sessionmaker[Session],
     settings: Settings | None = None,
     *,
     stop: Callable[[], bool] = lambda: False,
-) -> int:
-    """Everything verbatims need now: pending tagging, then topics asked for.
+) -> Done:
+    """Everything verbatims need now: pending tagging, then topics asked for or stale.
 
     The job of ``fluide worker`` (its loop on SQLite, a procrastinate job on
-    PostgreSQL). Returns how much was done (0: nothing was due).
+    PostgreSQL). Topics are computed again when asked for, and otherwise once
+    every :data:`TOPICS_EVERY` (a new friction shows up without anyone asking).
+    Returns what was done (false when nothing was due).
     """
     from fluide.jobs.topics import refresh_topics
 
-    done = drain(factory, settings, stop=stop)
+    tagged = drain(factory, settings, stop=stop)
     with factory() as s:
-        wanted = store.topics_requested(s)
+        wanted = store.topics_requested(s, stale_before=utcnow() - TOPICS_EVERY)
+    topics = 0
     for ws in wanted:
         if stop():
             break
         refresh_topics(factory, ws)
-        done += 1
-    return done
+        topics += 1
+    return Done(tagged, topics)
 
 
 class TaggingWorker:
@@ -307,16 +327,16 @@ class TaggingWorker:
     def _stopping(self) -> bool:
         return self._stop.is_set() or self.stop_when()
 
-    def run_once(self) -> int:
+    def run_once(self) -> Done:
         return run_due(self.factory, self.settings, stop=self._stopping)
 
     def run_forever(self) -> None:
         while not self._stopping():
             try:
-                busy = self.run_once()
+                busy = bool(self.run_once())
             except Exception:  # keep the worker alive; the error is logged and retried
                 log.exception("tagging loop")
-                busy = 0
+                busy = False
             if not busy:
                 self._wake.wait(self.poll)
                 self._wake.clear()

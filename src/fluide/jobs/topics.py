@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.taxonomy import KEY_RE
 from fluide.domain.topics import find_topics
-from fluide.services.verbatims import effort_index
+from fluide.services.verbatims import effort_group, effort_index
 from fluide.storage import tags as store
 from fluide.storage.db import write_session
 from fluide.storage.models import Topic, Workspace
@@ -46,7 +46,15 @@ def refresh_topics(
     with factory() as s:
         if s.get(Workspace, workspace_id) is None:
             return 0
-        rows = store.uncovered_since(s, workspace_id, started - timedelta(weeks=weeks), COVERED)
+        rows = [
+            r
+            for r in store.uncovered_since(
+                s, workspace_id, started - timedelta(weeks=weeks), COVERED
+            )
+            # A topic is a candidate friction: praise ("rapide et simple") is uncovered
+            # by design, so answers of the low-effort group stay out of the clustering.
+            if effort_group(r.scale, r.polarity, r.score) != "low"
+        ]
         dismissed = [set(t.member_ids) for t in store.topics(s, workspace_id, "dismissed")]
         taken = {t.key for t in store.tags(s, workspace_id)}
     found = []

@@ -54,7 +54,16 @@ def effort_index(scale: str, polarity: str, score: int) -> float:
     (0.0, 100.0)
     """
     q = _question(scale, polarity)
-    return 100.0 * (q.effort_of(score) - 1) / (q.k - 1)
+    return q.effort_index_of(score)
+
+
+def effort_group(scale: str, polarity: str, score: int) -> str:
+    """``low``, ``moderate`` or ``high``: the answer's effort group on its scale's default cut.
+
+    >>> effort_group("1-7", "ease", 7), effort_group("1-7", "ease", 2)
+    ('low', 'high')
+    """
+    return _question(scale, polarity).group_of(score)
 
 
 @dataclass(frozen=True)

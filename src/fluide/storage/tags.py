@@ -792,15 +792,24 @@ def request_topics(s: Session, ws: str) -> None:
     _wake(s)
 
 
-def topics_requested(s: Session) -> list[str]:
-    """Workspaces whose topics were asked for since they were last computed."""
-    q = select(TaggerState.workspace_id).where(
+def topics_requested(s: Session, stale_before: datetime | None = None) -> list[str]:
+    """Workspaces whose topics were asked for since they were last computed, and,
+    with ``stale_before``, those whose topics were never computed or not since then."""
+    asked = and_(
         TaggerState.topics_requested_at.is_not(None),
         or_(
             TaggerState.topics_computed_at.is_(None),
             TaggerState.topics_computed_at < TaggerState.topics_requested_at,
         ),
     )
+    cond = asked
+    if stale_before is not None:
+        cond = or_(
+            asked,
+            TaggerState.topics_computed_at.is_(None),
+            TaggerState.topics_computed_at < stale_before,
+        )
+    q = select(TaggerState.workspace_id).where(cond).order_by(TaggerState.workspace_id)
     return [str(w) for w in s.execute(q).scalars()]
 
 

@@ -30,7 +30,12 @@ def _open(path: Path) -> io.TextIOWrapper:
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, str], list[str]]]:
     """(line where the record starts, row, header) for each record."""
-    with _open(path) as f:
+    with _open(path) as raw:
+        try:
+            # Whole file at once: works on pipes (not seekable) as on files.
+            f = io.StringIO(raw.read(), newline="")
+        except UnicodeDecodeError:
+            raise InputError("%(path)s is not UTF-8 text.", path=str(path)) from None
         sample = f.read(64 * 1024)
         f.seek(0)
         try:
