@@ -18,8 +18,10 @@ export UV_NO_PROGRESS := 1
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
 
+# --compile-bytecode: imports read ready .pyc files even where PYTHONDONTWRITEBYTECODE
+# is set (scikit-learn alone takes seconds to compile at every start otherwise).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 ## install: create .venv with Fluide and its dev tools, exactly as locked

@@ -18,7 +18,16 @@ from fluide.demo import DEMO_NAME
 from fluide.services.workspaces import authenticate
 from fluide.settings import load_settings
 from fluide.storage.db import make_engine
-from fluide.storage.models import Event, Invitation, Response, Touchpoint, Workspace
+from fluide.storage import tags as store
+from fluide.storage.models import (
+    Event,
+    Invitation,
+    Response,
+    ResponseTag,
+    Topic,
+    Touchpoint,
+    Workspace,
+)
 
 runner = CliRunner()
 KEY = re.compile(r"(flk_[A-Za-z0-9_\-]+)")
@@ -89,6 +98,17 @@ def test_demo_no_serve_fills_a_realistic_workspace(database_url: str, tmp_path: 
             bool(a.comment) for a in high
         ) / len(high)
         assert all(a.responded_at < a.occurred_at + timedelta(hours=24) for a in answers)
+        # Every comment is tagged, the week has frictions, and the dark theme that the
+        # last weeks' customers complain about comes up as an emerging topic.
+        assert store.pending_count(s, ws.id) == 0
+        tagged = s.scalar(
+            select(func.count(func.distinct(ResponseTag.response_id))).where(
+                ResponseTag.workspace_id == ws.id
+            )
+        )
+        assert tagged and tagged >= len(comments) // 2
+        topics = s.scalars(select(Topic).where(Topic.workspace_id == ws.id)).all()
+        assert any("sombre" in t.label for t in topics), [t.label for t in topics]
     engine.dispose()
 
 

@@ -26,7 +26,51 @@ def inline_wanted(settings: Settings) -> bool:
     return settings.worker == "inline"
 
 
-class InlineWorker:
+class PollingLoop:
+    """A thread that runs :meth:`run_once` until stopped: at once again while there was
+    work, otherwise after ``poll`` seconds or as soon as :meth:`wake` is called."""
+
+    poll: float = 2.0
+    name = "fluide-worker"
+    _thread: threading.Thread | None = None
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    def _stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run_once(self) -> object:
+        """One round of work; a false value means nothing was due."""
+        raise NotImplementedError
+
+    def run_forever(self) -> None:
+        while not self._stopping():
+            try:
+                busy = bool(self.run_once())
+            except Exception:  # keep the worker alive; the error is logged and retried
+                log.exception("%s loop", self.name)
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def wake(self, _ids: list[str] | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+class InlineWorker(PollingLoop):
     """Runs due deliveries in a thread; woken at once by new work, polls otherwise."""
 
     def __init__(
@@ -38,15 +82,10 @@ class InlineWorker:
         poll: float = 2.0,
         lease: timedelta | None = None,
     ) -> None:
+        super().__init__()
         self.factory, self.settings, self.senders = factory, settings, senders
         self.poll = poll
         self.lease = lease or timedelta(seconds=settings.delivery_lease_seconds)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self, _ids: list[str] | None = None) -> None:
-        self._wake.set()
 
     def run_once(self) -> int:
         """Attempt every due delivery once; the number attempted."""
@@ -59,27 +98,6 @@ class InlineWorker:
             )
             done += 1
         return done
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # keep the worker alive; the error is logged and retried
-                log.exception("worker loop")
-                busy = 0
-            if not busy:
-                self._wake.wait(self.poll)
-                self._wake.clear()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="fluide-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
 
 Dispatch = Callable[[list[str]], None]

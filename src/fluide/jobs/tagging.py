@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.taxonomy import Example, TagDef, Taxonomy
+from fluide.jobs.runner import PollingLoop
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
 from fluide.storage import tags as store
@@ -307,8 +308,10 @@ def run_due(
     return Done(tagged, topics)
 
 
-class TaggingWorker:
+class TaggingWorker(PollingLoop):
     """Runs :func:`run_due` in a loop (a thread of ``fluide worker``, or its own process)."""
+
+    name = "fluide-tagging"
 
     def __init__(
         self,
@@ -318,38 +321,12 @@ class TaggingWorker:
         poll: float = 2.0,
         stop_when: Callable[[], bool] = lambda: False,
     ) -> None:
+        super().__init__()
         self.factory, self.settings, self.poll = factory, settings, poll
         self.stop_when = stop_when
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def _stopping(self) -> bool:
         return self._stop.is_set() or self.stop_when()
 
     def run_once(self) -> Done:
         return run_due(self.factory, self.settings, stop=self._stopping)
-
-    def run_forever(self) -> None:
-        while not self._stopping():
-            try:
-                busy = bool(self.run_once())
-            except Exception:  # keep the worker alive; the error is logged and retried
-                log.exception("tagging loop")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll)
-                self._wake.clear()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="fluide-tagging", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)

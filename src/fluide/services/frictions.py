@@ -33,10 +33,9 @@ from fluide.domain.frictions import (
 from fluide.domain.periods import period_label
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
-from fluide.services.errors import not_found
 from fluide.services.metrics import invalid
+from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.verbatims import effort_index
-from fluide.storage import repo
 from fluide.storage import tags as store
 from fluide.storage.models import Workspace
 from fluide.storage.types import utcnow
@@ -83,12 +82,7 @@ def _read(
     start = datetime.combine(iso_week_start(previous), time(), zone)
     end = datetime.combine(iso_week_start(label) + timedelta(days=7), time(), zone)
     with factory() as s:
-        touchpoint_id = None
-        if touchpoint is not None:
-            tp = repo.touchpoint_by_key(s, ws.id, touchpoint)
-            if tp is None:
-                raise not_found("No touchpoint %(value)s in this workspace.", touchpoint)
-            touchpoint_id = tp.id
+        touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
         rows = store.answers_between(s, ws.id, start, end, touchpoint_id)
         commented = [r.response_id for r in rows if r.comment]
         tags = store.tags_of(s, ws.id, commented)

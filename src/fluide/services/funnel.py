@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from fluide.domain.metrics import funnel_rates
 from fluide.domain.periods import local_day_bounds
-from fluide.services.errors import ServiceError, not_found
-from fluide.storage import repo
+from fluide.services.errors import ServiceError
+from fluide.services.touchpoints import touchpoint_id_of
 from fluide.storage.funnel import FunnelRow, funnel_counts
 from fluide.storage.models import Workspace
 
@@ -65,12 +65,7 @@ def funnel(
         zone = ZoneInfo(ws.timezone)
     except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - checked at creation
         zone = ZoneInfo("UTC")
-    touchpoint_id = None
-    if touchpoint is not None:
-        tp = repo.touchpoint_by_key(s, ws.id, touchpoint)
-        if tp is None:
-            raise not_found("No touchpoint %(value)s in this workspace.", touchpoint)
-        touchpoint_id = tp.id
+    touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
     low, high = local_day_bounds(start, end, zone.key)
     rows = sorted(
         funnel_counts(s, ws.id, touchpoint_id=touchpoint_id, start=low, end=high),

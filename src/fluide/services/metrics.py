@@ -30,10 +30,9 @@ from fluide.domain.segments import DEFAULT_NEW_DAYS, tenure_of
 from fluide.exports import Invited, Scanned
 from fluide.i18n import N_
 from fluide.ingest.spec import ScanResult, Verbatim
-from fluide.services.errors import ServiceError, not_found
-from fluide.services.touchpoints import question_of
+from fluide.services.errors import ServiceError
+from fluide.services.touchpoints import question_of, touchpoint_id_of
 from fluide.storage import metrics as store
-from fluide.storage import repo
 from fluide.storage.models import QuestionVersion, Workspace
 
 GROUPING = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -214,12 +213,7 @@ def analysis(factory: sessionmaker[Session], ws: Workspace, q: MetricsQuery) -> 
 
 def _read(s: Session, ws: Workspace, q: MetricsQuery, zone: ZoneInfo) -> Scanned:
     """The counts of the window, one scan per distinct question, as a file scan gives them."""
-    touchpoint_id = None
-    if q.touchpoint is not None:
-        tp = repo.touchpoint_by_key(s, ws.id, q.touchpoint)
-        if tp is None:
-            raise not_found("No touchpoint %(value)s in this workspace.", q.touchpoint)
-        touchpoint_id = tp.id
+    touchpoint_id = touchpoint_id_of(s, ws.id, q.touchpoint)
     scope = store.Scope(ws.id, touchpoint_id, *local_day_bounds(q.start, q.end, zone.key))
     versions = {v.id: (v, k, cur) for v, k, cur in store.question_versions(s, ws.id, touchpoint_id)}
     totals = store.answer_totals(s, scope)

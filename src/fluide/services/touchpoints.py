@@ -146,10 +146,21 @@ def list_all(s: Session, ws: str) -> list[dict[str, Any]]:
     return [to_json(tp, repo.versions(s, ws, tp.id)) for tp in repo.touchpoints(s, ws)]
 
 
-def get(s: Session, ws: str, key: str) -> dict[str, Any]:
+def touchpoint_of(s: Session, ws: str, key: str) -> Touchpoint:
+    """The workspace's touchpoint ``key``, or a 404 naming it."""
     tp = repo.touchpoint_by_key(s, ws, key)
     if tp is None:
         raise not_found("No touchpoint %(value)s in this workspace.", key)
+    return tp
+
+
+def touchpoint_id_of(s: Session, ws: str, key: str | None) -> str | None:
+    """The id of touchpoint ``key`` (``None`` for no filter), or a 404 naming it."""
+    return None if key is None else touchpoint_of(s, ws, key).id
+
+
+def get(s: Session, ws: str, key: str) -> dict[str, Any]:
+    tp = touchpoint_of(s, ws, key)
     return to_json(tp, repo.versions(s, ws, tp.id))
 
 
@@ -163,9 +174,7 @@ def update(
             "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=nulls
         )
     with write_session(factory) as s:
-        tp = repo.touchpoint_by_key(s, ws, key)
-        if tp is None:
-            raise not_found("No touchpoint %(value)s in this workspace.", key)
+        tp = touchpoint_of(s, ws, key)
         versions = repo.versions(s, ws, tp.id)
         current = next(v for v in versions if v.id == tp.current_version_id)
         before = _versioned_fields(current)

@@ -32,7 +32,7 @@ from fluide.i18n import N_
 from fluide.services.errors import not_found
 from fluide.services.metrics import invalid
 from fluide.services.tags import TagKey, ensure_seeded, resolve, unknown_tag
-from fluide.storage import repo
+from fluide.services.touchpoints import touchpoint_id_of
 from fluide.storage import tags as store
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
@@ -169,12 +169,7 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
 
 def _filter(s: Session, ws: Workspace, query: VerbatimQuery) -> store.VerbatimFilter:
     """The storage filter of ``query``: names resolved, dates made instants."""
-    touchpoint_id = None
-    if query.touchpoint is not None:
-        tp = repo.touchpoint_by_key(s, ws.id, query.touchpoint)
-        if tp is None:
-            raise not_found("No touchpoint %(value)s in this workspace.", query.touchpoint)
-        touchpoint_id = tp.id
+    touchpoint_id = touchpoint_id_of(s, ws.id, query.touchpoint)
     tag = None
     if query.tag is not None:
         found = resolve({t.key: t for t in store.tags(s, ws.id)}, query.tag)
