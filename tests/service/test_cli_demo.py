@@ -17,8 +17,8 @@ from fluide.cli import app
 from fluide.demo import DEMO_NAME
 from fluide.services.workspaces import authenticate
 from fluide.settings import load_settings
-from fluide.storage.db import make_engine
 from fluide.storage import tags as store
+from fluide.storage.db import make_engine
 from fluide.storage.models import (
     Event,
     Invitation,
