@@ -24,7 +24,7 @@ from fluide.services.responses import record_response
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
 from fluide.storage import repo
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 from tests.service.conftest import touchpoint_body
@@ -118,13 +118,13 @@ def embed_as(
 ) -> None:
     """Store the worker's result for these verbatims: these embeddings, no tag."""
     with f() as s:
-        items = {p.response_id: p for p in store.pending(s, 1000, ws)}
+        items = {p.response_id: p for p in queue_store.pending(s, 1000, ws)}
     results = [
-        store.Tagged(rid, items[rid].revision, v.astype(np.float32).tobytes(), score, [])
+        queue_store.Tagged(rid, items[rid].revision, v.astype(np.float32).tobytes(), score, [])
         for rid, v in vectors.items()
     ]
     with write_session(f) as s:
-        store.store_tags(s, ws, 1, results)
+        queue_store.store_tags(s, ws, 1, results)
 
 
 def two_themes(

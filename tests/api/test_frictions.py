@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from fluide.services.tags import ensure_seeded
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from tests.verbatims import answer
 
@@ -26,7 +26,7 @@ def test_this_week_s_frictions(
     answer(f, settings, workspace.id, [(7, None), (6, None)])
     with write_session(f) as s:
         for rid in hard:
-            store.set_human_tags(s, workspace.id, rid, ["payment"], 1)
+            queue_store.set_human_tags(s, workspace.id, rid, ["payment"], 1)
     r = client.get("/v1/frictions", headers=auth)
     assert r.status_code == 200, r.text
     out = r.json()

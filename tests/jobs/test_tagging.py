@@ -15,6 +15,9 @@ from fluide.services import tags as tag_service
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
 from fluide.storage import tags as store
+from fluide.storage import topics as topic_store
+from fluide.storage import verbatim_queue as queue_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
 from fluide.storage.models import VerbatimState
 from tests.verbatims import WordsEmbedder, answer
@@ -38,7 +41,7 @@ def test_pending_comments_get_tags_and_an_embedding(
         state = s.get_one(VerbatimState, refused)
         assert state.status == "done" and state.tagger_version == 1
         assert state.embedding is not None and len(state.embedding) == 384 * 4
-        tags = store.tags_of(s, workspace.id, [refused])[refused]
+        tags = verbatim_store.tags_of(s, workspace.id, [refused])[refused]
     assert tags[0][0] == "payment" and tags[0][1] in ("model", "rule")
     assert tagging.tag_pending(f, settings, embedder=lambda: fake) == 0
 
@@ -53,7 +56,7 @@ def test_a_bulk_import_is_tagged_progressively_64_at_a_time(
     assert tagging.drain(f, settings, embedder=lambda: fake, progress=seen.append) == 70
     assert seen == [64, 70]
     with f() as s:
-        assert store.pending_count(s, workspace.id) == 0
+        assert queue_store.pending_count(s, workspace.id) == 0
 
 
 def test_the_trained_tagger_is_kept_until_the_workspace_changes_it(
@@ -80,7 +83,7 @@ def test_without_the_model_keyword_rules_still_tag(
     with f() as s:
         state = s.get_one(VerbatimState, rid)
         assert state.status == "done" and state.embedding is None
-        assert store.tags_of(s, workspace.id, [rid])[rid][0][:2] == ("outage", "rule")
+        assert verbatim_store.tags_of(s, workspace.id, [rid])[rid][0][:2] == ("outage", "rule")
 
 
 def test_a_stale_verbatim_is_re_tagged_from_its_stored_embedding(
@@ -92,7 +95,7 @@ def test_a_stale_verbatim_is_re_tagged_from_its_stored_embedding(
     tagging.drain(f, settings, embedder=lambda: fake)
     with write_session(f) as s:
         store.bump_version(s, workspace.id)
-        assert store.mark_stale(s, workspace.id) == 2
+        assert queue_store.mark_stale(s, workspace.id) == 2
     fake.seen.clear()
     assert tagging.drain(f, settings, embedder=lambda: fake) == 2
     # The tagger is trained again on its examples, but the comments are not embedded again.
@@ -110,12 +113,12 @@ def test_the_worker_loop_tags_then_computes_the_topics_asked_for(
     answer(f, settings, workspace.id, [(2, "Débité deux fois")])
     tag_service.ensure_seeded(f, workspace.id)
     with write_session(f) as s:
-        store.request_topics(s, workspace.id)
+        topic_store.request_topics(s, workspace.id)
     worker = tagging.TaggingWorker(f, settings)
     assert worker.run_once() == tagging.Done(tagged=1, topics=1)
     with f() as s:
-        assert store.topics_requested(s) == []
-        assert store.pending_count(s) == 0
+        assert topic_store.topics_requested(s) == []
+        assert queue_store.pending_count(s) == 0
     assert not worker.run_once()
 
 
@@ -145,4 +148,4 @@ def test_tag_pending_and_the_tagging_only_worker_from_the_command_line(
     assert r.exit_code == 0, r.output
     assert "Commentaires étiquetés : 1." in r.output
     with f() as s:
-        assert store.pending_count(s) == 0
+        assert queue_store.pending_count(s) == 0

@@ -17,7 +17,7 @@ from fluide.cli import app
 from fluide.demo import DEMO_NAME
 from fluide.services.workspaces import authenticate
 from fluide.settings import load_settings
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import make_engine
 from fluide.storage.models import (
     Event,
@@ -100,7 +100,7 @@ def test_demo_no_serve_fills_a_realistic_workspace(database_url: str, tmp_path: 
         assert all(a.responded_at < a.occurred_at + timedelta(hours=24) for a in answers)
         # Every comment is tagged, the week has frictions, and the dark theme that the
         # last weeks' customers complain about comes up as an emerging topic.
-        assert store.pending_count(s, ws.id) == 0
+        assert queue_store.pending_count(s, ws.id) == 0
         tagged = s.scalar(
             select(func.count(func.distinct(ResponseTag.response_id))).where(
                 ResponseTag.workspace_id == ws.id

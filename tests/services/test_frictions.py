@@ -13,7 +13,7 @@ from fluide.services.errors import ServiceError
 from fluide.services.tags import ensure_seeded
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 from tests.verbatims import answer, workspace_row
@@ -30,7 +30,7 @@ def f(app: FastAPI) -> sessionmaker[Session]:
 def tag(f: sessionmaker[Session], ws: str, ids: list[str], *keys: str) -> None:
     with write_session(f) as s:
         for rid in ids:
-            store.set_human_tags(s, ws, rid, list(keys), 1)
+            queue_store.set_human_tags(s, ws, rid, list(keys), 1)
 
 
 @pytest.fixture

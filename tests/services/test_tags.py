@@ -12,7 +12,7 @@ from fluide.services.errors import ServiceError
 from fluide.services.tags import ExamplesIn, TagIn, TagNames, TagPatch
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import ResponseTag, VerbatimState
 from tests.verbatims import answer
@@ -57,7 +57,7 @@ def test_a_new_tag_is_taught_by_its_examples_and_the_verbatims_are_re_tagged(
     assert created["examples"] == 1 and created["verbatims"] == 0
     assert service.list_tags(f, workspace.id)["tagger_version"] == 2
     with f() as s:
-        assert [p.response_id for p in store.pending(s, 10, workspace.id)] == [rid]
+        assert [p.response_id for p in queue_store.pending(s, 10, workspace.id)] == [rid]
     with pytest.raises(ServiceError) as err:
         service.create_tag(f, workspace.id, delivery())
     assert (err.value.status, err.value.code) == (409, "tag_exists")
@@ -85,7 +85,7 @@ def test_renaming_keeps_the_key_and_the_verbatims_without_re_tagging(
     [rid] = answer(f, settings, workspace.id, [(2, "Débité deux fois")])
     service.ensure_seeded(f, workspace.id)
     with write_session(f) as s:
-        store.set_human_tags(s, workspace.id, rid, ["payment"], 1)
+        queue_store.set_human_tags(s, workspace.id, rid, ["payment"], 1)
     out = service.update_tag(
         f, workspace.id, "payment", TagPatch(names=TagNames(fr="Règlement", en="Payment"))
     )
@@ -105,8 +105,8 @@ def test_merging_moves_the_history_and_the_merged_tag_shows_where_it_went(
     a, b = answer(f, settings, workspace.id, [(2, "Attente"), (2, "Rappelé trois fois")])
     service.ensure_seeded(f, workspace.id)
     with write_session(f) as s:
-        store.set_human_tags(s, workspace.id, a, ["delay"], 1)
-        store.set_human_tags(s, workspace.id, b, ["recontact", "delay"], 1)
+        queue_store.set_human_tags(s, workspace.id, a, ["delay"], 1)
+        queue_store.set_human_tags(s, workspace.id, b, ["recontact", "delay"], 1)
     service.create_tag(f, workspace.id, delivery())
     service.merge_tag(f, workspace.id, "delivery", "delay")  # an earlier merge into delay
     out = service.merge_tag(f, workspace.id, "delay", "recontact")

@@ -13,7 +13,8 @@ from fluide.services.tags import list_tags
 from fluide.services.topics import AcceptIn
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
-from fluide.storage import tags as store
+from fluide.storage import topics as topic_store
+from fluide.storage import verbatim_queue as queue_store
 from tests.verbatims import two_themes
 
 
@@ -36,7 +37,7 @@ def test_accepting_a_topic_makes_a_tag_taught_by_its_comments_and_re_tags(
     assert out["pending"] == 12  # every machine-tagged verbatim, the topic's included
     assert "delivery" in [t["key"] for t in list_tags(f, workspace.id)["tags"]]
     with f() as s:
-        assert set(parcel) <= {p.response_id for p in store.pending(s, 100, workspace.id)}
+        assert set(parcel) <= {p.response_id for p in queue_store.pending(s, 100, workspace.id)}
     with pytest.raises(ServiceError) as err:
         service.accept(f, workspace.id, topic["id"], AcceptIn())
     assert (err.value.status, err.value.code) == (409, "topic_decided")
@@ -88,6 +89,6 @@ def test_a_refresh_is_asked_of_the_worker(
     assert out["status"] == "queued"
     assert service.list_topics(f, workspace.id)["refreshing"] is True
     with f() as s:
-        assert store.topics_requested(s) == [workspace.id]
+        assert topic_store.topics_requested(s) == [workspace.id]
     refresh_topics(f, workspace.id)
     assert service.list_topics(f, workspace.id)["refreshing"] is False

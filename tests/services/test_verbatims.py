@@ -17,7 +17,7 @@ from fluide.services.errors import ServiceError
 from fluide.services.verbatims import RetagIn, VerbatimQuery
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
-from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.models import TagExample, VerbatimState, Workspace
 from tests.verbatims import WordsEmbedder, answer, workspace_row
 
@@ -213,7 +213,7 @@ def test_retag_by_filter_queues_machine_tagged_verbatims_and_keeps_people_s_tags
     out = service.retag(f, ws, RetagIn.model_validate({"filter": {"q": "debit"}}))
     assert out == {"queued": 1, "kept_human": 1}
     with f() as s:
-        assert [p.response_id for p in store.pending(s, 10, ws.id)] == [b]
+        assert [p.response_id for p in queue_store.pending(s, 10, ws.id)] == [b]
     assert service.retag(f, ws, RetagIn.model_validate({"filter": {}}))["queued"] == 2
     assert service.retag(f, ws, RetagIn(ids=[c])) == {"queued": 1, "kept_human": 0}
 

@@ -10,6 +10,8 @@ from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
 from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import migrate, write_session
 from fluide.storage.models import ResponseTag, Tag, TagExample, VerbatimState
 from tests.verbatims import answer
@@ -32,7 +34,7 @@ def test_an_answer_with_a_comment_waits_for_tagging_and_one_without_does_not(
         assert state is not None and state.status == "pending"
         assert state.search_text == "carte refusee deux fois"
         assert s.get(VerbatimState, without) is None
-        assert [p.response_id for p in store.pending(s, 10)] == [with_comment]
+        assert [p.response_id for p in queue_store.pending(s, 10)] == [with_comment]
 
 
 def test_seeding_the_default_tags_happens_once(app: FastAPI, workspace: NewWorkspace) -> None:
@@ -77,7 +79,7 @@ def test_merging_moves_verbatims_and_examples_and_keeps_a_record(
         assert source is not None and target is not None
         assert store.merge(s, workspace.id, source, target) == 1
     with f() as s:
-        assert store.tags_of(s, workspace.id, [a, b]) == {
+        assert verbatim_store.tags_of(s, workspace.id, [a, b]) == {
             a: [("payment", "model", 0.9)],
             b: [("payment", "model", 0.9)],
         }
@@ -95,14 +97,14 @@ def test_a_worker_result_is_dropped_when_the_verbatim_changed_meanwhile(
     with write_session(f) as s:
         store.seed(s, workspace.id, DEFAULT_TAXONOMY)
     with f() as s:
-        [item] = store.pending(s, 10, workspace.id)
+        [item] = queue_store.pending(s, 10, workspace.id)
     with write_session(f) as s:  # a person corrects it while the worker predicts
-        store.set_human_tags(s, workspace.id, rid, ["payment"], 2)
-    result = store.Tagged(rid, item.revision, b"\0" * 1536, 0.9, [("delay", "model", 0.9)])
+        queue_store.set_human_tags(s, workspace.id, rid, ["payment"], 2)
+    result = queue_store.Tagged(rid, item.revision, b"\0" * 1536, 0.9, [("delay", "model", 0.9)])
     with write_session(f) as s:
-        assert store.store_tags(s, workspace.id, 1, [result]) == 0
+        assert queue_store.store_tags(s, workspace.id, 1, [result]) == 0
     with f() as s:
-        assert store.tags_of(s, workspace.id, [rid]) == {rid: [("payment", "human", 1.0)]}
+        assert verbatim_store.tags_of(s, workspace.id, [rid]) == {rid: [("payment", "human", 1.0)]}
 
 
 def test_machine_tags_never_replace_a_person_s_tags(
@@ -112,17 +114,17 @@ def test_machine_tags_never_replace_a_person_s_tags(
     [rid] = answer(f, settings, workspace.id, [(2, "Carte refusée")])
     with write_session(f) as s:
         store.seed(s, workspace.id, DEFAULT_TAXONOMY)
-        store.set_human_tags(s, workspace.id, rid, ["payment"], 2)
-        store.mark_stale(s, workspace.id)
-        assert store.mark_ids_pending(s, workspace.id, [rid]) == (0, 1)
+        queue_store.set_human_tags(s, workspace.id, rid, ["payment"], 2)
+        queue_store.mark_stale(s, workspace.id)
+        assert queue_store.mark_ids_pending(s, workspace.id, [rid]) == (0, 1)
     with f() as s:  # still pending from its arrival: the worker embeds it, tags stay
-        [item] = store.pending(s, 10, workspace.id)
-    result = store.Tagged(rid, item.revision, b"\0" * 1536, 0.9, [("delay", "model", 0.9)])
+        [item] = queue_store.pending(s, 10, workspace.id)
+    result = queue_store.Tagged(rid, item.revision, b"\0" * 1536, 0.9, [("delay", "model", 0.9)])
     with write_session(f) as s:
-        assert store.store_tags(s, workspace.id, 3, [result]) == 1
+        assert queue_store.store_tags(s, workspace.id, 3, [result]) == 1
     with f() as s:
-        assert store.tags_of(s, workspace.id, [rid]) == {rid: [("payment", "human", 1.0)]}
-        assert store.pending(s, 10, workspace.id) == []
+        assert verbatim_store.tags_of(s, workspace.id, [rid]) == {rid: [("payment", "human", 1.0)]}
+        assert queue_store.pending(s, 10, workspace.id) == []
 
 
 def test_queries_never_cross_workspaces(
@@ -134,16 +136,18 @@ def test_queries_never_cross_workspaces(
     [theirs] = answer(f, settings, other.id, [(2, "Carte refusée")])
     with write_session(f) as s:
         _tag(s, other.id, theirs, "payment")
-    everything = store.VerbatimFilter()
+    everything = verbatim_store.VerbatimFilter()
     with f() as s:
-        assert [v.response_id for v in store.verbatims(s, workspace.id, everything, 10)] == [mine]
-        assert store.matching_ids(s, workspace.id, everything) == [mine]
-        assert [p.response_id for p in store.pending(s, 10, workspace.id)] == [mine]
-        assert store.tags_of(s, workspace.id, [theirs]) == {}
-        assert store.state_of(s, workspace.id, theirs) is None
-        assert store.comments_of(s, workspace.id, [theirs]) == {}
+        assert [
+            v.response_id for v in verbatim_store.verbatims(s, workspace.id, everything, 10)
+        ] == [mine]
+        assert verbatim_store.matching_ids(s, workspace.id, everything) == [mine]
+        assert [p.response_id for p in queue_store.pending(s, 10, workspace.id)] == [mine]
+        assert verbatim_store.tags_of(s, workspace.id, [theirs]) == {}
+        assert queue_store.state_of(s, workspace.id, theirs) is None
+        assert verbatim_store.comments_of(s, workspace.id, [theirs]) == {}
     with write_session(f) as s:
-        assert store.mark_ids_pending(s, workspace.id, [theirs]) == (0, 0)
+        assert queue_store.mark_ids_pending(s, workspace.id, [theirs]) == (0, 0)
 
 
 def test_search_ignores_case_and_accents_and_treats_wildcards_literally(
@@ -156,7 +160,7 @@ def test_search_ignores_case_and_accents_and_treats_wildcards_literally(
     with f() as s:
 
         def found(q: str) -> list[str]:
-            rows = store.verbatims(s, workspace.id, store.VerbatimFilter(q=q), 10)
+            rows = verbatim_store.verbatims(s, workspace.id, verbatim_store.VerbatimFilter(q=q), 10)
             return [r.response_id for r in rows]
 
         assert found("prelevement a echoue") == [ids[0]]

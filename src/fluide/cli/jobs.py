@@ -125,7 +125,7 @@ def tag_pending(
     """Tag every comment waiting for tagging, 64 at a time (after a bulk import, say)."""
     from fluide.cli.app import _progress
     from fluide.jobs.tagging import drain
-    from fluide.storage import tags as store
+    from fluide.storage import verbatim_queue as queue_store
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
@@ -134,7 +134,7 @@ def tag_pending(
     try:
         factory = session_factory(engine)
         with factory() as s:
-            total = store.pending_count(s, workspace)
+            total = queue_store.pending_count(s, workspace)
         with _progress(total > 0, _t(lang, "Tagging comments")) as bar:
             done = drain(
                 factory,

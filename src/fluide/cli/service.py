@@ -353,10 +353,10 @@ def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None
     """Tag every demo comment now (``--no-serve``: no worker will come after)."""
     from fluide.jobs.tagging import drain
     from fluide.jobs.topics import refresh_topics
-    from fluide.storage import tags as store
+    from fluide.storage import verbatim_queue as queue_store
 
     with factory() as s:
-        total = store.pending_count(s, ws_id)
+        total = queue_store.pending_count(s, ws_id)
     if not total:
         return
     typer.echo(_t(lang, "Comments to tag: %(count)s…", count=total), err=True)

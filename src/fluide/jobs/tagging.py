@@ -31,6 +31,8 @@ from fluide.jobs.runner import PollingLoop
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
 from fluide.storage import tags as store
+from fluide.storage import topics as topic_store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.types import utcnow
 from fluide.tagging.embed import DIM, Embedder
@@ -124,7 +126,9 @@ def workspace_tagger(
     with factory() as s:
         rows = store.tags(s, ws)
         examples = store.examples(s, ws)
-        stored = store.embeddings_of(s, ws, [e.response_id for e in examples if e.response_id])
+        stored = queue_store.embeddings_of(
+            s, ws, [e.response_id for e in examples if e.response_id]
+        )
     active = [t for t in rows if t.active]
     keys = {t.key for t in active}
     # A tag's own phrases (the defaults, those given through the API, a topic's
@@ -177,7 +181,7 @@ def forget_taggers() -> None:
         _taggers.clear()
 
 
-def _embeddings(tagger: Tagger, items: Sequence[store.PendingVerbatim]) -> Matrix | None:
+def _embeddings(tagger: Tagger, items: Sequence[queue_store.PendingVerbatim]) -> Matrix | None:
     if tagger.embedder is None:
         return None
     x = np.zeros((len(items), DIM), dtype=np.float32)
@@ -194,11 +198,11 @@ def _embeddings(tagger: Tagger, items: Sequence[store.PendingVerbatim]) -> Matri
 
 def tag_batch(
     factory: sessionmaker[Session],
-    items: Sequence[store.PendingVerbatim],
+    items: Sequence[queue_store.PendingVerbatim],
     embedder: Embedder | None,
 ) -> int:
     """Tag pending comments (any workspaces); how many were stored."""
-    by_ws: dict[str, list[store.PendingVerbatim]] = {}
+    by_ws: dict[str, list[queue_store.PendingVerbatim]] = {}
     for it in items:
         by_ws.setdefault(it.workspace_id, []).append(it)
     stored = 0
@@ -207,7 +211,7 @@ def tag_batch(
         x = _embeddings(tagger, group)
         predictions = tagger.predict([it.text for it in group], x)
         results = [
-            store.Tagged(
+            queue_store.Tagged(
                 response_id=it.response_id,
                 revision=it.revision,
                 embedding=None if x is None else x[i].tobytes(),
@@ -219,7 +223,7 @@ def tag_batch(
             for i, (it, p) in enumerate(zip(group, predictions, strict=True))
         ]
         with write_session(factory) as s:
-            stored += store.store_tags(s, ws, version, results)
+            stored += queue_store.store_tags(s, ws, version, results)
     return stored
 
 
@@ -237,7 +241,7 @@ def tag_pending(
     is the one ``factory`` opens).
     """
     with factory() as s:
-        items = store.pending(s, limit, workspace_id)
+        items = queue_store.pending(s, limit, workspace_id)
     if not items:
         return 0
     tag_batch(factory, items, (embedder or shared_embedder)())
@@ -298,7 +302,7 @@ def run_due(
 
     tagged = drain(factory, settings, stop=stop)
     with factory() as s:
-        wanted = store.topics_requested(s, stale_before=utcnow() - TOPICS_EVERY)
+        wanted = topic_store.topics_requested(s, stale_before=utcnow() - TOPICS_EVERY)
     topics = 0
     for ws in wanted:
         if stop():

@@ -15,6 +15,8 @@ from fluide.domain.taxonomy import KEY_RE
 from fluide.domain.topics import find_topics
 from fluide.services.verbatims import effort_group, effort_index
 from fluide.storage import tags as store
+from fluide.storage import topics as topic_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Topic, Workspace
 from fluide.storage.types import new_id, utcnow
@@ -48,14 +50,14 @@ def refresh_topics(
             return 0
         rows = [
             r
-            for r in store.uncovered_since(
+            for r in verbatim_store.uncovered_since(
                 s, workspace_id, started - timedelta(weeks=weeks), COVERED
             )
             # A topic is a candidate friction: praise ("rapide et simple") is uncovered
             # by design, so answers of the low-effort group stay out of the clustering.
             if effort_group(r.scale, r.polarity, r.score) != "low"
         ]
-        dismissed = [set(t.member_ids) for t in store.topics(s, workspace_id, "dismissed")]
+        dismissed = [set(t.member_ids) for t in topic_store.topics(s, workspace_id, "dismissed")]
         taken = {t.key for t in store.tags(s, workspace_id)}
     found = []
     if len(rows) >= min_cluster_size:
@@ -94,5 +96,5 @@ def refresh_topics(
             )
         )
     with write_session(factory) as s:
-        store.replace_open_topics(s, workspace_id, new, started)
+        topic_store.replace_open_topics(s, workspace_id, new, started)
     return len(new)

@@ -37,6 +37,8 @@ from fluide.services.metrics import invalid
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.verbatims import effort_index
 from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.models import Workspace
 from fluide.storage.types import utcnow
 
@@ -83,10 +85,10 @@ def _read(
     end = datetime.combine(iso_week_start(label) + timedelta(days=7), time(), zone)
     with factory() as s:
         touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
-        rows = store.answers_between(s, ws.id, start, end, touchpoint_id)
+        rows = verbatim_store.answers_between(s, ws.id, start, end, touchpoint_id)
         commented = [r.response_id for r in rows if r.comment]
-        tags = store.tags_of(s, ws.id, commented)
-        states = store.states_of(s, ws.id, commented)
+        tags = verbatim_store.tags_of(s, ws.id, commented)
+        states = queue_store.states_of(s, ws.id, commented)
         # A workspace whose tags were never needed has the default ones (not seeded by a read).
         names = {t.key: dict(t.names) for t in store.tags(s, ws.id)} or {
             t.key: dict(t.names) for t in DEFAULT_TAXONOMY.tags

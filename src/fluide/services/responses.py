@@ -27,7 +27,7 @@ from fluide.services.errors import ServiceError
 from fluide.services.touchpoints import question_of
 from fluide.settings import Settings
 from fluide.storage import repo
-from fluide.storage import tags as tag_store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Invitation, QuestionVersion, Response
 from fluide.storage.types import new_id, utcnow
@@ -144,11 +144,11 @@ def _upsert(
         s.flush()
         if text != before:  # a new comment waits for tagging; an erased one loses its tags
             if text:
-                tag_store.mark_pending(
+                queue_store.mark_pending(
                     s, inv.workspace_id, existing.id, existing.responded_at, text
                 )
             else:
-                tag_store.forget(s, inv.workspace_id, existing.id)
+                queue_store.forget(s, inv.workspace_id, existing.id)
         return Recorded(to_json(existing, key, version.number), created=False)
     context = inv.context or {}
     attributes = dict(context.get("attributes") or {})
@@ -175,7 +175,7 @@ def _upsert(
     )
     repo.add(s, row)
     if text:  # waits for the tagging worker, committed with the answer
-        tag_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text)
+        queue_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text)
     return Recorded(to_json(row, key, version.number), created=True)
 
 

@@ -24,6 +24,7 @@ from fluide.i18n import N_
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.metrics import invalid
 from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Tag
 from fluide.storage.types import new_id, utcnow
@@ -197,7 +198,7 @@ def tag_detail(s: Session, ws: str, t: Tag) -> dict[str, Any]:
 def _changed_tagger(s: Session, ws: str) -> int:
     """The taxonomy changed: a new tagger version, and machine tags to redo."""
     version = store.bump_version(s, ws)
-    store.mark_stale(s, ws)
+    queue_store.mark_stale(s, ws)
     return version
 
 

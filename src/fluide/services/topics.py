@@ -27,6 +27,9 @@ from fluide.services.tags import (
     tag_exists,
 )
 from fluide.storage import tags as store
+from fluide.storage import topics as topic_store
+from fluide.storage import verbatim_queue as queue_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Topic
 from fluide.storage.types import utcnow
@@ -68,7 +71,7 @@ def _json(t: Topic, comments: dict[str, str]) -> dict[str, Any]:
 
 
 def _comments(s: Session, ws: str, topics: list[Topic]) -> dict[str, str]:
-    return store.comments_of(s, ws, [rid for t in topics for rid in t.representative_ids])
+    return verbatim_store.comments_of(s, ws, [rid for t in topics for rid in t.representative_ids])
 
 
 def _no_topic(topic_id: str) -> ServiceError:
@@ -81,7 +84,7 @@ def list_topics(
     """The workspace's topics (open ones by default), largest first, and when computed."""
     ensure_seeded(factory, ws)
     with factory() as s:
-        rows = store.topics(s, ws, None if status == "all" else status)
+        rows = topic_store.topics(s, ws, None if status == "all" else status)
         comments = _comments(s, ws, rows)
         state = store.tagger_state(s, ws)
     requested = state.topics_requested_at if state else None
@@ -98,7 +101,7 @@ def request_refresh(factory: sessionmaker[Session], ws: str) -> dict[str, Any]:
     """Ask the worker to compute the topics again (it answers at once: 202)."""
     ensure_seeded(factory, ws)
     with write_session(factory) as s:
-        store.request_topics(s, ws)
+        topic_store.request_topics(s, ws)
         state = store.tagger_state(s, ws)
         assert state is not None and state.topics_requested_at is not None
         return {"status": "queued", "requested_at": state.topics_requested_at.isoformat()}
@@ -112,7 +115,7 @@ def accept(
     key = body.key or ""
     try:
         with write_session(factory) as s:
-            t = store.topic(s, ws, topic_id)
+            t = topic_store.topic(s, ws, topic_id)
             if t is None:
                 raise _no_topic(topic_id)
             if t.status != "open":
@@ -121,7 +124,7 @@ def accept(
             label = t.label[:1].upper() + t.label[1:100]
             names = names_of(body.names) if body.names else {"fr": label, "en": label}
             ids = t.representative_ids or t.member_ids[:EXAMPLES]
-            examples = [c for c in store.comments_of(s, ws, ids).values() if c.strip()]
+            examples = [c for c in verbatim_store.comments_of(s, ws, ids).values() if c.strip()]
             if not examples:
                 examples = [t.label]
             tag = insert_tag(s, ws, key, names, {}, [], examples[:EXAMPLES], f"topic:{t.id}")
@@ -130,7 +133,7 @@ def accept(
             return {
                 "topic": _json(t, _comments(s, ws, [t])),
                 "tag": tag_detail(s, ws, tag),
-                "pending": store.pending_count(s, ws),
+                "pending": queue_store.pending_count(s, ws),
             }
     except IntegrityError:
         raise tag_exists(key) from None
@@ -139,7 +142,7 @@ def accept(
 def dismiss(factory: sessionmaker[Session], ws: str, topic_id: str) -> dict[str, Any]:
     """Not a friction worth a tag: the topic is kept as dismissed and not suggested again."""
     with write_session(factory) as s:
-        t = store.topic(s, ws, topic_id)
+        t = topic_store.topic(s, ws, topic_id)
         if t is None:
             raise _no_topic(topic_id)
         if t.status != "open":

@@ -34,6 +34,8 @@ from fluide.services.metrics import invalid
 from fluide.services.tags import TagKey, ensure_seeded, resolve, unknown_tag
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.storage import tags as store
+from fluide.storage import verbatim_queue as queue_store
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 
@@ -167,7 +169,7 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
     return moment, response_id
 
 
-def _filter(s: Session, ws: Workspace, query: VerbatimQuery) -> store.VerbatimFilter:
+def _filter(s: Session, ws: Workspace, query: VerbatimQuery) -> verbatim_store.VerbatimFilter:
     """The storage filter of ``query``: names resolved, dates made instants."""
     touchpoint_id = touchpoint_id_of(s, ws.id, query.touchpoint)
     tag = None
@@ -196,7 +198,7 @@ def _filter(s: Session, ws: Workspace, query: VerbatimQuery) -> store.VerbatimFi
         )
     start, end = local_day_bounds(query.start, query.end, ws.timezone)
     text = normalize(query.q) if query.q else None
-    return store.VerbatimFilter(
+    return verbatim_store.VerbatimFilter(
         q=text or None,
         tag=tag,
         touchpoint_id=touchpoint_id,
@@ -210,7 +212,7 @@ def _filter(s: Session, ws: Workspace, query: VerbatimQuery) -> store.VerbatimFi
 
 
 def _json(
-    row: store.VerbatimRow, tags: Sequence[tuple[str, str, float]], zone: ZoneInfo
+    row: verbatim_store.VerbatimRow, tags: Sequence[tuple[str, str, float]], zone: ZoneInfo
 ) -> dict[str, Any]:
     return {
         "id": row.response_id,
@@ -239,9 +241,9 @@ def list_verbatims(
     zone = ZoneInfo(ws.timezone)
     with factory() as s:
         f = _filter(s, ws, query)
-        rows = store.verbatims(s, ws.id, f, limit + 1, after)
+        rows = verbatim_store.verbatims(s, ws.id, f, limit + 1, after)
         page, more = rows[:limit], len(rows) > limit
-        tags = store.tags_of(s, ws.id, [r.response_id for r in page])
+        tags = verbatim_store.tags_of(s, ws.id, [r.response_id for r in page])
     last = page[-1] if page else None
     return {
         "verbatims": [_json(r, tags.get(r.response_id, []), zone) for r in page],
@@ -292,10 +294,12 @@ def to_csv(page: dict[str, Any]) -> str:
 
 def get_verbatim(factory: sessionmaker[Session], ws: Workspace, response_id: str) -> dict[str, Any]:
     with factory() as s:
-        rows = store.verbatims(s, ws.id, store.VerbatimFilter(response_ids=[response_id]), 1, None)
+        rows = verbatim_store.verbatims(
+            s, ws.id, verbatim_store.VerbatimFilter(response_ids=[response_id]), 1, None
+        )
         if not rows:
             raise _no_verbatim(response_id)
-        tags = store.tags_of(s, ws.id, [response_id])
+        tags = verbatim_store.tags_of(s, ws.id, [response_id])
     return _json(rows[0], tags.get(response_id, []), ZoneInfo(ws.timezone))
 
 
@@ -312,7 +316,7 @@ def correct(
     """A person's tags for one verbatim (``[]``: no tag fits); the tagger learns from it."""
     ensure_seeded(factory, ws.id)
     with write_session(factory) as s:
-        state = store.state_of(s, ws.id, response_id)
+        state = queue_store.state_of(s, ws.id, response_id)
         if state is None:
             raise _no_verbatim(response_id)
         by_key = {t.key: t for t in store.tags(s, ws.id)}
@@ -327,11 +331,11 @@ def correct(
                 )
             if tag.key not in chosen:
                 chosen.append(tag.key)
-        text = store.comments_of(s, ws.id, [response_id]).get(response_id, "")
+        text = verbatim_store.comments_of(s, ws.id, [response_id]).get(response_id, "")
         version = store.bump_version(s, ws.id)
-        store.set_human_tags(s, ws.id, response_id, chosen, version)
+        queue_store.set_human_tags(s, ws.id, response_id, chosen, version)
         store.record_correction(s, ws.id, response_id, text, chosen)
-        store.mark_stale(s, ws.id)
+        queue_store.mark_stale(s, ws.id)
     return get_verbatim(factory, ws, response_id)
 
 
@@ -342,11 +346,11 @@ def retag(factory: sessionmaker[Session], ws: Workspace, body: RetagIn) -> dict[
             ids = list(dict.fromkeys(body.ids))
         else:
             assert body.filter is not None
-            ids = store.matching_ids(s, ws.id, _filter(s, ws, body.filter.query()))
-        queued, kept = store.mark_ids_pending(s, ws.id, ids)
+            ids = verbatim_store.matching_ids(s, ws.id, _filter(s, ws, body.filter.query()))
+        queued, kept = queue_store.mark_ids_pending(s, ws.id, ids)
     return {"queued": queued, "kept_human": kept}
 
 
 def tagging_status(factory: sessionmaker[Session], ws: str) -> dict[str, Any]:
     with factory() as s:
-        return {"pending": store.pending_count(s, ws)}
+        return {"pending": queue_store.pending_count(s, ws)}

@@ -1,0 +1,298 @@
+"""The tagging queue: ``verbatim_states`` rows, pending until a worker tags them.
+
+Every change of a row bumps its ``revision``, so a worker stores its tags only if
+nothing changed while it was predicting (a correction, a new taxonomy, a new comment).
+Every function takes the workspace and filters on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from fluide.storage.models import (
+    Response,
+    ResponseTag,
+    TagExample,
+    VerbatimState,
+)
+from fluide.storage.tags import DONE, PENDING, _changed, _wake
+from fluide.storage.types import new_id, utcnow
+
+
+def mark_pending(s: Session, ws: str, response_id: str, responded_at: datetime, text: str) -> None:
+    """Queue a comment for tagging (new, or changed: its old embedding is dropped)."""
+    from fluide.domain.taxonomy import normalize
+
+    state = s.get(VerbatimState, response_id)
+    now = utcnow()
+    if state is None:
+        s.add(
+            VerbatimState(
+                response_id=response_id,
+                workspace_id=ws,
+                responded_at=responded_at,
+                status=PENDING,
+                search_text=normalize(text),
+                human_tagged=False,
+                revision=0,
+                updated_at=now,
+            )
+        )
+    else:
+        assert state.workspace_id == ws
+        state.status, state.search_text, state.embedding = PENDING, normalize(text), None
+        state.max_score, state.revision, state.updated_at = None, state.revision + 1, now
+        if state.human_tagged:  # the text changed: the person's tags were for the old one
+            state.human_tagged = False
+            s.execute(
+                delete(TagExample).where(
+                    TagExample.workspace_id == ws, TagExample.response_id == response_id
+                )
+            )
+    s.flush()
+    _wake(s)
+
+
+def forget(s: Session, ws: str, response_id: str) -> None:
+    """A comment was erased: its tags, state and correction go with it."""
+    for model in (ResponseTag, TagExample):
+        s.execute(delete(model).where(model.workspace_id == ws, model.response_id == response_id))
+    s.execute(
+        delete(VerbatimState).where(
+            VerbatimState.workspace_id == ws, VerbatimState.response_id == response_id
+        )
+    )
+
+
+def mark_stale(s: Session, ws: str) -> int:
+    """Queue again every verbatim a person did not tag (the tagger changed)."""
+    n = _changed(
+        s.execute(
+            update(VerbatimState)
+            .where(VerbatimState.workspace_id == ws, VerbatimState.human_tagged.is_(False))
+            .values(status=PENDING, revision=VerbatimState.revision + 1, updated_at=utcnow())
+        )
+    )
+    if n:
+        _wake(s)
+    return n
+
+
+def mark_ids_pending(s: Session, ws: str, response_ids: Sequence[str]) -> tuple[int, int]:
+    """Queue these verbatims again; ``(queued, kept)``: a person's tags are kept as they are."""
+    queued = kept = 0
+    for i in range(0, len(response_ids), 500):
+        chunk = list(response_ids[i : i + 500])
+        queued += _changed(
+            s.execute(
+                update(VerbatimState)
+                .where(
+                    VerbatimState.workspace_id == ws,
+                    VerbatimState.response_id.in_(chunk),
+                    VerbatimState.human_tagged.is_(False),
+                )
+                .values(status=PENDING, revision=VerbatimState.revision + 1, updated_at=utcnow())
+            )
+        )
+        kept += int(
+            s.execute(
+                select(func.count())
+                .select_from(VerbatimState)
+                .where(
+                    VerbatimState.workspace_id == ws,
+                    VerbatimState.response_id.in_(chunk),
+                    VerbatimState.human_tagged.is_(True),
+                )
+            ).scalar_one()
+        )
+    if queued:
+        _wake(s)
+    return queued, kept
+
+
+@dataclass(frozen=True)
+class PendingVerbatim:
+    response_id: str
+    workspace_id: str
+    text: str
+    revision: int
+    embedding: bytes | None
+
+
+def pending(s: Session, limit: int, ws: str | None = None) -> list[PendingVerbatim]:
+    """The oldest comments waiting for tagging (one indexed query)."""
+    q = (
+        select(
+            VerbatimState.response_id,
+            VerbatimState.workspace_id,
+            Response.comment,
+            VerbatimState.revision,
+            VerbatimState.embedding,
+        )
+        .join(Response, Response.id == VerbatimState.response_id)
+        .where(VerbatimState.status == PENDING)
+        .order_by(VerbatimState.updated_at, VerbatimState.response_id)
+        .limit(limit)
+    )
+    if ws is not None:
+        q = q.where(VerbatimState.workspace_id == ws)
+    return [
+        PendingVerbatim(str(r), str(w), str(c or ""), int(v), e) for r, w, c, v, e in s.execute(q)
+    ]
+
+
+def pending_count(s: Session, ws: str | None = None) -> int:
+    q = select(func.count()).select_from(VerbatimState).where(VerbatimState.status == PENDING)
+    if ws is not None:
+        q = q.where(VerbatimState.workspace_id == ws)
+    return int(s.execute(q).scalar_one())
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """What the tagger found for one pending verbatim."""
+
+    response_id: str
+    revision: int
+    embedding: bytes | None
+    max_score: float | None
+    tags: Sequence[tuple[str, str, float]]
+    """``(key, source, confidence)``."""
+
+
+def store_tags(s: Session, ws: str, version: int, results: Iterable[Tagged]) -> int:
+    """Store each result unless its verbatim changed meanwhile; a person's tags stay.
+
+    Returns how many verbatims were stored.
+    """
+    stored = 0
+    now = utcnow()
+    for r in results:
+        if not _changed(
+            s.execute(
+                update(VerbatimState)
+                .where(
+                    VerbatimState.workspace_id == ws,
+                    VerbatimState.response_id == r.response_id,
+                    VerbatimState.status == PENDING,
+                    VerbatimState.revision == r.revision,
+                )
+                .values(
+                    status=DONE,
+                    embedding=r.embedding,
+                    tagger_version=version,
+                    max_score=r.max_score,
+                    revision=VerbatimState.revision + 1,
+                    updated_at=now,
+                )
+            )
+        ):
+            continue
+        stored += 1
+        human = s.execute(
+            select(VerbatimState.human_tagged).where(VerbatimState.response_id == r.response_id)
+        ).scalar_one()
+        if human:
+            continue
+        s.execute(
+            delete(ResponseTag).where(
+                ResponseTag.workspace_id == ws, ResponseTag.response_id == r.response_id
+            )
+        )
+        s.add_all(
+            ResponseTag(
+                id=new_id("rtg"),
+                workspace_id=ws,
+                response_id=r.response_id,
+                tag=key,
+                source=source,
+                confidence=confidence,
+                tagged_at=now,
+                tagger_version=version,
+            )
+            for key, source, confidence in r.tags
+        )
+    s.flush()
+    return stored
+
+
+def set_human_tags(
+    s: Session, ws: str, response_id: str, keys: Sequence[str], version: int
+) -> None:
+    """A person's tags for one verbatim: they replace the others and are never overwritten."""
+    now = utcnow()
+    s.execute(
+        delete(ResponseTag).where(
+            ResponseTag.workspace_id == ws, ResponseTag.response_id == response_id
+        )
+    )
+    s.add_all(
+        ResponseTag(
+            id=new_id("rtg"),
+            workspace_id=ws,
+            response_id=response_id,
+            tag=key,
+            source="human",
+            confidence=1.0,
+            tagged_at=now,
+            tagger_version=version,
+        )
+        for key in keys
+    )
+    s.execute(
+        update(VerbatimState)
+        .where(VerbatimState.workspace_id == ws, VerbatimState.response_id == response_id)
+        .values(human_tagged=True, revision=VerbatimState.revision + 1, updated_at=now)
+    )
+    s.flush()
+
+
+def state_of(s: Session, ws: str, response_id: str) -> VerbatimState | None:
+    return s.execute(
+        select(VerbatimState).where(
+            VerbatimState.workspace_id == ws, VerbatimState.response_id == response_id
+        )
+    ).scalar_one_or_none()
+
+
+def states_of(s: Session, ws: str, response_ids: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """Each verbatim's tagging status, and whether the model embedded it."""
+    out: dict[str, tuple[str, bool]] = {}
+    for i in range(0, len(response_ids), 500):
+        rows = s.execute(
+            select(
+                VerbatimState.response_id,
+                VerbatimState.status,
+                VerbatimState.embedding.is_not(None),
+            ).where(
+                VerbatimState.workspace_id == ws,
+                VerbatimState.response_id.in_(list(response_ids[i : i + 500])),
+            )
+        )
+        out.update({str(r): (str(st), bool(e)) for r, st, e in rows})
+    return out
+
+
+def embeddings_of(s: Session, ws: str, response_ids: Sequence[str]) -> dict[str, bytes]:
+    """Stored embeddings of these verbatims (those not embedded yet are left out)."""
+    out: dict[str, bytes] = {}
+    for i in range(0, len(response_ids), 500):
+        rows = s.execute(
+            select(VerbatimState.response_id, VerbatimState.embedding).where(
+                VerbatimState.workspace_id == ws,
+                VerbatimState.response_id.in_(list(response_ids[i : i + 500])),
+                VerbatimState.embedding.is_not(None),
+            )
+        )
+        out.update({str(r): bytes(e) for r, e in rows if e is not None})
+    return out
