@@ -255,3 +255,13 @@ def test_cli_html_keeps_a_script_in_a_verbatim_inert(
     assert "Principales frictions de la semaine" in html
     assert "<script" not in html
     assert "&lt;script&gt;alert(&#39;friction&#39;)&lt;/script&gt;" in html
+
+
+def test_the_number_of_comments_to_tag_is_announced_before_tagging(tmp_path: Path) -> None:
+    tagger = FakeTagger()
+    announced: list[int] = []
+    o = AnalyzeOptions(scale="1-7", polarity="ease", tz=TZ)
+    analyze_file(export(tmp_path), o, tagger=lambda: tagger, on_tagging=announced.append)  # type: ignore[arg-type,return-value]
+    # W46 and W47's distinct comments, once each, announced before the one batch.
+    assert announced == [len(tagger.calls[0])]
+    assert announced[0] == 5

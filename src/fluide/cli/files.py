@@ -153,6 +153,15 @@ def _run(
     _emit(_render(kind, fmt, doc, lang), output, lang)
 
 
+LONG_TAGGING = 200
+"""Distinct comments from which ``analyze`` says on stderr that it is tagging (~5 s)."""
+
+
+def _tagging_notice(lang: str, n: int) -> None:
+    if n >= LONG_TAGGING:
+        typer.echo(_t(lang, "Comments to tag: %(count)s…", count=n), err=True)
+
+
 @app.command()
 def analyze(
     file: FileArg,
@@ -228,7 +237,14 @@ def analyze(
         week=week,
     )
     _run(
-        lambda progress: analyze_file(file, options, progress), "analysis", file, fmt, output, lang
+        lambda progress: analyze_file(
+            file, options, progress, on_tagging=lambda n: _tagging_notice(lang, n)
+        ),
+        "analysis",
+        file,
+        fmt,
+        output,
+        lang,
     )
 
 
