@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 
 class ServiceError(Exception):
     """A refusal with a stable ``code``, an HTTP ``status``, and a message.
@@ -32,3 +34,14 @@ class ServiceError(Exception):
 def not_found(message: str, value: str) -> ServiceError:
     """A 404 whose ``message`` (a msgid) names the missing thing with ``%(value)s``."""
     return ServiceError("not_found", message, status=404, value=value)
+
+
+def patch_changes(patch: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH body sets; a field set to ``null`` is refused (it cannot be emptied)."""
+    changes = patch.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None]
+    if nulls:
+        raise ServiceError(
+            "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=", ".join(nulls)
+        )
+    return changes

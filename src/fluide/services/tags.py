@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.schemas import Input
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
-from fluide.services.errors import ServiceError, not_found
+from fluide.services.errors import ServiceError, not_found, patch_changes
 from fluide.services.metrics import invalid
 from fluide.storage import tags as store
 from fluide.storage import verbatim_queue as queue_store
@@ -306,12 +306,7 @@ def update_tag(
     factory: sessionmaker[Session], ws: str, key: str, patch: TagPatch
 ) -> dict[str, Any]:
     """Rename a tag (its key and history stay), reword it, or change its keywords."""
-    changes = patch.model_dump(exclude_unset=True)
-    if any(v is None for v in changes.values()):
-        nulls = ", ".join(k for k, v in changes.items() if v is None)
-        raise ServiceError(
-            "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=nulls
-        )
+    patch_changes(patch)
     keywords = check_keywords(list(patch.keywords)) if patch.keywords is not None else None
     ensure_seeded(factory, ws)
     with write_session(factory) as s:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import TouchpointIn, TouchpointPatch
 from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
-from fluide.services.errors import ServiceError, not_found
+from fluide.services.errors import ServiceError, not_found, patch_changes
 from fluide.storage import repo
 from fluide.storage.db import write_session
 from fluide.storage.models import QuestionVersion, Touchpoint
@@ -167,12 +167,7 @@ def get(s: Session, ws: str, key: str) -> dict[str, Any]:
 def update(
     factory: sessionmaker[Session], ws: str, key: str, patch: TouchpointPatch
 ) -> dict[str, Any]:
-    changes = patch.model_dump(exclude_unset=True)
-    if any(v is None for v in changes.values()):
-        nulls = ", ".join(k for k, v in changes.items() if v is None)
-        raise ServiceError(
-            "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=nulls
-        )
+    changes = patch_changes(patch)
     with write_session(factory) as s:
         tp = touchpoint_of(s, ws, key)
         versions = repo.versions(s, ws, tp.id)
