@@ -48,7 +48,7 @@ class TaggerConfig:
     c: float = 16.0
     knn_k: int = 5
     knn_weight: float = 0.35
-    seed_weight: float = 0.1
+    seed_weight: float = 0.05
     default_threshold: float = 0.5
     min_threshold: float = 0.25
     max_threshold: float = 0.75
@@ -62,7 +62,7 @@ class TaggerConfig:
     use_rules: bool = True
     rule_boost: float = 0.5
     """How far a keyword match lowers a tag's threshold when the tag has no examples."""
-    rule_half_life: float = 16.0
+    rule_half_life: float = 8.0
     """Examples of a tag after which a keyword match counts half as much: rules
     matter while a tag is learnt from its own phrases, the model once it has data."""
     unseen_margin: float = 0.15
