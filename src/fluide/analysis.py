@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,9 @@ import numpy as np
 from fluide.domain.frictions import (
     TaggedAnswer,
     WeeklyFrictions,
-    iso_week_start,
     latest_week,
     previous_iso_week,
+    two_weeks_bounds,
     weekly_frictions,
 )
 from fluide.domain.metrics import Block, ResponseRate
@@ -31,7 +31,6 @@ from fluide.domain.notices import Notice
 from fluide.domain.periods import (
     PERIOD_KEYS,
     Period,
-    local_day_bounds,
     period_range,
     pool_thin_periods,
 )
@@ -153,14 +152,11 @@ def analyze_file(
 def week_window(week: str, tz: str) -> tuple[datetime, datetime]:
     """From the local midnight starting the week before ``week`` to the one ending ``week``."""
     try:
-        monday = iso_week_start(week)
+        return two_weeks_bounds(week, tz)
     except ValueError:
         raise InputError(
             "--week must be an ISO week such as 2026-W47, got %(value)s.", value=week
         ) from None
-    start, end = local_day_bounds(monday - timedelta(days=7), monday + timedelta(days=6), tz)
-    assert start is not None and end is not None  # weeks of years 1..9998
-    return start, end
 
 
 def frictions_of(

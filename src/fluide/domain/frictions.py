@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from fluide.domain.periods import local_day_bounds
 from fluide.domain.taxonomy import normalize
 
 DEFAULT_TOP = 3
@@ -90,6 +91,19 @@ def previous_iso_week(label: str) -> str:
     ('2025-W52', '2026-W53')
     """
     return _week_of(iso_week_start(label) - timedelta(days=7))
+
+
+def two_weeks_bounds(label: str, tz: str) -> tuple[datetime, datetime]:
+    """UTC instants from the local midnight starting the week before ``label`` to the
+    one ending ``label``: the answers a week's frictions and their change need.
+
+    >>> two_weeks_bounds("2026-W47", "Europe/Paris")[0].isoformat()
+    '2026-11-08T23:00:00+00:00'
+    """
+    monday = iso_week_start(label)
+    start, end = local_day_bounds(monday - timedelta(days=7), monday + timedelta(days=6), tz)
+    assert start is not None and end is not None  # weeks of years 1..9998
+    return start, end
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ Pass ``week=2026-W47`` to read another one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,10 +24,10 @@ from fluide.domain.frictions import (
     Friction,
     TaggedAnswer,
     WeeklyFrictions,
-    iso_week_start,
     parse_iso_week,
     previous_iso_week,
     rank_frictions,
+    two_weeks_bounds,
     weekly_frictions,
 )
 from fluide.domain.periods import period_label
@@ -81,8 +81,7 @@ def _read(
     """The answers of week ``label`` and the week before, with their stored tags."""
     zone = ZoneInfo(tz)
     previous = previous_iso_week(label)
-    start = datetime.combine(iso_week_start(previous), time(), zone)
-    end = datetime.combine(iso_week_start(label) + timedelta(days=7), time(), zone)
+    start, end = two_weeks_bounds(label, tz)
     with factory() as s:
         touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
         rows = verbatim_store.answers_between(s, ws.id, start, end, touchpoint_id)
