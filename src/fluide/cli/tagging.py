@@ -37,10 +37,17 @@ NoRulesOpt = Annotated[
 ]
 
 
-def _tagger(examples: list[Example], no_model: bool, no_rules: bool) -> Tagger:
+def _tagger(lang: str, examples: list[Example], no_model: bool, no_rules: bool) -> Tagger:
     embedder = None if no_model else load_embedder()
     if embedder is None and not no_model:
-        typer.echo(f"model unavailable, keyword rules only: {load_failure()}", err=True)
+        typer.echo(
+            _t(
+                lang,
+                "The tagging model could not load (%(reason)s): keyword rules only.",
+                reason=load_failure() or "-",
+            ),
+            err=True,
+        )
     return Tagger.train(DEFAULT_TAXONOMY, examples, embedder, TaggerConfig(use_rules=not no_rules))
 
 
@@ -67,7 +74,7 @@ def tag(
         texts = read_texts(file)
     except InputError as e:
         _fail(lang, e)
-    tagger = _tagger(exs, no_model, no_rules)
+    tagger = _tagger(lang, exs, no_model, no_rules)
     if fmt == "csv":
         typer.echo("row,tags")
     for start in range(0, len(texts), BATCH):
@@ -105,7 +112,7 @@ def tag_eval(
         gold = read_examples(test)
     except InputError as e:
         _fail(lang, e)
-    tagger = _tagger(exs, no_model, no_rules)
+    tagger = _tagger(lang, exs, no_model, no_rules)
     preds = tagger.predict([g.text for g in gold])
     known = tagger.taxonomy.keys()
     keys = [k for k in known if any(k in g.tags for g in gold)]
