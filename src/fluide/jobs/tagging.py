@@ -162,13 +162,11 @@ def workspace_tagger(
     ]
     x = None
     if embedder is not None and training:
-        x = np.zeros((len(training), DIM), dtype=np.float32)
-        todo = [i for i, e in enumerate(corrections) if (e.response_id or "") not in stored]
-        if todo:
-            x[todo] = embedder.embed([training[i].text for i in todo])
-        for i, e in enumerate(corrections):
-            if e.response_id and e.response_id in stored:
-                x[i] = np.frombuffer(stored[e.response_id], dtype=np.float32)
+        x = _vectors(
+            embedder,
+            [e.text for e in training],
+            [stored.get(e.response_id) if e.response_id else None for e in corrections],
+        )
     tagger = Tagger.train(taxonomy, training, embedder, embeddings=x)
     with _taggers_lock:
         _taggers[ws] = _Trained(version, tagger)
@@ -181,19 +179,22 @@ def forget_taggers() -> None:
         _taggers.clear()
 
 
+def _vectors(embedder: Embedder, texts: Sequence[str], stored: Sequence[bytes | None]) -> Matrix:
+    """Each text's stored embedding, or a fresh one for those never embedded (one batch)."""
+    x = np.zeros((len(texts), DIM), dtype=np.float32)
+    todo = [i for i, b in enumerate(stored) if b is None]
+    if todo:
+        x[todo] = embedder.embed([texts[i] for i in todo])
+    for i, b in enumerate(stored):
+        if b is not None:
+            x[i] = np.frombuffer(b, dtype=np.float32)
+    return x
+
+
 def _embeddings(tagger: Tagger, items: Sequence[queue_store.PendingVerbatim]) -> Matrix | None:
     if tagger.embedder is None:
         return None
-    x = np.zeros((len(items), DIM), dtype=np.float32)
-    todo = [i for i, it in enumerate(items) if it.embedding is None]
-    if todo:
-        fresh = tagger.embed([items[i].text for i in todo])
-        assert fresh is not None
-        x[todo] = fresh
-    for i, it in enumerate(items):
-        if it.embedding is not None:
-            x[i] = np.frombuffer(it.embedding, dtype=np.float32)
-    return x
+    return _vectors(tagger.embedder, [it.text for it in items], [it.embedding for it in items])
 
 
 def tag_batch(
