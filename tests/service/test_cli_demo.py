@@ -74,9 +74,9 @@ def test_demo_no_serve_fills_a_realistic_workspace(database_url: str, tmp_path: 
             "annuler",
         }
         decisions = Counter(s.scalars(select(Event.decision).where(Event.workspace_id == ws.id)))
-        assert {"invited", "fatigue", "cooldown", "no_trigger", "sampled_out", "too_late"} <= set(
-            decisions
-        )
+        # Sampling-out is rare in 6 weeks and depends on the end moment (now):
+        # test_demo_fill.py checks it at a fixed end.
+        assert {"invited", "fatigue", "cooldown", "no_trigger", "too_late"} <= set(decisions)
         invitations = s.scalar(select(func.count()).select_from(Invitation))
         answers = list(s.scalars(select(Response).where(Response.workspace_id == ws.id)))
         assert invitations and 0.35 <= len(answers) / invitations <= 0.65
