@@ -126,6 +126,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         topics,
     ):
         app.include_router(module.router)
+    from fluide.web import errors as web_errors
+    from fluide.web.routes import ROUTERS
+
+    web_errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
     if settings.demo:
         app.include_router(demo_shop.router)  # signs any user: demo mode only
         app.include_router(demo_inbox.router)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fluide.i18n import gettext as _t
@@ -60,14 +60,28 @@ def _jsonable(value: Any) -> Any:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+    async def _service(request: Request, exc: ServiceError) -> Response:
+        from fluide.web.errors import is_dashboard, service_error_page
+
+        if is_dashboard(request):
+            return service_error_page(request, exc.status, exc.message, exc.params)
         lang = request_lang(request)
         message = _t(lang, exc.message, **exc.params) if exc.params else _t(lang, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, message, _jsonable(exc.details), headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        from fluide.web.errors import is_dashboard, service_error_page
+
+        if is_dashboard(request):
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                for e in exc.errors()
+            )
+            return service_error_page(
+                request, 422, "Invalid request: %(problems)s", {"problems": problems}
+            )
         lang = request_lang(request)
         details = [
             {
@@ -85,7 +99,11 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid", message, _jsonable(details))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        from fluide.web.errors import error_page, is_dashboard
+
+        if is_dashboard(request) and exc.status_code in (404, 405):
+            return error_page(request, 404, "Not found", "There is no such page here.")
         code = _HTTP_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else None
         return error_response(

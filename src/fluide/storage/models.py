@@ -377,3 +377,8 @@ class Topic(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open, accepted, dismissed
     tag_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+# The dashboard's tables live in their own module; importing it here puts them in
+# Base.metadata wherever the models are (migrations, tests' table clean-up).
+from fluide.storage import dashboard_models as _dashboard_models  # noqa: E402, F401

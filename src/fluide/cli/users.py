@@ -1,0 +1,103 @@
+"""``fluide user create``: dashboard accounts."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from fluide.cli.app import LangOpt, _check_lang, _fail, app
+from fluide.cli.service import _engine, _load
+from fluide.i18n import DEFAULT_LANG
+from fluide.i18n import gettext as _t
+from fluide.ingest.errors import InputError
+
+user_app = typer.Typer(help="Dashboard accounts (admin, analyst, agent).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option("--email", help="The login e-mail address.")],
+    workspace: Annotated[
+        str, typer.Option("--workspace", help="The workspace's id, or its name if unique.")
+    ],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst or agent.")] = "analyst",
+    name: Annotated[str, typer.Option("--name", help="The person's name.")] = "",
+    agent_id: Annotated[
+        str | None,
+        typer.Option("--agent-id", help="For an agent: their id in the events (agent_id)."),
+    ] = None,
+    account_lang: Annotated[
+        str, typer.Option("--account-lang", help="Language of the dashboard: fr or en.")
+    ] = "fr",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from standard input (else one is made)."
+        ),
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Create a dashboard account; without --password-stdin, print a generated password once."""
+    from fluide.services import accounts
+    from fluide.services.errors import ServiceError
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    if fmt not in ("text", "json"):
+        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    generated = not password_stdin
+    password = secrets.token_urlsafe(12) if generated else sys.stdin.readline().rstrip("\r\n")
+    settings = _load(lang)
+    engine = _engine(lang, settings)
+    try:
+        factory = session_factory(engine)
+        with factory() as s:
+            ws = accounts.workspace_by_name_or_id(s, workspace)
+            ws_id = ws.id if ws is not None else None
+        if ws_id is None:
+            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
+            return
+        try:
+            made = accounts.create_account(
+                factory,
+                ws_id,
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                agent_id=agent_id,
+                lang=account_lang,
+            )
+        except ServiceError as e:
+            _fail(lang, InputError(e.message, None, **e.params))
+            return
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        doc = {
+            "id": made.id,
+            "workspace_id": made.workspace_id,
+            "email": made.email,
+            "role": made.role,
+        }
+        if generated:
+            doc["password"] = password
+        typer.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    typer.echo(
+        _t(
+            lang,
+            "Account %(email)s created (%(role)s).",
+            email=made.email,
+            role=_t(lang, made.role),
+        )
+    )
+    if generated:
+        typer.echo(_t(lang, "Password (shown only this once; only its hash is stored):"))
+        typer.echo(password)

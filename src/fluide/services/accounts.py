@@ -1,0 +1,230 @@
+"""Dashboard accounts: creation, password login, sessions, logout.
+
+Passwords are kept as Argon2id hashes (argon2-cffi's defaults, RFC 9106's
+second recommended setting); session tokens are 256 random bits of which only
+the SHA-256 is stored, so a leaked database opens no session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.i18n import N_, SUPPORTED_LANGS
+from fluide.services.errors import ServiceError
+from fluide.storage import accounts as store
+from fluide.storage.dashboard_models import Account, DashboardSession
+from fluide.storage.db import write_session
+from fluide.storage.models import Workspace
+from fluide.storage.types import new_id, utcnow
+
+ROLES: Final = ("admin", "analyst", "agent")
+"""admin: settings, touchpoints, users; analyst: everything but settings;
+agent: their own follow-ups and their own scores."""
+ROLE_NAMES: Final = {"admin": N_("admin"), "analyst": N_("analyst"), "agent": N_("agent")}
+MIN_PASSWORD: Final = 10
+SESSION_DAYS: Final = 14
+EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_hasher = PasswordHasher()
+# Verified when the e-mail is unknown, so that a wrong address takes as long as
+# a wrong password and the login form does not tell which accounts exist.
+_DUMMY_HASH: Final = _hasher.hash("fluide-no-such-account")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """Who is logged in, as every page and form handler sees them."""
+
+    account_id: str
+    workspace_id: str
+    workspace_name: str
+    session_id: str
+    email: str
+    name: str
+    role: str
+    agent_id: str | None
+    lang: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_all(self) -> bool:
+        """Admins and analysts see the whole workspace; an agent sees their own."""
+        return self.role in ("admin", "analyst")
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    id: str
+    workspace_id: str
+    email: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is refused (a msgid), or ``None``."""
+    if len(password) < MIN_PASSWORD:
+        return "A password needs at least %(min)s characters."
+    return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_account(
+    factory: sessionmaker[Session],
+    workspace_id: str,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    agent_id: str | None = None,
+    lang: str = "fr",
+) -> NewAccount:
+    """A new account in ``workspace_id``; a :class:`ServiceError` names what is wrong."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise ServiceError("invalid", "Not an e-mail address: %(value)s.", value=email)
+    if role not in ROLES:
+        raise ServiceError(
+            "invalid",
+            "Unknown role %(value)s; allowed: %(allowed)s.",
+            value=role,
+            allowed=", ".join(ROLES),
+        )
+    if lang not in SUPPORTED_LANGS:
+        raise ServiceError(
+            "invalid",
+            "Unknown language %(value)s; allowed: %(allowed)s.",
+            value=lang,
+            allowed=", ".join(SUPPORTED_LANGS),
+        )
+    problem = password_problem(password)
+    if problem is not None:
+        raise ServiceError("invalid", problem, min=MIN_PASSWORD)
+    account_id = new_id("acc")
+    try:
+        with write_session(factory) as s:
+            if s.get(Workspace, workspace_id) is None:
+                raise ServiceError(
+                    "not_found", "No workspace %(value)s.", status=404, value=workspace_id
+                )
+            s.add(
+                Account(
+                    id=account_id,
+                    workspace_id=workspace_id,
+                    email=email,
+                    name=name.strip() or email,
+                    role=role,
+                    password_hash=hash_password(password),
+                    agent_id=(agent_id or "").strip() or None,
+                    lang=lang,
+                )
+            )
+    except IntegrityError as e:
+        raise ServiceError(
+            "conflict", "An account already uses %(value)s.", status=409, value=email
+        ) from e
+    return NewAccount(account_id, workspace_id, email, role)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def login(
+    factory: sessionmaker[Session], email: str, password: str, now: datetime | None = None
+) -> str | None:
+    """A new session token for the right e-mail and password, else ``None``."""
+    now = now or utcnow()
+    with write_session(factory) as s:
+        account = store.by_email(s, email.strip().lower())
+        if account is None or account.disabled_at is not None:
+            _verify(_DUMMY_HASH, password)
+            return None
+        if not _verify(account.password_hash, password):
+            return None
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = hash_password(password)
+        token = secrets.token_urlsafe(32)
+        s.add(
+            DashboardSession(
+                id=new_id("ses"),
+                token_hash=_token_hash(token),
+                account_id=account.id,
+                workspace_id=account.workspace_id,
+                created_at=now,
+                expires_at=now + timedelta(days=SESSION_DAYS),
+            )
+        )
+        account.last_login_at = now
+    return token
+
+
+def current_user(
+    factory: sessionmaker[Session], token: str, now: datetime | None = None
+) -> CurrentUser | None:
+    """Who holds ``token``, while the session is live and the account enabled."""
+    with factory() as s:
+        found = store.live_session(s, _token_hash(token), now or utcnow())
+        if found is None:
+            return None
+        session, account = found
+        ws = s.get(Workspace, account.workspace_id)
+        return CurrentUser(
+            account_id=account.id,
+            workspace_id=account.workspace_id,
+            workspace_name=ws.name if ws is not None else "",
+            session_id=session.id,
+            email=account.email,
+            name=account.name,
+            role=account.role,
+            agent_id=account.agent_id,
+            lang=account.lang,
+        )
+
+
+def logout(factory: sessionmaker[Session], token: str, now: datetime | None = None) -> None:
+    with write_session(factory) as s:
+        store.end_session(s, _token_hash(token), now or utcnow())
+
+
+def set_lang(factory: sessionmaker[Session], user: CurrentUser, lang: str) -> None:
+    if lang not in SUPPORTED_LANGS:
+        return
+    with write_session(factory) as s:
+        account = store.by_id(s, user.workspace_id, user.account_id)
+        if account is not None:
+            account.lang = lang
+
+
+def workspace_by_name_or_id(s: Session, value: str) -> Workspace | None:
+    """The workspace with this id, else the only one with this name."""
+    from sqlalchemy import select
+
+    ws = s.get(Workspace, value)
+    if ws is not None:
+        return ws
+    found = list(s.scalars(select(Workspace).where(Workspace.name == value).limit(2)))
+    return found[0] if len(found) == 1 else None

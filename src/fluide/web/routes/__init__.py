@@ -1,0 +1,29 @@
+"""Dashboard pages, one module per resource; ``ROUTERS`` lists them for the app."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fluide.web.routes import (
+    actions,
+    agents,
+    follow_ups,
+    frictions,
+    overview,
+    report,
+    session,
+    touchpoint,
+    verbatims,
+)
+
+ROUTERS: list[APIRouter] = [
+    session.router,
+    overview.router,
+    touchpoint.router,
+    verbatims.router,
+    frictions.router,
+    actions.router,
+    follow_ups.router,
+    agents.router,
+    report.router,
+]

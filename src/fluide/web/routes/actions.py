@@ -1,0 +1,7 @@
+"""Dashboard page: actions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/app", include_in_schema=False)

@@ -1,0 +1,109 @@
+"""Logging in and out, and the language of the pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fluide.api.errors import request_lang
+from fluide.api.pages import FormDep
+from fluide.services import accounts
+from fluide.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    UserDep,
+    check_csrf,
+    new_login_csrf,
+    secure_cookies,
+    settings_of,
+)
+from fluide.web.render import HEADERS, render_page
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only a path of this dashboard: never an open redirect to another site.
+    if value and value.startswith("/app") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/app"
+
+
+def _login_page(
+    request: Request, lang: str, *, error: str | None, email: str, next_path: str, status: int = 200
+) -> Response:
+    token = new_login_csrf()
+    page = render_page(
+        request,
+        None,
+        "login.html.j2",
+        lang=lang,
+        status=status,
+        error=error,
+        email=email,
+        next_path=next_path,
+        login_csrf=token,
+    )
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/app/login",
+        secure=secure_cookies(settings_of(request)),
+    )
+    return page
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, lang: str | None = None) -> Response:
+    chosen = lang if lang in ("fr", "en") else request_lang(request)
+    return _login_page(request, chosen, error=None, email="", next_path=_safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, form: FormDep) -> Response:
+    lang = form.get("lang") if form.get("lang") in ("fr", "en") else request_lang(request)
+    assert lang is not None
+    email = form.get("email", "")
+    next_path = _safe_next(form.get("next"))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not cookie or cookie != form.get("csrf"):
+        return _login_page(
+            request, lang, error="expired", email=email, next_path=next_path, status=400
+        )
+    token = accounts.login(request.app.state.sessions, email, form.get("password", ""))
+    if token is None:
+        return _login_page(
+            request, lang, error="wrong", email=email, next_path=next_path, status=401
+        )
+    response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/app",
+        max_age=accounts.SESSION_DAYS * 86400,
+        secure=secure_cookies(settings_of(request)),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/app/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: UserDep, form: FormDep) -> Response:
+    check_csrf(request, user, form)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.logout(request.app.state.sessions, token)
+    response = RedirectResponse(f"/app/login?lang={user.lang}", status_code=303, headers=HEADERS)
+    response.delete_cookie(SESSION_COOKIE, path="/app")
+    return response
+
+
+@router.post("/lang")
+def set_lang(request: Request, user: UserDep, form: FormDep) -> Response:
+    check_csrf(request, user, form)
+    accounts.set_lang(request.app.state.sessions, user, form.get("lang", ""))
+    return RedirectResponse(_safe_next(form.get("next")), status_code=303, headers=HEADERS)
