@@ -58,6 +58,8 @@ def test_demo_no_serve_fills_a_realistic_workspace(database_url: str, tmp_path: 
         r.stdout
     )
     assert "duplicate" in r.stdout and "Fresh demo database" not in r.stdout
+    assert "Dashboard: http://127.0.0.1:8000/app" in r.stdout
+    assert re.search(r"analyst: csm@demo\.fluide\.dev / password \S{10,}", r.stdout)
 
     settings = load_settings(demo=True, database_url=database_url, data_dir=tmp_path)
     engine = make_engine(settings.sqlalchemy_url)

@@ -154,3 +154,15 @@ def test_one_account_per_email(app: FastAPI, workspace: NewWorkspace) -> None:
             password=PASSWORD,
         )
     assert e.value.status == 409
+
+
+def test_agent_lands_on_their_follow_ups_after_login(app: FastAPI, workspace: NewWorkspace) -> None:
+    _, email = make_account(app, workspace.id, "agent", agent_id="Julien")
+    client = TestClient(app, base_url="http://127.0.0.1")
+    form = client.get("/app/login")
+    r = client.post(
+        "/app/login",
+        data={"email": email, "password": PASSWORD, "csrf": csrf_of(form.text), "next": "/app"},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/app/follow-ups"

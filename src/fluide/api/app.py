@@ -10,10 +10,14 @@ from fastapi import FastAPI
 from fluide import __version__
 from fluide.api import errors, logs
 from fluide.api.routes import (
+    actions,
+    agents,
+    backlog,
     demo_inbox,
     demo_shop,
     email_templates,
     events,
+    follow_ups,
     frictions,
     health,
     metrics,
@@ -124,6 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         verbatims,
         frictions,
         topics,
+        actions,
+        backlog,
+        agents,
+        follow_ups,
     ):
         app.include_router(module.router)
     from fluide.web import errors as web_errors

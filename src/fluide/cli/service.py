@@ -224,6 +224,13 @@ def _fresh_demo_database(data_dir: Path) -> Path:
     return db
 
 
+def _shown_logins(result: DemoResult) -> list[Any]:
+    """The CSM's and the admin's logins, and one agent's (the others work the same way)."""
+    shown = [x for x in result.logins if x.role != "agent"]
+    agents = [x for x in result.logins if x.role == "agent"]
+    return shown + agents[:1]
+
+
 def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) -> list[str]:
     c = result.counts
     lines = []
@@ -264,6 +271,18 @@ def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) ->
         _t(lang, "Server: %(url)s", url=url),
         _t(lang, "API documentation: %(url)s", url=url + "/docs"),
         _t(lang, "Demo API key: %(key)s", key=result.api_key),
+        "",
+        _t(lang, "Dashboard: %(url)s", url=url + "/app"),
+        *[
+            _t(
+                lang,
+                "  %(role)s: %(email)s / password %(password)s",
+                role=_t(lang, login.role),
+                email=login.email,
+                password=login.password,
+            )
+            for login in _shown_logins(result)
+        ],
         "",
         _t(lang, "Try it:"),
         f'  curl -s {url}/v1/touchpoints -H "Authorization: Bearer {result.api_key}"',

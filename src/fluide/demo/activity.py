@@ -43,7 +43,7 @@ EASE = {
     "activer": (5.00, 2.00),
     "annuler": (4.80, 1.80),
 }
-EASE_FALLBACK = 5.10  # the card failed, the fallback payment method worked
+EASE_FALLBACK = 5.60  # the card failed, the fallback payment method worked
 
 # Support agents: (share of tickets, effect on ease).
 AGENTS = {
@@ -56,8 +56,8 @@ AGENTS = {
 }
 
 ROUGH, ROUGH_COST = 0.12, 2.2  # successes that were hard anyway
-CARD_REFUSED = 0.18
-FALLBACK_RESCUES = 0.78
+CARD_REFUSED = 0.25
+FALLBACK_RESCUES = 0.88
 FEATURES = ("export_comptable", "sso", "api", "multi_utilisateurs")
 
 

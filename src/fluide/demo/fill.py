@@ -14,7 +14,7 @@ import heapq
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -22,6 +22,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.demo import dashboard
+from fluide.demo.customers import PARIS
+from fluide.demo.dashboard import DemoLogin
 from fluide.demo.plan import Plan, Planned, plan
 from fluide.demo.touchpoints import TOUCHPOINTS
 from fluide.demo.verbatims import (
@@ -66,6 +69,8 @@ class DemoResult:
     """``True`` when the database already held the demo workspace: a new key was made."""
     fix_day: str | None
     counts: dict[str, Any]
+    logins: list[DemoLogin] = field(default_factory=list)
+    """The dashboard accounts, each with a new password (shown once)."""
 
 
 @dataclass(order=True, frozen=True)
@@ -90,17 +95,24 @@ def build_demo(
     existing = _find_demo(factory)
     if existing is not None:
         key = _new_key(factory, existing)
-        return DemoResult(existing, DEMO_NAME, key, True, None, counts(factory, existing))
+        logins = dashboard.ensure_accounts(factory, existing)
+        return DemoResult(existing, DEMO_NAME, key, True, None, counts(factory, existing), logins)
     ws = create_workspace(factory, DEMO_NAME, fatigue_days=settings.fatigue_days)
     for body in TOUCHPOINTS:
         touchpoint_service.create(factory, ws.id, body)
+    # Accounts first: each hard answer's follow-up goes to its agent as it arrives.
+    logins = dashboard.ensure_accounts(factory, ws.id)
     the_plan = plan(end or utcnow(), weeks=weeks, customers=customers, seed=seed)
     sent = _replay(factory, settings, ws.id, the_plan, seed, progress)
     window = the_plan.window
-    fix_day = window.fix_at.date().isoformat() if window.has_fix else None
+    fix_day = window.fix_at.astimezone(PARIS).date() if window.has_fix else None
+    dashboard.log_actions(factory, ws.id, fix_day, window.end)
+    dashboard.history_of_follow_ups(factory, ws.id, window.end, seed)
+    dashboard.subscribe(factory, ws.id)
     # Duplicates are not stored: the decisions as the host received them say how many.
     totals = {**counts(factory, ws.id), "decisions": dict(sorted(sent.items()))}
-    return DemoResult(ws.id, ws.name, ws.api_key, False, fix_day, totals)
+    day = fix_day.isoformat() if fix_day else None
+    return DemoResult(ws.id, ws.name, ws.api_key, False, day, totals, logins)
 
 
 def _find_demo(factory: sessionmaker[Session]) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 import procrastinate
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.jobs import deliveries
+from fluide.jobs import deliveries, weekly_report
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
 
@@ -61,7 +61,15 @@ def build_app(
         ids = deliveries.due(factory, utcnow(), limit=500, lease=lease)
         for delivery_id in ids:
             defer(app, delivery_id)
+        weekly_report.send_due_reports(factory, settings, utcnow())
         return len(ids)
+
+    @app.periodic(cron="* * * * *", periodic_id="fluide-follow-ups")
+    @app.task(name="fluide.follow_ups", queue=QUEUE, queueing_lock="fluide.follow_ups")
+    def follow_ups(timestamp: int | None = None) -> int:
+        from fluide.jobs.follow_ups import notify_pending
+
+        return notify_pending(factory, settings, utcnow())
 
     @app.periodic(cron="* * * * *", periodic_id="fluide-verbatims")
     @app.task(name="fluide.verbatims", queue=TAGGING_QUEUE, queueing_lock="fluide.verbatims")

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.jobs import deliveries
+from fluide.jobs import deliveries, follow_ups, weekly_report
 from fluide.jobs.deliveries import Sender
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
@@ -88,7 +88,8 @@ class InlineWorker(PollingLoop):
         self.lease = lease or timedelta(seconds=settings.delivery_lease_seconds)
 
     def run_once(self) -> int:
-        """Attempt every due delivery once; the number attempted."""
+        """Attempt every due delivery once, then notify new follow-ups; the number of
+        deliveries attempted."""
         done = 0
         for delivery_id in deliveries.due(self.factory, utcnow(), lease=self.lease):
             if self._stop.is_set():
@@ -97,6 +98,9 @@ class InlineWorker(PollingLoop):
                 self.factory, self.settings, delivery_id, self.senders, lease=self.lease
             )
             done += 1
+        if not self._stop.is_set():
+            follow_ups.notify_pending(self.factory, self.settings, utcnow())
+            weekly_report.send_due_reports(self.factory, self.settings, utcnow())
         return done
 
 

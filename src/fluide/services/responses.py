@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.services import tokens
+from fluide.services import follow_ups, tokens
 from fluide.services.answers import clean_comment, clean_extras, parse_score
 from fluide.services.errors import ServiceError
 from fluide.services.touchpoints import question_of
@@ -117,6 +117,7 @@ def _upsert(
     extra_answers: dict[str, Any] | None,
     keep_comment: bool,
     moment: datetime,
+    callback: bool | None = None,
 ) -> Recorded:
     inv = find_invitation(s, settings, token)
     if moment >= inv.expires_at:
@@ -132,16 +133,24 @@ def _upsert(
     if keep_comment and text is None and existing is not None:
         text = existing.comment
     extras = clean_extras(version, extra_answers or {})
+    if callback:  # the customer's consent to be contacted (see services.follow_ups)
+        extras[follow_ups.CALLBACK_KEY] = True
     tp = repo.touchpoint_by_id(s, inv.workspace_id, inv.touchpoint_id)
     key = tp.key if tp else None
     if existing is not None:
         before = existing.comment
         existing.score = value
         existing.comment = text
-        if extras:
-            existing.extra_answers = {**(existing.extra_answers or {}), **extras}
+        if extras or callback is False:
+            merged = {**(existing.extra_answers or {}), **extras}
+            if callback is False:
+                merged.pop(follow_ups.CALLBACK_KEY, None)
+            existing.extra_answers = merged
         existing.updated_at = moment
         s.flush()
+        # An update that is no longer high effort leaves an open follow-up as it is:
+        # the customer did struggle, and someone may already be calling them back.
+        follow_ups.open_for_response(s, existing, moment)
         if text != before:  # a new comment waits for tagging; an erased one loses its tags
             if text:
                 queue_store.mark_pending(
@@ -176,6 +185,7 @@ def _upsert(
     repo.add(s, row)
     if text:  # waits for the tagging worker, committed with the answer
         queue_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text)
+    follow_ups.open_for_response(s, row, moment)  # atomically with the answer
     return Recorded(to_json(row, key, version.number), created=True)
 
 
@@ -188,6 +198,7 @@ def record(
     *,
     extra_answers: dict[str, Any] | None = None,
     keep_comment: bool = False,
+    callback: bool | None = None,
     now: datetime | None = None,
 ) -> Recorded:
     """Record the answer to the invitation ``token`` names, or update the one recorded.
@@ -195,18 +206,24 @@ def record(
     ``score=None`` keeps the recorded score (refused on a first answer);
     ``keep_comment`` keeps the recorded comment when none is given (the
     one-click link of an e-mail must not erase a comment written before).
+    ``callback``: the customer agrees to be contacted about it (``True``), withdraws
+    (``False``), or did not say (``None``: kept as it was).
     """
     if tokens.verify(settings.secret, token) is None:
         raise invalid_token()
     moment = now or utcnow()
     try:
         with write_session(factory) as s:
-            return _upsert(s, settings, token, score, comment, extra_answers, keep_comment, moment)
+            return _upsert(
+                s, settings, token, score, comment, extra_answers, keep_comment, moment, callback
+            )
     except IntegrityError:
         # Two first answers at the same moment (PostgreSQL): the other one won
         # the unique invitation_id; this one becomes an update of it.
         with write_session(factory) as s:
-            return _upsert(s, settings, token, score, comment, extra_answers, keep_comment, moment)
+            return _upsert(
+                s, settings, token, score, comment, extra_answers, keep_comment, moment, callback
+            )
 
 
 def record_response(

@@ -98,6 +98,7 @@ def _survey(
     selected: object = None,
     comment_text: str | None = None,
     extra_values: dict[str, Any] | None = None,
+    callback: bool = False,
 ) -> HTMLResponse:
     lang = view.lang
     message = None
@@ -114,6 +115,7 @@ def _survey(
         selected=selected,
         comment_text=comment_text,
         extra_values=extra_values or {},
+        callback=callback,
         max_comment=fmt_int(lang, view.max_comment),
     )
     return page(html, status)
@@ -192,8 +194,19 @@ def survey_submit(
         q.key: form[f"extra-{q.key}"] for q in view.extra_questions if f"extra-{q.key}" in form
     }
     score = form.get("score") or None
+    # Ticked: consent to be contacted (a follow-up opens on a high-effort answer).
+    # Unticked says nothing: an update must not withdraw a consent given before.
+    callback = form.get("callback") == "1"
     try:
-        service.record(factory, settings, token, score, form.get("comment"), extra_answers=extras)
+        service.record(
+            factory,
+            settings,
+            token,
+            score,
+            form.get("comment"),
+            extra_answers=extras,
+            callback=callback or None,
+        )
     except ServiceError as exc:
         if exc.code == "invalid_token":
             return _not_found()
@@ -210,5 +223,6 @@ def survey_submit(
             selected=score,
             comment_text=form.get("comment"),
             extra_values={**_current_extras(view), **extras},
+            callback=callback,
         )
     return RedirectResponse(f"{token}?thanks=1", status_code=303, headers=dict(SECURITY_HEADERS))

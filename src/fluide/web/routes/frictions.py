@@ -1,7 +1,135 @@
-"""Dashboard page: frictions."""
+"""Dashboard page: the frictions backlog, ranked by impact × volume × feasibility.
+
+The team sets each friction's feasibility (1 hard – 5 easy) with a small form
+on its row; the ranking moves with it at once.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from fluide.api.pages import FormDep
+from fluide.i18n import gettext
+from fluide.services import backlog as service
+from fluide.services.errors import ServiceError
+from fluide.web.auth import AnalystDep, check_csrf
+from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
+
+TEMPLATE: Final = "frictions.html.j2"
+CSV_COLUMNS: Final = (
+    "rank",
+    "touchpoint",
+    "tag",
+    "n",
+    "answers",
+    "share",
+    "effort_gap",
+    "gap_low",
+    "gap_high",
+    "small_sample",
+    "impact",
+    "volume",
+    "feasibility",
+    "score",
+    "expected_gain",
+    "actions",
+)
+WEEK_CHOICES: Final = (1, 2, 4, 8, 13, 26, 52)
+
+
+def _error_text(lang: str, exc: ServiceError) -> str:
+    return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
+
+
+def _csv(data: dict[str, Any]) -> Response:
+    rows = [
+        {
+            **f,
+            "gap_low": None if f["gap_ci"] is None else round(f["gap_ci"][0], 2),
+            "gap_high": None if f["gap_ci"] is None else round(f["gap_ci"][1], 2),
+            "actions": f["actions"]["total"],
+        }
+        for f in data["frictions"]
+    ]
+    name = f"frictions-{data['period']['from']}-{data['period']['to']}.csv"
+    return csv_response(rows, CSV_COLUMNS, name)
+
+
+def _page(
+    request: Request,
+    user: AnalystDep,
+    weeks_param: str | None,
+    *,
+    failure: ServiceError | None = None,
+    saved: dict[str, str] | None = None,
+) -> Response:
+    factory = request.app.state.sessions
+    ws = service.workspace_of(factory, user.workspace_id)
+    weeks = service.DEFAULT_WEEKS
+    if weeks_param not in (None, ""):
+        try:
+            weeks = service.check_weeks(weeks_param)
+        except ServiceError as exc:
+            if wants(request) != "html":
+                raise
+            failure = failure or exc
+    data = service.backlog(factory, ws, weeks=weeks)
+    if wants(request) == "csv" and failure is None:
+        return _csv(data)
+    context: dict[str, Any] = {"saved": saved, "week_choices": WEEK_CHOICES}
+    if failure is None:
+        return respond(request, user, TEMPLATE, data, error=None, **context)
+    return render_page(
+        request,
+        user,
+        TEMPLATE,
+        status=failure.status,
+        data=data,
+        error=_error_text(user.lang, failure),
+        **context,
+    )
+
+
+@router.get("/frictions")
+def frictions_page(request: Request, user: AnalystDep) -> Response:
+    qp = request.query_params
+    saved = None
+    if qp.get("saved_touchpoint") and qp.get("saved_tag"):
+        saved = {"touchpoint": qp["saved_touchpoint"], "tag": qp["saved_tag"]}
+    return _page(request, user, qp.get("weeks"), saved=saved)
+
+
+@router.post("/frictions/feasibility")
+def set_feasibility(request: Request, user: AnalystDep, form: FormDep) -> Response:
+    check_csrf(request, user, form)
+    factory = request.app.state.sessions
+    ws = service.workspace_of(factory, user.workspace_id)
+    weeks = form.get("weeks", "").strip()
+    try:
+        done = service.set_feasibility(
+            factory,
+            ws,
+            form.get("touchpoint", "").strip(),
+            form.get("tag", "").strip(),
+            form.get("feasibility", ""),
+        )
+    except ServiceError as exc:
+        return _page(request, user, weeks, failure=exc)
+    query = [("weeks", weeks)] if weeks else []
+    query += [("saved_touchpoint", done["touchpoint"]), ("saved_tag", done["tag"])]
+    return RedirectResponse(
+        "/app/frictions?"
+        + urlencode(query)
+        + "#friction-"
+        + done["touchpoint"]
+        + "-"
+        + done["tag"],
+        status_code=303,
+        headers=HEADERS,
+    )

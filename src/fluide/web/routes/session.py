@@ -77,6 +77,9 @@ def login(request: Request, form: FormDep) -> Response:
         return _login_page(
             request, lang, error="wrong", email=email, next_path=next_path, status=401
         )
+    user = accounts.current_user(request.app.state.sessions, token)
+    if next_path == "/app" and user is not None and not user.sees_all:
+        next_path = "/app/follow-ups"  # an agent's home: their own call-backs
     response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
     response.set_cookie(
         SESSION_COOKIE,

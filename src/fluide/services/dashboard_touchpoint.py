@@ -1,0 +1,328 @@
+"""Use case: one touchpoint's page (``GET /app/touchpoints/{key}``) and tag corrections.
+
+The figures are the ``/v1/metrics`` document of the touchpoint over the last
+weeks, with the splits the seeds ask for (success or failure, new or
+established customers, channel, agent); the verbatims are ``/v1/verbatims``'s,
+and a correction goes through :func:`fluide.services.verbatims.correct`, the
+same as ``PUT /v1/verbatims/{id}/tags`` (the tagger learns from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
+from fluide.messages import polarity_name
+from fluide.render.common import ci_text, figure_digits, group_value, warning_texts
+from fluide.render.html import distribution_chart, effort_groups_chart, trend_section
+from fluide.render.views import answer_text, key_figures
+from fluide.services.dashboard import (
+    DEFAULT_WEEKS,
+    figures,
+    flag_texts,
+    flags,
+    text_in,
+    window,
+)
+from fluide.services.errors import not_found
+from fluide.services.metrics import MetricsQuery
+from fluide.services.tags import ensure_seeded
+from fluide.services.touchpoints import touchpoint_of
+from fluide.services.verbatims import VerbatimQuery, correct, get_verbatim, list_verbatims
+from fluide.storage import repo
+from fluide.storage import tags as tag_store
+from fluide.storage.models import QuestionVersion, Workspace
+from fluide.storage.types import utcnow
+
+SPLITS: Final = ("outcome", "tenure", "channel", "agent")
+"""The breakdowns of a touchpoint (``by`` of ``/v1/metrics``), in the page's order."""
+VERBATIMS_PER_PAGE: Final = 50
+SOURCES: Final = {"model": N_("model"), "rule": N_("rule"), "human": N_("human")}
+OUTCOMES: Final = {"success": N_("success"), "failure": N_("failure")}
+SPLIT_TITLES: Final = {
+    "outcome": N_("Success or failure"),
+    "tenure": N_("New or established customers"),
+    "channel": N_("By channel"),
+    "agent": N_("By agent"),
+}
+
+
+def workspace_tags(
+    factory: sessionmaker[Session], workspace_id: str, lang: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """The tagger version, and every tag ``{key, name, active}`` (merged ones inactive)."""
+    version = ensure_seeded(factory, workspace_id)
+    with factory() as s:
+        rows = tag_store.tags(s, workspace_id)
+    return version, [
+        {"key": t.key, "name": text_in(t.names, lang), "active": t.active} for t in rows
+    ]
+
+
+def _versions(
+    versions: Sequence[QuestionVersion], current_id: str | None, tz: str, lang: str
+) -> list[dict[str, Any]]:
+    """Each question version with its dates, and whether the metrics pool it with the current."""
+    zone = ZoneInfo(tz)
+    current = next((v for v in versions if v.id == current_id), versions[-1])
+
+    def key(v: QuestionVersion) -> tuple[str, str, int, int]:
+        return (v.scale, v.polarity, v.low_max, v.high_min)
+
+    out = []
+    for i, v in enumerate(versions):
+        after = versions[i + 1] if i + 1 < len(versions) else None
+        out.append(
+            {
+                "number": v.number,
+                "question": text_in(v.question, lang),
+                "scale": v.scale,
+                "polarity": v.polarity,
+                "effort_groups": {"low_max": v.low_max, "high_min": v.high_min},
+                "from": v.created_at.astimezone(zone).date().isoformat(),
+                "to": None
+                if after is None
+                else after.created_at.astimezone(zone).date().isoformat(),
+                "current": v.id == current.id,
+                "pooled_with_current": key(v) == key(current),
+            }
+        )
+    return out
+
+
+def touchpoint_page(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    lang: str,
+    *,
+    weeks: int = DEFAULT_WEEKS,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The figures, splits, question versions and verbatims of touchpoint ``key``."""
+    win = window(ws.timezone, weeks, now or utcnow())
+    with factory() as s:
+        tp = touchpoint_of(s, ws.id, key)
+        versions = repo.versions(s, ws.id, tp.id)
+    q = MetricsQuery(touchpoint=key, start=win.start, end=win.end, by=SPLITS, verbatims=0)
+    found = figures(factory, ws, q, lang)
+    page = list_verbatims(
+        factory,
+        ws,
+        VerbatimQuery(touchpoint=key, start=win.start, end=win.end),
+        limit=VERBATIMS_PER_PAGE,
+        cursor=cursor,
+    )
+    version, tags = workspace_tags(factory, ws.id, lang)
+    names = {t["key"]: t["name"] for t in tags}
+    for v in page["verbatims"]:
+        for t in v["tags"]:
+            t["name"] = names.get(t["key"], t["key"])
+    current = text_in(
+        next((v.question for v in versions if v.id == tp.current_version_id), {}), lang
+    )
+    return {
+        "touchpoint": {
+            "key": tp.key,
+            "task": tp.task,
+            "active": tp.active,
+            "question": current,
+            "channels": list(tp.channels),
+        },
+        "tz": ws.timezone,
+        "period": win.to_json(),
+        "flags": flags(found.doc, found.scales_mixed),
+        "metrics": found.doc,
+        "versions": _versions(versions, tp.current_version_id, ws.timezone, lang),
+        "verbatims": page["verbatims"],
+        "next_cursor": page["next_cursor"],
+        "tags": [t for t in tags if t["active"]],
+        "tagger_version": version,
+    }
+
+
+def correct_tags(
+    factory: sessionmaker[Session], ws: Workspace, key: str, response_id: str, keys: Sequence[str]
+) -> dict[str, Any]:
+    """A person's tags for a verbatim of touchpoint ``key`` (``[]``: no tag fits)."""
+    if get_verbatim(factory, ws, response_id)["touchpoint"] != key:
+        raise not_found("No verbatim %(value)s on this touchpoint.", response_id)
+    return correct(factory, ws, response_id, keys)
+
+
+# --- The page, formatted ------------------------------------------------------------------
+
+
+def _padded(doc: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+    """The document with a weekly row for every week of the window (empty ones as gaps)."""
+    rows = {r["week"]: r for r in doc.get("weekly") or []}
+    empty = {"n": 0, "own_n": 0, "pooled": False, "pooled_with": None, "small_sample": False}
+    return {**doc, "weekly": [rows.get(w, {"week": w, **empty}) for w in labels]}
+
+
+def _split_value(lang: str, name: str, value: object) -> str:
+    if name == "outcome" and value in OUTCOMES:
+        return gettext(lang, OUTCOMES[str(value)])
+    if name == "agent" and value in (None, ""):
+        return gettext(lang, "(no agent)")
+    return group_value(lang, name, value)
+
+
+def split_tables(lang: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One small table per split: n, figure and its interval, response rate, flags."""
+    digits = figure_digits(doc.get("metric"))
+    out = []
+    for name in SPLITS:
+        rows = []
+        for r in (doc.get("groups") or {}).get(name) or []:
+            rr = r.get("response_rate") or {}
+            rate = rr.get("rate")
+            rows.append(
+                {
+                    "value": _split_value(lang, name, r.get("value")),
+                    "n": fmt_int(lang, r.get("n")),
+                    "mean": fmt_number(lang, r.get("mean"), digits),
+                    "ci": ci_text(lang, r.get("ci95"), digits),
+                    "effort_index": fmt_number(lang, r.get("effort_index"), 1),
+                    "effort_index_ci": ci_text(lang, r.get("effort_index_ci95"), 1),
+                    "rate": fmt_percent(lang, None if rate is None else 100 * rate, 0),
+                    "small": bool(r.get("small_sample")) and bool(r.get("n")),
+                }
+            )
+        out.append({"name": name, "title": gettext(lang, SPLIT_TITLES[name]), "rows": rows})
+    return out
+
+
+def version_rows(lang: str, versions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    current = next((v for v in versions if v["current"]), None)
+    out = []
+    for v in versions:
+        note = ""
+        if current is not None and not v["pooled_with_current"]:
+            if v["scale"] != current["scale"]:
+                note = gettext(lang, "different scale: not pooled with the current version")
+            elif v["polarity"] != current["polarity"]:
+                note = gettext(lang, "different direction: not pooled with the current version")
+            else:
+                note = gettext(lang, "different effort groups: not pooled with the current version")
+        out.append(
+            {
+                "number": fmt_int(lang, v["number"]),
+                "question": v["question"],
+                "scale": v["scale"],
+                "polarity": polarity_name(lang, v["polarity"]),
+                "from": fmt_date(lang, v["from"]),
+                "to": fmt_date(lang, v["to"]) if v["to"] else gettext(lang, "current"),
+                "note": note,
+            }
+        )
+    return out
+
+
+def verbatim_rows(
+    lang: str,
+    verbatims: Sequence[dict[str, Any]],
+    tags: Sequence[dict[str, Any]],
+    scale: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Verbatims as the tag form shows them (``_verbatims.html.j2``): each tag with its
+    source and confidence, each active tag of the workspace as a checkbox.
+
+    ``verbatims`` are ``/v1/verbatims`` items; ``tags`` the workspace's, as
+    :func:`workspace_tags` gives them (inactive ones name old tags, are not offered).
+    """
+    names = {t["key"]: t["name"] for t in tags}
+    choices = [t for t in tags if t.get("active", True)]
+    out = []
+    for v in verbatims:
+        chosen = {t["key"] for t in v["tags"]}
+        meta = [fmt_datetime(lang, v["responded_at"]), answer_text(lang, scale, v["score"])]
+        if v.get("channel"):
+            meta.append(str(v["channel"]))
+        if v.get("outcome"):
+            meta.append(_split_value(lang, "outcome", v["outcome"]))
+        out.append(
+            {
+                "id": v["id"],
+                "touchpoint": v["touchpoint"],
+                "comment": v["comment"],
+                "meta": " · ".join(meta),
+                "pending": v.get("tagging") == "pending",
+                "tags": [
+                    {
+                        "key": t["key"],
+                        "name": t.get("name") or names.get(t["key"], t["key"]),
+                        "source": t["source"],
+                        "human": t["source"] == "human",
+                        "detail": gettext(lang, SOURCES.get(t["source"], t["source"]))
+                        if t["source"] == "human"
+                        else gettext(
+                            lang,
+                            "%(source)s, confidence %(confidence)s",
+                            source=gettext(lang, SOURCES.get(t["source"], t["source"])),
+                            confidence=fmt_percent(lang, 100 * float(t["confidence"]), 0),
+                        ),
+                    }
+                    for t in v["tags"]
+                ],
+                "choices": [
+                    {"key": c["key"], "name": c["name"], "checked": c["key"] in chosen}
+                    for c in choices
+                ],
+            }
+        )
+    return out
+
+
+def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The touchpoint's data as display strings and charts."""
+    doc = data["metrics"]
+    overall, scale, metric = doc["overall"], doc.get("scale"), doc.get("metric")
+    period = data["period"]
+    key = data["touchpoint"]["key"]
+    warnings = warning_texts(lang, doc.get("warnings"))
+    if data["flags"]["scales_not_pooled"]:
+        warnings.insert(
+            0,
+            gettext(
+                lang,
+                "The answers of this period are on question versions with different scales: "
+                "they are not pooled on a mean, only on the 0–100 effort index.",
+            ),
+        )
+    more = None
+    if data["next_cursor"]:
+        more = f"/app/touchpoints/{key}?" + urlencode(
+            {"weeks": period["weeks"], "cursor": data["next_cursor"]}
+        )
+    return {
+        "period": gettext(
+            lang,
+            "Last %(weeks)s weeks: %(start)s to %(end)s (%(tz)s)",
+            weeks=fmt_int(lang, period["weeks"]),
+            start=fmt_date(lang, period["from"]),
+            end=fmt_date(lang, period["to"]),
+            tz=data["tz"],
+        ),
+        "warnings": warnings,
+        "flags": flag_texts(lang, data["flags"]),
+        "figures": key_figures(lang, overall, metric),
+        "groups": effort_groups_chart(lang, overall, scale),
+        "distribution": distribution_chart(lang, overall, scale),
+        "trend": trend_section(lang, _padded(doc, period["week_labels"]))
+        if overall.get("n")
+        else None,
+        "splits": split_tables(lang, doc),
+        "metric": metric,
+        "versions": version_rows(lang, data["versions"]),
+        "verbatims": verbatim_rows(lang, data["verbatims"], data["tags"], scale),
+        "more": more,
+        "here": f"/app/touchpoints/{key}?weeks={period['weeks']}",
+    }

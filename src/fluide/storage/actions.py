@@ -1,0 +1,100 @@
+"""Queries for actions and the answers around their delivery (the only SQL for them).
+
+Every function takes the workspace and filters on it: an id from another
+workspace finds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fluide.storage.dashboard_models import Action
+from fluide.storage.models import Response, ResponseTag, VerbatimState
+
+
+def add(s: Session, action: Action) -> None:
+    s.add(action)
+    s.flush()
+
+
+def by_id(s: Session, ws: str, action_id: str) -> Action | None:
+    return s.scalar(select(Action).where(Action.workspace_id == ws, Action.id == action_id))
+
+
+def in_workspace(s: Session, ws: str, status: str | None = None) -> list[Action]:
+    """The workspace's actions, newest first (the use case orders them for reading)."""
+    q = select(Action).where(Action.workspace_id == ws)
+    if status is not None:
+        q = q.where(Action.status == status)
+    return list(s.scalars(q.order_by(Action.created_at.desc(), Action.id)))
+
+
+@dataclass(frozen=True)
+class WindowAnswer:
+    """One answer at the action's touchpoint: when, what score, to which question version."""
+
+    response_id: str
+    score: int
+    version_id: str
+    responded_at: datetime
+    has_comment: bool
+
+
+def answers_between(
+    s: Session, ws: str, touchpoint_id: str, start: datetime, end: datetime
+) -> list[WindowAnswer]:
+    """The touchpoint's answers responded in ``[start, end)``."""
+    rows = s.execute(
+        select(
+            Response.id,
+            Response.score,
+            Response.question_version_id,
+            Response.responded_at,
+            Response.comment,
+        ).where(
+            Response.workspace_id == ws,
+            Response.touchpoint_id == touchpoint_id,
+            Response.responded_at >= start,
+            Response.responded_at < end,
+        )
+    )
+    return [
+        WindowAnswer(str(rid), int(score), str(version), at, bool(comment and comment.strip()))
+        for rid, score, version, at, comment in rows
+    ]
+
+
+def comment_tags(
+    s: Session, ws: str, response_ids: Sequence[str]
+) -> dict[str, frozenset[str] | None]:
+    """Each comment's stored tags; ``None`` for a comment never tagged yet.
+
+    A comment waiting to be re-tagged keeps the tags it had: it counts with them.
+    """
+    out: dict[str, frozenset[str] | None] = {}
+    tags: dict[str, set[str]] = {}
+    for i in range(0, len(response_ids), 500):
+        chunk = list(response_ids[i : i + 500])
+        states = s.execute(
+            select(
+                VerbatimState.response_id,
+                VerbatimState.tagger_version,
+                VerbatimState.human_tagged,
+            ).where(VerbatimState.workspace_id == ws, VerbatimState.response_id.in_(chunk))
+        )
+        for rid, version, human in states:
+            out[str(rid)] = frozenset() if version is not None or human else None
+        for rid, tag in s.execute(
+            select(ResponseTag.response_id, ResponseTag.tag).where(
+                ResponseTag.workspace_id == ws, ResponseTag.response_id.in_(chunk)
+            )
+        ):
+            tags.setdefault(str(rid), set()).add(str(tag))
+    for rid, found in tags.items():
+        out[rid] = frozenset(found)
+    return out

@@ -1,0 +1,103 @@
+"""The Overview and Touchpoint pages in a real browser: log in through the form, open the
+overview, click through to a touchpoint, correct a verbatim's tags inline.
+
+Screenshots of both pages are kept in ``out/test-artifacts``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from fluide.services.workspaces import create_workspace
+from fluide.storage.models import ResponseTag
+from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.web.conftest import PASSWORD, make_account
+from tests.web.test_overview import Answer, record, tag_as
+
+pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
+
+COMMENTS = {
+    "payment": ["Carte refusée deux fois", "Le 3D Secure ne s'affiche pas", "Paiement bloqué"],
+    "delay": ["Livraison annoncée en 5 jours, reçue en 12", "Trop d'attente au téléphone"],
+    "login": ["Impossible de me reconnecter après la mise à jour"],
+}
+
+
+def _fill(app: FastAPI, ws: str) -> str:
+    """Eight weeks of answers on three touchpoints, with tagged comments; one verbatim's id."""
+    rng = random.Random(6)
+    now = datetime.now(UTC)
+    tags: dict[str, list[tuple[str, str, float]]] = {}
+    plan = {"payer": (34, 0.0), "livrer": (22, 0.6), "contacter": (9, 1.2)}
+    for weeks_ago in range(7, -1, -1):
+        for key, (volume, harder) in plan.items():
+            answers = []
+            for _ in range(volume):
+                score = max(1, min(7, round(rng.gauss(5.6 - harder - 0.15 * weeks_ago, 1.4))))
+                tag = rng.choice(list(COMMENTS)) if score <= 3 and rng.random() < 0.7 else None
+                comment = rng.choice(COMMENTS[tag]) if tag else None
+                outcome = "failure" if score <= 2 and rng.random() < 0.5 else None
+                answers.append(
+                    Answer(score, comment, outcome=outcome, agent=rng.choice(["a-1", "a-2"]))
+                )
+            start = now - timedelta(weeks=weeks_ago, hours=2 + volume)
+            ids = record(app, ws, answers, touchpoint=key, at=start)
+            for rid, a in zip(ids, answers, strict=True):
+                if a.comment:
+                    tag = next(t for t, texts in COMMENTS.items() if a.comment in texts)
+                    tags[rid] = [(tag, "model", round(rng.uniform(0.55, 0.95), 2))]
+    text = "Carte refusée, puis on m'a dit de rappeler le service client"
+    (kept,) = record(app, ws, [Answer(2, text)], at=now - timedelta(minutes=5))
+    tags[kept] = [("payment", "model", 0.74)]
+    tag_as(app, ws, tags)
+    return kept
+
+
+def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str, page: Any) -> None:
+    ws = create_workspace(app.state.sessions, "Boutique Fluide")
+    rid = _fill(app, ws.id)
+    _, email = make_account(app, ws.id, "analyst", lang="fr", name="Camille")
+
+    page.goto(f"{live_url}/app")
+    assert "/app/login" in page.url
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{live_url}/app")
+    assert page.inner_text("h1") == "Vue d'ensemble"
+    rows = page.locator("table.overview tbody tr")
+    assert rows.count() == 3
+    assert page.locator("table.overview svg.spark").count() == 3
+    assert page.locator("ol.frictions > li").count() >= 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
+
+    page.click('#tp-payer a[href="/app/touchpoints/payer"]')
+    page.wait_for_url(f"{live_url}/app/touchpoints/payer")
+    assert page.inner_text("h1").startswith("payer")
+    assert page.locator("svg.bars").count() == 1 and page.locator("svg.trend").count() == 1
+
+    item = page.locator(f"#v-{rid}")
+    item.locator("summary").click()
+    item.locator('input[name="tag.payment"]').uncheck()
+    item.locator('input[name="tag.recontact"]').check()
+    item.locator('button[type="submit"]').click()
+    page.wait_for_selector("p.notice")
+    assert "notice=tags_saved" in page.url
+    item = page.locator(f"#v-{rid}")
+    assert item.locator(".tag.human").count() == 1
+    assert "Recontacts" in item.locator(".tag.human").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-touchpoint.png"), full_page=True)
+
+    with app.state.sessions() as s:
+        stored = s.execute(
+            select(ResponseTag.tag, ResponseTag.source).where(ResponseTag.response_id == rid)
+        ).all()
+    assert stored == [("recontact", "human")]
+    assert page.messages == []
