@@ -71,9 +71,9 @@ def test_demo_has_a_delivered_fix_whose_before_after_shows_a_real_improvement(
     delivered = list_actions(demo.app.state.sessions, demo.result.workspace_id, status="delivered")
     fix = next(a for a in delivered if a["touchpoint"] == "payer")
     ba = fix["before_after"]
-    assert ba["comparable"] and ba["improved"] is True, (ba["before"], ba["after"], ba["difference"])
+    assert ba["comparable"] and ba["improved"] is True, ba["difference"]
     low, _high = ba["difference"]["ci"]
-    assert low > 0 and ba["difference"]["p_value"] < 0.05  # ease: higher is better
+    assert low > 0  # on an ease scale higher is better: the whole interval is a gain
     to_deliver = list_actions(
         demo.app.state.sessions, demo.result.workspace_id, status="to_deliver"
     )
