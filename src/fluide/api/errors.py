@@ -64,7 +64,7 @@ def install(app: FastAPI) -> None:
         from fluide.web.errors import is_dashboard, service_error_page
 
         if is_dashboard(request):
-            return service_error_page(request, exc.status, exc.message, exc.params)
+            return service_error_page(request, exc.status, exc.message, exc.params, exc.code)
         lang = request_lang(request)
         message = _t(lang, exc.message, **exc.params) if exc.params else _t(lang, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

@@ -216,13 +216,19 @@ def notify_pending(
     follow-up stays pending (it is not counted).
     """
     moment = now or utcnow()
+    email_possible = settings.smtp_url is not None
+    with factory() as s:
+        if not store.any_pending(
+            s, moment, email_possible=email_possible, backoff=rules.NOTIFY_BACKOFF
+        ):
+            return 0
     with write_session(factory) as s:
         claimed = [
             fu.id
             for fu in store.claim_pending(
                 s,
                 moment,
-                email_possible=settings.smtp_url is not None,
+                email_possible=email_possible,
                 backoff=rules.NOTIFY_BACKOFF,
                 limit=BATCH,
             )

@@ -45,28 +45,6 @@ DEFAULT_WEEKS: Final = 4
 MAX_WEEKS: Final = 52
 
 
-def workspace_of(factory: sessionmaker[Session], workspace_id: str) -> Workspace:
-    """The logged-in user's workspace row (its time zone and id for the use cases)."""
-    with factory() as s:
-        return s.get_one(Workspace, workspace_id)
-
-
-def check_weeks(value: object) -> int:
-    """``weeks`` as a whole number from 1 to 52, or a 422 naming the field."""
-    try:
-        weeks = int(str(value).strip())
-    except ValueError:
-        weeks = 0
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise invalid(
-            "weeks",
-            N_("weeks must be a whole number from 1 to %(max)s; got %(value)s."),
-            max=MAX_WEEKS,
-            value=str(value)[:20],
-        )
-    return weeks
-
-
 def check_feasibility(value: object) -> int:
     """A feasibility from 1 (hard to fix) to 5 (easy), or a 422 naming the field."""
     try:

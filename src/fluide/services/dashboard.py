@@ -74,16 +74,16 @@ def window(tz: str, weeks: int, now: datetime) -> Window:
     return Window(weeks, start, today, labels)
 
 
-def parse_weeks(raw: str | None) -> int:
-    """The ``weeks`` query parameter: a whole number from 1 to 52 (default 12).
+def parse_weeks(raw: str | None, default: int = DEFAULT_WEEKS) -> int:
+    """The ``weeks`` query parameter: a whole number from 1 to 52 (``default`` if absent).
 
     >>> parse_weeks(None), parse_weeks("8")
     (12, 8)
     """
-    if raw is None or raw == "":
-        return DEFAULT_WEEKS
+    if raw is None or raw.strip() == "":
+        return default
     try:
-        weeks = int(raw)
+        weeks = int(raw.strip())
     except ValueError:
         weeks = 0
     if not 1 <= weeks <= MAX_WEEKS:
@@ -324,17 +324,22 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
             }
         )
     return {
-        "period": gettext(
-            lang,
-            "Last %(weeks)s weeks: %(start)s to %(end)s (%(tz)s)",
-            weeks=fmt_int(lang, period["weeks"]),
-            start=fmt_date(lang, period["from"]),
-            end=fmt_date(lang, period["to"]),
-            tz=data["tz"],
-        ),
+        "period": period_text(lang, period, data["tz"]),
         "rows": rows,
         "frictions": friction_view(lang, data["frictions"], scales),
     }
+
+
+def period_text(lang: str, period: dict[str, Any], tz: str) -> str:
+    """The window in words: « 12 dernières semaines : du … au … (Europe/Paris) »."""
+    return gettext(
+        lang,
+        "Last %(weeks)s weeks: %(start)s to %(end)s (%(tz)s)",
+        weeks=fmt_int(lang, period["weeks"]),
+        start=fmt_date(lang, period["from"]),
+        end=fmt_date(lang, period["to"]),
+        tz=tz,
+    )
 
 
 def friction_view(

@@ -27,6 +27,7 @@ from fluide.services.dashboard import (
     figures,
     flag_texts,
     flags,
+    period_text,
     text_in,
     window,
 )
@@ -303,14 +304,7 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
             {"weeks": period["weeks"], "cursor": data["next_cursor"]}
         )
     return {
-        "period": gettext(
-            lang,
-            "Last %(weeks)s weeks: %(start)s to %(end)s (%(tz)s)",
-            weeks=fmt_int(lang, period["weeks"]),
-            start=fmt_date(lang, period["from"]),
-            end=fmt_date(lang, period["to"]),
-            tz=data["tz"],
-        ),
+        "period": period_text(lang, period, data["tz"]),
         "warnings": warnings,
         "flags": flag_texts(lang, data["flags"]),
         "figures": key_figures(lang, overall, metric),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fluide.domain.follow_ups import SENDING
@@ -194,6 +194,18 @@ def _retry_due(now: datetime, backoff: Sequence[timedelta]) -> ColumnElement[boo
     return and_(FollowUp.notify_error.is_not(None), or_(*waits) if waits else false())
 
 
+def any_pending(
+    s: Session, now: datetime, *, email_possible: bool, backoff: Sequence[timedelta]
+) -> bool:
+    """Whether a notification is due, read without taking the write lock.
+
+    The worker asks this at every tick: on SQLite a write transaction per tick
+    would collide with the web server's own writes for nothing.
+    """
+    query = _due(now, email_possible=email_possible, backoff=backoff).with_only_columns(FollowUp.id)
+    return s.execute(query.limit(1)).first() is not None
+
+
 def claim_pending(
     s: Session,
     now: datetime,
@@ -209,12 +221,26 @@ def claim_pending(
     than ``len(backoff) + 1`` attempts. Rows another worker is claiming are
     skipped (PostgreSQL); SQLite serialises writers.
     """
+    query = (
+        _due(now, email_possible=email_possible, backoff=backoff)
+        .limit(limit)
+        .with_for_update(of=FollowUp, skip_locked=True)
+    )
+    claimed = list(s.scalars(query))
+    for row in claimed:
+        row.notify_attempts = (row.notify_attempts or 0) + 1
+        row.notified_at = now
+        row.notify_error = SENDING
+    return claimed
+
+
+def _due(now: datetime, *, email_possible: bool, backoff: Sequence[timedelta]) -> Select[FollowUp]:
     max_attempts = len(backoff) + 1
     assignee = aliased(Account)
     destination = Workspace.chat_webhook_url.is_not(None) & Workspace.webhook_secret.is_not(None)
     if email_possible:
         destination = destination | assignee.id.is_not(None)
-    query = (
+    return (
         select(FollowUp)
         .join(Workspace, Workspace.id == FollowUp.workspace_id)
         .outerjoin(
@@ -232,15 +258,7 @@ def claim_pending(
             destination,
         )
         .order_by(FollowUp.created_at, FollowUp.id)
-        .limit(limit)
-        .with_for_update(of=FollowUp, skip_locked=True)
     )
-    claimed = list(s.scalars(query))
-    for row in claimed:
-        row.notify_attempts = (row.notify_attempts or 0) + 1
-        row.notified_at = now
-        row.notify_error = SENDING
-    return claimed
 
 
 @dataclass(frozen=True)

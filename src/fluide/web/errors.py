@@ -17,46 +17,39 @@ def is_dashboard(request: Request) -> bool:
     return request.url.path == "/app" or request.url.path.startswith("/app/")
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> Response:
+_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+def _refusal(request: Request, status: int, code: str, title: str, text: str) -> Response:
+    """The one shape of a dashboard refusal: an HTML page, or the API's JSON error."""
     user = getattr(request.state, "user", None)
     lang = user.lang if user is not None else request_lang(request)
     if wants(request) == "json":
-        code = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}.get(
-            status, "invalid"
-        )
-        return json_response(
-            {"error": {"code": code, "message": gettext(lang, message), "details": None}}, status
-        )
+        return json_response({"error": {"code": code, "message": text, "details": None}}, status)
     return render_page(
-        request,
-        user,
-        "error.html.j2",
-        lang=lang,
-        status=status,
-        title=gettext(lang, title),
-        message=gettext(lang, message),
+        request, user, "error.html.j2", lang=lang, status=status, title=title, message=text
     )
+
+
+def _lang(request: Request) -> str:
+    user = getattr(request.state, "user", None)
+    return str(user.lang) if user is not None else request_lang(request)
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """A refusal whose title and message are msgids without placeholders."""
+    lang = _lang(request)
+    code = _CODES.get(status, "invalid")
+    return _refusal(request, status, code, gettext(lang, title), gettext(lang, message))
 
 
 def service_error_page(
-    request: Request, status: int, message: str, params: dict[str, Any]
+    request: Request, status: int, message: str, params: dict[str, Any], code: str = "invalid"
 ) -> Response:
-    user = getattr(request.state, "user", None)
-    lang = user.lang if user is not None else request_lang(request)
+    """A :class:`ServiceError` met on a dashboard page (``message`` is its msgid)."""
+    lang = _lang(request)
     text = gettext(lang, message, **params) if params else gettext(lang, message)
-    if wants(request) == "json":
-        return json_response(
-            {"error": {"code": "invalid", "message": text, "details": None}}, status
-        )
-    return render_page(
-        request,
-        user,
-        "error.html.j2",
-        lang=lang,
-        status=status,
-        title=gettext(lang, "This cannot be done"),
-        message=text,
-    )
+    return _refusal(request, status, code, gettext(lang, "This cannot be done"), text)
 
 
 def install(app: FastAPI) -> None:

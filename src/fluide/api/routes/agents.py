@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 
 from fluide.api.deps import FactoryDep, WorkspaceDep
 from fluide.api.errors import request_lang
+from fluide.api.params import FromQuery, ToQuery, TouchpointQuery, TzQuery
 from fluide.services import agents as service
 
 router = APIRouter(prefix="/v1/agents", tags=["metrics"])
@@ -51,17 +51,10 @@ def get_agents(
     request: Request,
     ws: WorkspaceDep,
     factory: FactoryDep,
-    touchpoint: Annotated[
-        str | None,
-        Query(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$", description="Only this touchpoint's answers"),
-    ] = None,
-    start: Annotated[
-        date | None, Query(alias="from", description="First local date, inclusive")
-    ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last local date, inclusive")] = None,
-    tz: Annotated[
-        str | None, Query(max_length=64, description="IANA time zone; default the workspace's")
-    ] = None,
+    touchpoint: TouchpointQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    tz: TzQuery = None,
 ) -> dict[str, Any]:
     return service.agent_table(
         factory,
@@ -84,17 +77,10 @@ def get_agent(
     ws: WorkspaceDep,
     factory: FactoryDep,
     agent_id: Annotated[str, Path(max_length=200)],
-    touchpoint: Annotated[
-        str | None,
-        Query(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$", description="Only this touchpoint's answers"),
-    ] = None,
-    start: Annotated[
-        date | None, Query(alias="from", description="First local date, inclusive")
-    ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last local date, inclusive")] = None,
-    tz: Annotated[
-        str | None, Query(max_length=64, description="IANA time zone; default the workspace's")
-    ] = None,
+    touchpoint: TouchpointQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    tz: TzQuery = None,
 ) -> dict[str, Any]:
     return service.agent_page(
         factory,

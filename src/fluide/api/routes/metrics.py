@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +9,7 @@ from pydantic import StringConstraints
 
 from fluide.api.deps import FactoryDep, WorkspaceDep
 from fluide.api.errors import request_lang
+from fluide.api.params import FromQuery, ToQuery, TouchpointQuery, TzQuery
 from fluide.services import metrics as service
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
@@ -54,20 +54,13 @@ def get_metrics(
     request: Request,
     ws: WorkspaceDep,
     factory: FactoryDep,
-    touchpoint: Annotated[
-        str | None,
-        Query(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$", description="Only this touchpoint's answers"),
-    ] = None,
-    start: Annotated[
-        date | None, Query(alias="from", description="First local date, inclusive")
-    ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last local date, inclusive")] = None,
+    touchpoint: TouchpointQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
     by: Annotated[
         list[Grouping], Query(max_length=20, description="Grouping; repeatable (up to 20)")
     ] = [],  # noqa: B006
-    tz: Annotated[
-        str | None, Query(max_length=64, description="IANA time zone; default the workspace's")
-    ] = None,
+    tz: TzQuery = None,
     period: Annotated[
         list[Literal["day", "week", "month"]],
         Query(max_length=3, description="Trends: week, day, month; repeatable"),

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fluide.api.pages import FormDep
 from fluide.i18n import gettext
 from fluide.services import backlog as service
+from fluide.services import dashboard
 from fluide.services.errors import ServiceError
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
@@ -70,11 +71,11 @@ def _page(
     saved: dict[str, str] | None = None,
 ) -> Response:
     factory = request.app.state.sessions
-    ws = service.workspace_of(factory, user.workspace_id)
+    ws = dashboard.workspace_of(factory, user.workspace_id)
     weeks = service.DEFAULT_WEEKS
     if weeks_param not in (None, ""):
         try:
-            weeks = service.check_weeks(weeks_param)
+            weeks = dashboard.parse_weeks(weeks_param, service.DEFAULT_WEEKS)
         except ServiceError as exc:
             if wants(request) != "html":
                 raise
@@ -109,7 +110,7 @@ def frictions_page(request: Request, user: AnalystDep) -> Response:
 def set_feasibility(request: Request, user: AnalystDep, form: FormDep) -> Response:
     check_csrf(request, user, form)
     factory = request.app.state.sessions
-    ws = service.workspace_of(factory, user.workspace_id)
+    ws = dashboard.workspace_of(factory, user.workspace_id)
     weeks = form.get("weeks", "").strip()
     try:
         done = service.set_feasibility(

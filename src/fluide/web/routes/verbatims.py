@@ -21,7 +21,7 @@ from starlette.formparsers import MultiPartException
 from fluide.i18n import N_, gettext
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
-from fluide.services.backlog import workspace_of
+from fluide.services.dashboard import workspace_of
 from fluide.services.errors import ServiceError
 from fluide.services.metrics import invalid
 from fluide.services.tags import TAG_KEY
