@@ -76,3 +76,14 @@ def end_sessions_of(s: Session, account_id: str, now: datetime) -> None:
         .where(DashboardSession.account_id == account_id, DashboardSession.ended_at.is_(None))
         .values(ended_at=now)
     )
+
+
+def all_in_workspace(s: Session, workspace_id: str) -> list[Account]:
+    """Every account of the workspace, disabled ones included (the admin's team list)."""
+    return list(
+        s.scalars(
+            select(Account)
+            .where(Account.workspace_id == workspace_id)
+            .order_by(Account.disabled_at.is_not(None), Account.name, Account.email)
+        )
+    )

@@ -46,6 +46,7 @@ NAV: Final = (
     ("follow_ups", "/app/follow-ups", "Follow-ups", ("admin", "analyst", "agent")),
     ("agents", "/app/agents", "Agents", ("admin", "analyst", "agent")),
     ("report", "/app/report", "Weekly report", ("admin", "analyst")),
+    ("admin", "/app/admin", "Administration", ("admin",)),
 )
 
 

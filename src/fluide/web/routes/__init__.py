@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fluide.web.routes import (
     actions,
+    admin,
     agents,
     follow_ups,
     frictions,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     follow_ups.router,
     agents.router,
     report.router,
+    admin.router,
 ]
