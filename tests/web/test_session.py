@@ -166,3 +166,33 @@ def test_agent_lands_on_their_follow_ups_after_login(app: FastAPI, workspace: Ne
         follow_redirects=False,
     )
     assert r.headers["location"] == "/app/follow-ups"
+
+
+def test_repeated_wrong_passwords_pause_the_login_then_it_works_again(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    from fluide.domain.throttle import Throttle
+
+    _, email = make_account(app, workspace.id)
+    app.state.login_throttle = Throttle(max_failures=3)
+    client = TestClient(app, base_url="http://127.0.0.1")
+
+    def attempt(password: str) -> int:
+        form = client.get("/app/login")
+        r = client.post(
+            "/app/login",
+            data={"email": email, "password": password, "csrf": csrf_of(form.text)},
+            follow_redirects=False,
+        )
+        return r.status_code
+
+    assert [attempt("wrong password!") for _ in range(3)] == [401, 401, 401]
+    form = client.get("/app/login?lang=en")
+    r = client.post(
+        "/app/login",
+        data={"email": email, "password": PASSWORD, "csrf": csrf_of(form.text), "lang": "en"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 429 and "try again in 15 minutes" in r.text
+    app.state.login_throttle = Throttle(max_failures=3)  # the window has passed
+    assert attempt(PASSWORD) == 303
