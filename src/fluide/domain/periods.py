@@ -93,6 +93,15 @@ class PeriodCounts:
         return self.pooled_with is not None
 
 
+def first_of_last_weeks(day: date, weeks: int) -> date:
+    """The Monday that starts the last ``weeks`` ISO weeks up to ``day`` (its week included).
+
+    >>> first_of_last_weeks(date(2026, 11, 25), 2).isoformat()
+    '2026-11-16'
+    """
+    return day - timedelta(days=day.weekday(), weeks=weeks - 1)
+
+
 def pool_thin_periods(
     periods: Sequence[tuple[str, NDArray[np.int64]]], threshold: int
 ) -> list[PeriodCounts]:

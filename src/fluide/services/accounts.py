@@ -7,6 +7,7 @@ the SHA-256 is stored, so a leaked database opens no session.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -36,9 +37,14 @@ SESSION_DAYS: Final = 14
 EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
-# Verified when the e-mail is unknown, so that a wrong address takes as long as
-# a wrong password and the login form does not tell which accounts exist.
-_DUMMY_HASH: Final = _hasher.hash("fluide-no-such-account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the e-mail is unknown, so that a wrong address takes as long as
+    a wrong password and the login form does not tell which accounts exist (made at
+    the first login, not at import: hashing costs tens of milliseconds)."""
+    return _hasher.hash("fluide-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ def login(
     with write_session(factory) as s:
         account = store.by_email(s, email.strip().lower())
         if account is None or account.disabled_at is not None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(), password)
             return None
         if not _verify(account.password_hash, password):
             return None

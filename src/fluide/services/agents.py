@@ -13,9 +13,9 @@ score, so the shrunk estimate is also given on the raw scale.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,16 +23,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.analysis import AnalyzeOptions, assemble
 from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block
-from fluide.domain.periods import Period, local_day_bounds, period_label
+from fluide.domain.periods import Period, first_of_last_weeks, local_day_bounds, period_label
 from fluide.domain.scales import Polarity, Question
 from fluide.domain.shrinkage import MIN_OWN_N, Estimate, Sample, Shrinkage, shrink
 from fluide.exports import Scanned
-from fluide.i18n import N_, gettext
+from fluide.i18n import gettext
 from fluide.ingest.spec import ScanResult
 from fluide.messages import polarity_name
 from fluide.serialize import notice_json, scale_json
 from fluide.services.errors import not_found
-from fluide.services.metrics import MetricsQuery, analysis, invalid
+from fluide.services.metrics import MetricsQuery, analysis, zone_of
 from fluide.services.touchpoints import question_of, touchpoint_id_of
 from fluide.storage import agents as agent_store
 from fluide.storage import metrics as store
@@ -67,22 +67,10 @@ def window(
     >>> w.start.isoformat(), w.end.isoformat()
     ('2025-12-15', '2026-03-04')
     """
-    zone_name = tz or ws_tz
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise invalid(
-            "tz",
-            N_(
-                "Unknown time zone %(value)s in %(param)s; use an IANA name such as Europe/Paris "
-                "or UTC."
-            ),
-            value=zone_name,
-            param="tz",
-        ) from None
+    zone = zone_of(tz or ws_tz)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     last = end or today
-    first = start or last - timedelta(days=last.weekday(), weeks=DEFAULT_WEEKS - 1)
+    first = start or first_of_last_weeks(last, DEFAULT_WEEKS)
     return Window(first, last, zone.key, start is None and end is None)
 
 

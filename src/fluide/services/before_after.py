@@ -27,7 +27,9 @@ from fluide.services.tags import resolve
 from fluide.services.touchpoints import question_of
 from fluide.storage import actions as store
 from fluide.storage import repo
+from fluide.storage import verbatims as verbatim_store
 from fluide.storage.models import QuestionVersion, Tag, Touchpoint, Workspace
+from fluide.storage.verbatims import AnswerRow
 
 
 class Evidence:
@@ -57,8 +59,8 @@ class Evidence:
         w = ba.windows(delivered_on, self.today, self.days)
         split = self.midnight(delivered_on)
         end = min(self.midnight(delivered_on + timedelta(days=self.days)), self.now)
-        rows = store.answers_between(
-            self.s, self.ws.id, tp.id, self.midnight(w.before.start), max(split, end)
+        rows = verbatim_store.answers_between(
+            self.s, self.ws.id, self.midnight(w.before.start), max(split, end), tp.id
         )
         sides = (
             [r for r in rows if r.responded_at < split],
@@ -97,7 +99,7 @@ class Evidence:
         }
 
     def tag_share(
-        self, key: str | None, sides: Sequence[Sequence[store.WindowAnswer]]
+        self, key: str | None, sides: Sequence[Sequence[AnswerRow]]
     ) -> dict[str, Any] | None:
         if key is None:
             return None
@@ -126,19 +128,17 @@ def _number(v: QuestionVersion) -> int:
 
 
 def _used(
-    rows: Sequence[store.WindowAnswer], versions: Mapping[str, QuestionVersion]
+    rows: Sequence[AnswerRow], versions: Mapping[str, QuestionVersion]
 ) -> list[QuestionVersion]:
     """The question versions answered on one side, oldest first."""
     return sorted({versions[r.version_id] for r in rows}, key=_number)
 
 
-def _counts(q: Question, rows: Sequence[store.WindowAnswer]) -> np.ndarray:
+def _counts(q: Question, rows: Sequence[AnswerRow]) -> np.ndarray:
     return np.bincount([r.score - 1 for r in rows], minlength=q.k).astype(np.int64)[: q.k]
 
 
-def _side_block(
-    q: Question, rows: Sequence[store.WindowAnswer], used: Sequence[QuestionVersion]
-) -> Block:
+def _side_block(q: Question, rows: Sequence[AnswerRow], used: Sequence[QuestionVersion]) -> Block:
     """One side on its own question; pooled on the effort index if it mixes scales."""
     questions = {v.id: question_of(v) for v in used}
     if len({qq.key for qq in questions.values()}) <= 1:
@@ -153,7 +153,7 @@ def _side_block(
 
 def _compare(
     q: Question,
-    sides: tuple[list[store.WindowAnswer], list[store.WindowAnswer]],
+    sides: tuple[list[AnswerRow], list[AnswerRow]],
     used: Sequence[Sequence[QuestionVersion]],
     changed: bool,
 ) -> tuple[tuple[Block, Block], dict[str, Any] | None]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.domain.periods import period_label
+from fluide.domain.periods import first_of_last_weeks, period_label
 from fluide.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.render.common import ci_text, figure_digits, period_name, signed, trend_value
 from fluide.render.html import y_axis
@@ -66,7 +66,7 @@ def window(tz: str, weeks: int, now: datetime) -> Window:
     ('2026-11-16', '2026-11-26', ('2026-W47', '2026-W48'))
     """
     today = now.astimezone(ZoneInfo(tz)).date()
-    start = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    start = first_of_last_weeks(today, weeks)
     labels = tuple(
         period_label(datetime.combine(start + timedelta(weeks=i), time(12), UTC), "UTC", "week")
         for i in range(weeks)

@@ -63,9 +63,10 @@ def invalid(field: str, message: str, /, **params: Any) -> ServiceError:
     return ServiceError("invalid", message, details=details, **params)
 
 
-def _check(q: MetricsQuery, tz: str) -> ZoneInfo:
+def zone_of(tz: str) -> ZoneInfo:
+    """The time zone of the ``tz`` parameter, or a 422 naming it."""
     try:
-        zone = ZoneInfo(tz)
+        return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise invalid(
             "tz",
@@ -76,6 +77,10 @@ def _check(q: MetricsQuery, tz: str) -> ZoneInfo:
             value=tz,
             param="tz",
         ) from None
+
+
+def _check(q: MetricsQuery, tz: str) -> ZoneInfo:
+    zone = zone_of(tz)
     if q.start is not None and q.end is not None and q.start > q.end:
         raise invalid(
             "from",

@@ -7,14 +7,12 @@ workspace finds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fluide.storage.dashboard_models import Action
-from fluide.storage.models import Response, ResponseTag, VerbatimState
+from fluide.storage.models import ResponseTag, VerbatimState
 
 
 def add(s: Session, action: Action) -> None:
@@ -32,41 +30,6 @@ def in_workspace(s: Session, ws: str, status: str | None = None) -> list[Action]
     if status is not None:
         q = q.where(Action.status == status)
     return list(s.scalars(q.order_by(Action.created_at.desc(), Action.id)))
-
-
-@dataclass(frozen=True)
-class WindowAnswer:
-    """One answer at the action's touchpoint: when, what score, to which question version."""
-
-    response_id: str
-    score: int
-    version_id: str
-    responded_at: datetime
-    has_comment: bool
-
-
-def answers_between(
-    s: Session, ws: str, touchpoint_id: str, start: datetime, end: datetime
-) -> list[WindowAnswer]:
-    """The touchpoint's answers responded in ``[start, end)``."""
-    rows = s.execute(
-        select(
-            Response.id,
-            Response.score,
-            Response.question_version_id,
-            Response.responded_at,
-            Response.comment,
-        ).where(
-            Response.workspace_id == ws,
-            Response.touchpoint_id == touchpoint_id,
-            Response.responded_at >= start,
-            Response.responded_at < end,
-        )
-    )
-    return [
-        WindowAnswer(str(rid), int(score), str(version), at, bool(comment and comment.strip()))
-        for rid, score, version, at, comment in rows
-    ]
 
 
 def comment_tags(

@@ -173,7 +173,7 @@ def tags_of(
 
 @dataclass(frozen=True)
 class AnswerRow:
-    """One answer of a window, for the frictions (with its comment if any)."""
+    """One answer of a window, for the frictions and before/after (with its comment if any)."""
 
     response_id: str
     touchpoint: str
@@ -182,6 +182,11 @@ class AnswerRow:
     polarity: str
     comment: str | None
     responded_at: datetime
+    version_id: str
+
+    @property
+    def has_comment(self) -> bool:
+        return bool(self.comment and self.comment.strip())
 
 
 def answers_between(
@@ -197,6 +202,7 @@ def answers_between(
             QuestionVersion.polarity,
             Response.comment,
             Response.responded_at,
+            Response.question_version_id,
         )
         .join(Touchpoint, Touchpoint.id == Response.touchpoint_id)
         .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
@@ -209,7 +215,7 @@ def answers_between(
     if touchpoint_id is not None:
         q = q.where(Response.touchpoint_id == touchpoint_id)
     return [
-        AnswerRow(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), r[5], r[6])
+        AnswerRow(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), r[5], r[6], str(r[7]))
         for r in s.execute(q)
     ]
 

@@ -56,10 +56,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if wants(request) == "json":
-            return json_response(
-                {"error": {"code": "unauthorized", "message": "log in first", "details": None}},
-                401,
-            )
+            text = gettext(_lang(request), "Log in to the dashboard first.")
+            return _refusal(request, 401, "unauthorized", text, text)
         return RedirectResponse(
             f"/app/login?next={exc.next_path}", status_code=303, headers=HEADERS
         )
