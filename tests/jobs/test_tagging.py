@@ -6,13 +6,14 @@ model learns from corrections is tested in tests/services/test_verbatims.py.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.jobs import tagging
 from fluide.services import tags as tag_service
-from fluide.services.workspaces import NewWorkspace
+from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
 from fluide.storage import tags as store
 from fluide.storage import topics as topic_store
@@ -149,3 +150,29 @@ def test_tag_pending_and_the_tagging_only_worker_from_the_command_line(
     assert "Commentaires étiquetés : 1." in r.output
     with f() as s:
         assert queue_store.pending_count(s) == 0
+
+
+def test_a_batch_is_read_beside_the_workspace_s_recent_verbatims_and_no_other_s(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    other = create_workspace(f, "Voisins")
+    answer(f, settings, other.id, [(2, "Carte refusée chez eux")])
+    first = answer(f, settings, workspace.id, [(2, f"Carte refusée, essai {i}") for i in range(3)])
+    assert tagging.drain(f, settings, embedder=lambda: fake) == 4
+    [later] = answer(f, settings, workspace.id, [(2, "Carte refusée encore")])
+    with f() as s:
+        group = queue_store.pending(s, 10, workspace.id)
+        assert [g.response_id for g in group] == [later]
+        stored = queue_store.embeddings_of(s, workspace.id, first)
+    context = tagging._context(f, workspace.id, group)
+    assert context is not None and context.shape == (3, 384)
+    # Newest first, the workspace's own only, and never the batch itself.
+    expected = [np.frombuffer(stored[r], dtype=np.float32) for r in reversed(first)]
+    assert np.array_equal(context, np.vstack(expected))
+    with f() as s:
+        assert queue_store.recent_embeddings(s, workspace.id, 2) == [
+            stored[first[2]],
+            stored[first[1]],
+        ]

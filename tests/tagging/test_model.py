@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY, Example, TagDef
 from fluide.tagging.embed import E5Embedder
@@ -124,3 +125,43 @@ def test_empty_and_markup_texts_are_just_text(embedder: E5Embedder) -> None:
     p = t.predict(["", "   ", "<script>alert(1)</script>"])
     assert p[0].tags == () and p[1].tags == ()
     assert p[2].to_json(2)["row"] == 2
+
+
+def test_close_neighbours_pull_a_text_towards_their_tags(embedder: E5Embedder) -> None:
+    t = Tagger.train(DEFAULT_TAXONOMY, [], embedder)
+    x = embedder.embed(["J'attends toujours mon code"])
+    alike = embedder.embed(
+        [
+            "J'attends toujours mon code depuis deux semaines",
+            "J'attends toujours mon code, trois semaines d'attente",
+            "J'attends toujours mon code, ça fait un mois que j'attends",
+        ]
+    )
+    d = DEFAULT_TAXONOMY.keys().index("delay")
+    alone = t.model_scores(x)[0, d]
+    theirs = t.model_scores(alike).mean(axis=0)[d]
+    with_them = t.model_scores(x, context=alike)[0, d]
+    assert alone < with_them < theirs
+
+
+def test_a_text_with_no_close_neighbour_keeps_its_own_scores(embedder: E5Embedder) -> None:
+    t = Tagger.train(DEFAULT_TAXONOMY, [], embedder)
+    text = "Ma carte a été refusée au moment de payer"
+    unrelated = embedder.embed(["Le jardin est fleuri au printemps", "Quelle belle musique"])
+    alone = t.predict([text])[0].scores
+    assert t.predict([text], context=unrelated)[0].scores == pytest.approx(alone, abs=1e-6)
+    # In a batch, each text is the other's context: unrelated texts leave each other alone
+    # (up to the last float digits of embedding two texts at once).
+    both = t.predict([text, "Le jardin est fleuri au printemps"])
+    assert both[0].scores == pytest.approx(alone, abs=1e-6)
+
+
+def test_centring_on_the_phrases_makes_unrelated_texts_dissimilar(embedder: E5Embedder) -> None:
+    t = Tagger.train(DEFAULT_TAXONOMY, [], embedder)
+    x = embedder.embed(["Ma carte a été refusée", "Le jardin est fleuri au printemps"])
+    raw = float(x[0] @ x[1])
+    c = t._prep(x)
+    assert np.allclose(np.linalg.norm(c, axis=1), 1.0, atol=1e-5)
+    assert raw > 0.7 and float(c[0] @ c[1]) < raw - 0.3
+    off = Tagger.train(DEFAULT_TAXONOMY, [], embedder, TaggerConfig(center=False))
+    assert np.array_equal(off._prep(x), x)

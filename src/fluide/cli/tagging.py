@@ -17,7 +17,9 @@ from fluide.tagging.evaluate import score
 from fluide.tagging.files import read_examples, read_texts
 from fluide.tagging.model import Tagger, TaggerConfig
 
-BATCH = 256
+WINDOW = 5_000
+"""Rows tagged together: each row's close neighbours among them inform its tags
+(see ``Tagger.predict``); output is printed window by window."""
 
 ExamplesOpt = Annotated[
     Path | None,
@@ -77,8 +79,8 @@ def tag(
     tagger = _tagger(lang, exs, no_model, no_rules)
     if fmt == "csv":
         typer.echo("row,tags")
-    for start in range(0, len(texts), BATCH):
-        chunk = texts[start : start + BATCH]
+    for start in range(0, len(texts), WINDOW):
+        chunk = texts[start : start + WINDOW]
         for i, p in enumerate(tagger.predict(chunk), start):
             if fmt == "jsonl":
                 typer.echo(json.dumps(p.to_json(i), ensure_ascii=False))

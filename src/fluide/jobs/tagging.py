@@ -42,6 +42,9 @@ log = logging.getLogger("fluide.jobs")
 
 BATCH = 64
 """Comments tagged per transaction: a bulk import is tagged progressively."""
+CONTEXT = 2_000
+"""Recent embedded verbatims of the workspace read as context for each batch: a new
+comment's close neighbours among them inform its tags (see ``Tagger.predict``)."""
 CACHE_TEXTS = 20_000
 """Embeddings kept in memory per process, by text (about 30 MB at most)."""
 
@@ -197,6 +200,16 @@ def _embeddings(tagger: Tagger, items: Sequence[queue_store.PendingVerbatim]) ->
     return _vectors(tagger.embedder, [it.text for it in items], [it.embedding for it in items])
 
 
+def _context(
+    factory: sessionmaker[Session], ws: str, group: Sequence[queue_store.PendingVerbatim]
+) -> Matrix | None:
+    with factory() as s:
+        rows = queue_store.recent_embeddings(s, ws, CONTEXT, [it.response_id for it in group])
+    if not rows:
+        return None
+    return np.frombuffer(b"".join(rows), dtype=np.float32).reshape(len(rows), DIM)
+
+
 def tag_batch(
     factory: sessionmaker[Session],
     items: Sequence[queue_store.PendingVerbatim],
@@ -210,7 +223,8 @@ def tag_batch(
     for ws, group in by_ws.items():
         version, tagger = workspace_tagger(factory, ws, embedder)
         x = _embeddings(tagger, group)
-        predictions = tagger.predict([it.text for it in group], x)
+        context = _context(factory, ws, group) if x is not None else None
+        predictions = tagger.predict([it.text for it in group], x, context)
         results = [
             queue_store.Tagged(
                 response_id=it.response_id,

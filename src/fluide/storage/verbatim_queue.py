@@ -296,3 +296,22 @@ def embeddings_of(s: Session, ws: str, response_ids: Sequence[str]) -> dict[str,
         )
         out.update({str(r): bytes(e) for r, e in rows if e is not None})
     return out
+
+
+def recent_embeddings(
+    s: Session, ws: str, limit: int, exclude: Sequence[str] = ()
+) -> list[bytes]:
+    """Embeddings of the workspace's most recent embedded verbatims, newest first.
+
+    The tagger reads them as context: a new comment's close neighbours among
+    them inform its tags. ``exclude``: response ids left out (the batch itself).
+    """
+    q = (
+        select(VerbatimState.embedding)
+        .where(VerbatimState.workspace_id == ws, VerbatimState.embedding.is_not(None))
+        .order_by(VerbatimState.responded_at.desc())
+        .limit(limit)
+    )
+    if exclude:
+        q = q.where(VerbatimState.response_id.not_in(list(exclude)))
+    return [bytes(e) for (e,) in s.execute(q) if e is not None]
