@@ -65,11 +65,13 @@ def split(rows: list[Row], seed: int = 77) -> dict[str, list[int]]:
     return {k: sorted(int(i) for i in v) for k, v in out.items()}
 
 
-def few_shot(rows: list[Row], pool: list[int], k: int, seed: int) -> list[int]:
-    """k texts per seed tag (primary tag) and k with no tag, drawn from ``pool``."""
+def few_shot(
+    rows: list[Row], pool: list[int], k: int, seed: int, untagged: bool = True
+) -> list[int]:
+    """k texts per seed tag (primary tag), and k with no tag if ``untagged``, from ``pool``."""
     rng = np.random.default_rng(seed)
     chosen: list[int] = []
-    for tag in (*SEED_TAGS, None):
+    for tag in (*SEED_TAGS, None) if untagged else SEED_TAGS:
         cands = [i for i in pool if (tag in rows[i].gold if tag else not rows[i].gold)]
         chosen += [int(i) for i in rng.choice(cands, size=k, replace=False)]
     return chosen

@@ -165,3 +165,22 @@ def test_centring_on_the_phrases_makes_unrelated_texts_dissimilar(embedder: E5Em
     assert raw > 0.7 and float(c[0] @ c[1]) < raw - 0.3
     off = Tagger.train(DEFAULT_TAXONOMY, [], embedder, TaggerConfig(center=False))
     assert np.array_equal(off._prep(x), x)
+
+
+def test_neighbours_count_less_for_a_tag_learnt_from_many_examples(embedder: E5Embedder) -> None:
+    x = embedder.embed(["J'attends toujours mon code"])
+    alike = embedder.embed(["J'attends toujours mon code depuis deux semaines"] * 3)
+    d = DEFAULT_TAXONOMY.keys().index("delay")
+
+    def pull(t: Tagger) -> float:
+        return float(abs(t.model_scores(x, alike)[0, d] - t.model_scores(x)[0, d]))
+
+    few = Tagger.train(DEFAULT_TAXONOMY, [], embedder)
+    cfg = TaggerConfig(context_half_life=0.5)  # a handful of examples already halve it
+    many = Tagger.train(
+        DEFAULT_TAXONOMY,
+        [Example("Livraison en retard de trois jours", frozenset({"delay"}))] * 4,
+        embedder,
+        cfg,
+    )
+    assert pull(many) < pull(few) / 2

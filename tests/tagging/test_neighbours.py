@@ -36,3 +36,10 @@ def test_blocks_give_the_same_result_as_one_pass() -> None:
     blocks = neighbour_blend(q, p, q, p, k=5, weight=0.7, min_sim=0.5, block=7)
     assert np.allclose(one, blocks)
     assert not np.allclose(one, p)
+
+
+def test_each_column_can_have_its_own_weight() -> None:
+    q = _unit((1, 0), (1, 0.05))
+    p = np.array([[0.0, 0.0], [1.0, 1.0]])
+    out = neighbour_blend(q, p, q, p, k=1, weight=np.array([0.5, 0.1]), min_sim=0.9)
+    assert np.allclose(out, [[0.5, 0.1], [0.5, 0.9]])

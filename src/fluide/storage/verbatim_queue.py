@@ -298,9 +298,7 @@ def embeddings_of(s: Session, ws: str, response_ids: Sequence[str]) -> dict[str,
     return out
 
 
-def recent_embeddings(
-    s: Session, ws: str, limit: int, exclude: Sequence[str] = ()
-) -> list[bytes]:
+def recent_embeddings(s: Session, ws: str, limit: int, exclude: Sequence[str] = ()) -> list[bytes]:
     """Embeddings of the workspace's most recent embedded verbatims, newest first.
 
     The tagger reads them as context: a new comment's close neighbours among

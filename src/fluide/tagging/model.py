@@ -89,6 +89,9 @@ class TaggerConfig:
     """Share of a text's score that its neighbours give when all ``context_k`` count."""
     context_min_sim: float = 0.45
     """Centred cosine a neighbour needs to count: only texts that say the same thing."""
+    context_half_life: float = 100.0
+    """Examples of a tag after which its neighbours count half as much: they help a
+    tag learnt from few examples, and blur one learnt from hundreds."""
 
 
 @dataclass
@@ -179,9 +182,11 @@ class Tagger:
             c = self._prep(context)
             pool = np.vstack([q, c])
             pool_p = np.vstack([p, _scores(c, self._weights, self._bias, self._x, self._y, cfg)])
-        return neighbour_blend(
-            q, p, pool, pool_p, cfg.context_k, cfg.context_weight, cfg.context_min_sim
-        )
+        h = cfg.context_half_life
+        keys = self.taxonomy.keys()
+        n = np.array([self._n_examples.get(k, 0) for k in keys], dtype=float)
+        weight = cfg.context_weight * h / (h + n)
+        return neighbour_blend(q, p, pool, pool_p, cfg.context_k, weight, cfg.context_min_sim)
 
     def _threshold(self, key: str) -> float:
         base = self._thresholds.get(key, self.config.default_threshold)
@@ -293,7 +298,7 @@ def neighbour_blend(
     pool: Matrix,
     pool_p: NDArray[np.float64],
     k: int,
-    weight: float,
+    weight: float | NDArray[np.float64],
     min_sim: float,
     block: int = 1024,
 ) -> NDArray[np.float64]:
@@ -301,7 +306,8 @@ def neighbour_blend(
 
     ``pool``'s first ``len(q)`` rows are ``q`` itself (a row is never its own
     neighbour). Of a row's ``k`` nearest, those with cosine ≥ ``min_sim`` count;
-    they give ``weight × counted / k`` of the result.
+    they give ``weight × counted / k`` of the result (``weight``: one for all
+    columns, or one per column).
 
     >>> q = np.array([[1.0, 0.0], [0.96, 0.28], [0.0, 1.0]], dtype=np.float32)
     >>> p = np.array([[0.9], [0.3], [0.2]])
@@ -323,7 +329,9 @@ def neighbour_blend(
         counted = near.sum(axis=1)
         mean = np.einsum("nk,nkt->nt", near.astype(np.float64), pool_p[idx])
         mean /= np.maximum(counted, 1)[:, None]
-        w = (weight * counted / k)[:, None]
+        w = np.multiply.outer(counted / k, weight)
+        if w.ndim == 1:
+            w = w[:, None]
         out[start:stop] = (1 - w) * p[start:stop] + w * mean
     return out
 
