@@ -154,11 +154,13 @@ class Tagger:
 
     def _prep(self, x: Matrix) -> Matrix:
         """Embeddings as the classifier sees them (centred and normalised again)."""
+        raw: Matrix = np.asarray(x, dtype=np.float32)
         if self._center is None:
-            return np.asarray(x, dtype=np.float32)
-        y = np.asarray(x, dtype=np.float32) - self._center
+            return raw
+        y: Matrix = raw - self._center
         norms = np.linalg.norm(y, axis=1, keepdims=True)
-        return (y / np.maximum(norms, 1e-12)).astype(np.float32)
+        out: Matrix = (y / np.maximum(norms, 1e-12)).astype(np.float32)
+        return out
 
     def embed(self, texts: Sequence[str]) -> Matrix | None:
         """The texts' embeddings, or ``None`` without a model."""
