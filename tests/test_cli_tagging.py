@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from fluide.cli import app
@@ -96,3 +97,23 @@ def test_tag_eval_prints_per_tag_scores_and_macro_f1(tmp_path: Path) -> None:
     r = runner.invoke(app, ["tag-eval", "--test", str(test), "--no-model", "--lang", "en"])
     assert r.exit_code == 0, r.output
     assert "macro-F1" in r.stdout and "precision" in r.stdout
+
+
+def test_no_neighbours_tags_each_row_as_if_it_were_alone(tmp_path: Path) -> None:
+    rows = [
+        "J'attends toujours mon code",
+        *[f"J'attends toujours mon code depuis {n} semaines" for n in (2, 3, 4, 5)],
+    ]
+    f = write(tmp_path, "in.csv", "text\n" + "\n".join(f'"{r}"' for r in rows) + "\n")
+    one = write(tmp_path, "one.csv", f'text\n"{rows[0]}"\n')
+
+    def first_scores(path: Path, *flags: str) -> dict[str, float]:
+        r = runner.invoke(app, ["tag", str(path), "--format", "jsonl", *flags])
+        assert r.exit_code == 0, r.output
+        scores: dict[str, float] = json.loads(r.stdout.splitlines()[0])["scores"]
+        return scores
+
+    alone = first_scores(one)
+    assert first_scores(f, "--no-neighbours") == pytest.approx(alone, abs=2e-4)
+    with_neighbours = first_scores(f)
+    assert with_neighbours["delay"] != pytest.approx(alone["delay"], abs=1e-3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -37,9 +38,23 @@ NoModelOpt = Annotated[
 NoRulesOpt = Annotated[
     bool, typer.Option("--no-rules", help="The model alone, without keyword rules.")
 ]
+NoNeighboursOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-neighbours",
+        help="Tag each row alone: its close neighbours in the file do not inform its "
+        "tags, so a row always gets the same tags whatever the file.",
+    ),
+]
 
 
-def _tagger(lang: str, examples: list[Example], no_model: bool, no_rules: bool) -> Tagger:
+def _tagger(
+    lang: str,
+    examples: list[Example],
+    no_model: bool,
+    no_rules: bool,
+    no_neighbours: bool = False,
+) -> Tagger:
     embedder = None if no_model else load_embedder()
     if embedder is None and not no_model:
         typer.echo(
@@ -50,7 +65,10 @@ def _tagger(lang: str, examples: list[Example], no_model: bool, no_rules: bool) 
             ),
             err=True,
         )
-    return Tagger.train(DEFAULT_TAXONOMY, examples, embedder, TaggerConfig(use_rules=not no_rules))
+    config = TaggerConfig(use_rules=not no_rules)
+    if no_neighbours:
+        config = replace(config, context_k=0)
+    return Tagger.train(DEFAULT_TAXONOMY, examples, embedder, config)
 
 
 @app.command()
@@ -65,6 +83,7 @@ def tag(
     ] = "jsonl",
     no_model: NoModelOpt = False,
     no_rules: NoRulesOpt = False,
+    no_neighbours: NoNeighboursOpt = False,
     lang: LangOpt = "fr",
 ) -> None:
     """Tag each row's text with friction tags: {"row", "tags", "scores"} per line, in order."""
@@ -76,7 +95,7 @@ def tag(
         texts = read_texts(file)
     except InputError as e:
         _fail(lang, e)
-    tagger = _tagger(lang, exs, no_model, no_rules)
+    tagger = _tagger(lang, exs, no_model, no_rules, no_neighbours)
     if fmt == "csv":
         typer.echo("row,tags")
     for start in range(0, len(texts), WINDOW):
@@ -103,6 +122,7 @@ def tag_eval(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     no_model: NoModelOpt = False,
     no_rules: NoRulesOpt = False,
+    no_neighbours: NoNeighboursOpt = False,
     lang: LangOpt = "fr",
 ) -> None:
     """Per-tag precision, recall, F1 and macro-F1 of the tagger on a labelled test file."""
@@ -114,7 +134,7 @@ def tag_eval(
         gold = read_examples(test)
     except InputError as e:
         _fail(lang, e)
-    tagger = _tagger(lang, exs, no_model, no_rules)
+    tagger = _tagger(lang, exs, no_model, no_rules, no_neighbours)
     preds = tagger.predict([g.text for g in gold])
     known = tagger.taxonomy.keys()
     keys = [k for k in known if any(k in g.tags for g in gold)]
