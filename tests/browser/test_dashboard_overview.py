@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -33,6 +34,14 @@ def _fill(app: FastAPI, ws: str) -> str:
     """Eight weeks of answers on three touchpoints, with tagged comments; one verbatim's id."""
     rng = random.Random(6)
     now = datetime.now(UTC)
+    # The overview's week is the ISO week in the workspace's zone: on a Monday just
+    # after midnight in Paris, "a few hours ago" is last week, so this week's answers
+    # start no earlier than the week does.
+    local = now.astimezone(ZoneInfo("Europe/Paris"))
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    week_start = monday.astimezone(UTC)
     tags: dict[str, list[tuple[str, str, float]]] = {}
     plan = {"payer": (34, 0.0), "livrer": (22, 0.6), "contacter": (9, 1.2)}
     for weeks_ago in range(7, -1, -1):
@@ -47,13 +56,16 @@ def _fill(app: FastAPI, ws: str) -> str:
                     Answer(score, comment, outcome=outcome, agent=rng.choice(["a-1", "a-2"]))
                 )
             start = now - timedelta(weeks=weeks_ago, hours=2 + volume)
+            if weeks_ago == 0:
+                start = max(start, week_start + timedelta(seconds=10))
             ids = record(app, ws, answers, touchpoint=key, at=start)
             for rid, a in zip(ids, answers, strict=True):
                 if a.comment:
                     tag = next(t for t, texts in COMMENTS.items() if a.comment in texts)
                     tags[rid] = [(tag, "model", round(rng.uniform(0.55, 0.95), 2))]
     text = "Carte refusée, puis on m'a dit de rappeler le service client"
-    (kept,) = record(app, ws, [Answer(2, text)], at=now - timedelta(minutes=5))
+    at = max(now - timedelta(minutes=5), week_start + timedelta(seconds=90))
+    (kept,) = record(app, ws, [Answer(2, text)], at=at)
     tags[kept] = [("payment", "model", 0.74)]
     tag_as(app, ws, tags)
     return kept
