@@ -26,6 +26,7 @@ from fluide.services.before_after import Evidence
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.metrics import invalid
 from fluide.services.tags import ensure_seeded, resolve
+from fluide.services.workspaces import workspace_in
 from fluide.storage import actions as store
 from fluide.storage import repo
 from fluide.storage import tags as tag_store
@@ -176,13 +177,6 @@ def _apply(s: Session, ws: Workspace, a: Action, fields: Mapping[str, Any], toda
         )
 
 
-def _workspace(s: Session, ws: str) -> Workspace:
-    row = s.get(Workspace, ws)
-    if row is None:
-        raise not_found("No workspace %(value)s.", ws)
-    return row
-
-
 def _today(ws: Workspace, now: datetime | None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(ws.timezone)).date()
 
@@ -297,7 +291,7 @@ def list_actions(
         _choice("status", status, STATUSES)
     days = _window(window_days)
     with factory() as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         reader = _Reader(s, ws, now or utcnow(), days)
         out = [reader.to_json(a) for a in store.in_workspace(s, workspace_id, status)]
     return _ordered(out)
@@ -314,7 +308,7 @@ def get_action(
     """One action with its before/after; a 404 for an id of another workspace."""
     days = _window(window_days)
     with factory() as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         a = store.by_id(s, workspace_id, action_id)
         if a is None:
             raise not_found("No action %(value)s in this workspace.", action_id)
@@ -351,7 +345,7 @@ def create_action(
         "notes": notes,
     }
     with write_session(factory) as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         a = Action(id=new_id("act"), workspace_id=workspace_id, created_by=created_by)
         _apply(s, ws, a, fields, _today(ws, now))
         store.add(s, a)
@@ -394,7 +388,7 @@ def update_action(
         fields["delivered_on"] = None
     ensure_seeded(factory, workspace_id)
     with write_session(factory) as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         a = store.by_id(s, workspace_id, action_id)
         if a is None:
             raise not_found("No action %(value)s in this workspace.", action_id)

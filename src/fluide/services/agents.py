@@ -34,6 +34,7 @@ from fluide.serialize import notice_json, scale_json
 from fluide.services.errors import not_found
 from fluide.services.metrics import MetricsQuery, analysis, zone_of
 from fluide.services.touchpoints import question_of, touchpoint_id_of
+from fluide.services.workspaces import workspace_of
 from fluide.storage import agents as agent_store
 from fluide.storage import metrics as store
 from fluide.storage import repo
@@ -81,14 +82,6 @@ class _Table:
     index: dict[str, int]  # question version id → position in ``questions``
     versions: dict[str, tuple[Question, int]]  # version id → (question, version number)
     scope: store.Scope
-
-
-def _workspace(factory: sessionmaker[Session], workspace_id: str) -> Workspace:
-    with factory() as s:
-        ws = s.get(Workspace, workspace_id)
-    if ws is None:
-        raise not_found("No workspace %(value)s.", workspace_id)
-    return ws
 
 
 def _qkey(q: Question) -> tuple[str, str, int, int]:
@@ -304,7 +297,7 @@ def agent_table(
     come from the answers and invitations of the period and from accounts
     linked to an agent id (those without answers have ``n = 0`` and no rank).
     """
-    ws = _workspace(factory, workspace_id)
+    ws = workspace_of(factory, workspace_id)
     return _table(factory, ws, window(ws.timezone, start, end, tz, now), touchpoint, lang).doc
 
 
@@ -358,7 +351,7 @@ def agent_page(
     Nothing about another agent: only the team's figures and how many agents
     are ranked. A 404 when the workspace never had this agent.
     """
-    ws = _workspace(factory, workspace_id)
+    ws = workspace_of(factory, workspace_id)
     w = window(ws.timezone, start, end, tz, now)
     t = _table(factory, ws, w, touchpoint, lang)
     row = next((r for r in t.doc["agents"] if r["agent_id"] == agent_id), None)

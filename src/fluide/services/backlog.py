@@ -26,12 +26,11 @@ from fluide.domain.backlog import (
 )
 from fluide.domain.frictions import TaggedAnswer
 from fluide.domain.periods import local_day_bounds
-from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
+from fluide.services.frictions import tag_names, tagged_answers
 from fluide.services.metrics import invalid
 from fluide.services.tags import ensure_seeded, resolve, unknown_tag
 from fluide.services.touchpoints import touchpoint_of
-from fluide.services.verbatims import effort_index
 from fluide.storage import friction_settings as settings_store
 from fluide.storage import repo
 from fluide.storage import tags as tag_store
@@ -87,15 +86,12 @@ class _Read:
 def _read(factory: sessionmaker[Session], ws: Workspace, first: date, last: date) -> _Read:
     start, end = local_day_bounds(first, last, ws.timezone)
     assert start is not None and end is not None
-    zone = ZoneInfo(ws.timezone)
     with factory() as s:
         rows = verbatim_store.answers_between(s, ws.id, start, end)
         commented = [r.response_id for r in rows if r.comment]
         tags = verbatim_store.tags_of(s, ws.id, commented)
         states = queue_store.states_of(s, ws.id, commented)
-        names = {t.key: dict(t.names) for t in tag_store.tags(s, ws.id)} or {
-            t.key: dict(t.names) for t in DEFAULT_TAXONOMY.tags
-        }
+        names = tag_names(s, ws.id)
         touchpoints = repo.touchpoints(s, ws.id)
         key_of = {tp.id: tp.key for tp in touchpoints}
         feasibility = {
@@ -108,18 +104,7 @@ def _read(factory: sessionmaker[Session], ws: Workspace, first: date, last: date
             for (tp, tag), n in settings_store.action_counts(s, ws.id).items()
             if tp in key_of
         }
-    answers = [
-        TaggedAnswer(
-            touchpoint=r.touchpoint,
-            week="",
-            effort_index=effort_index(r.scale, r.polarity, r.score),
-            tags=tuple(k for k, _, _ in tags.get(r.response_id, [])),
-            comment=r.comment,
-            responded_at=r.responded_at.astimezone(zone).isoformat(),
-            score=r.score,
-        )
-        for r in rows
-    ]
+    answers = tagged_answers(rows, tags, ws.timezone)
     pending = sum(1 for status, _ in states.values() if status == "pending")
     return _Read(
         answers,

@@ -25,7 +25,7 @@ from fluide.render.html import y_axis
 from fluide.render.spark import SparkPoint, sparkline
 from fluide.render.views import answer_text
 from fluide.services import frictions as friction_service
-from fluide.services.errors import ServiceError, not_found
+from fluide.services.errors import ServiceError
 from fluide.services.metrics import MetricsQuery, analysis, invalid
 from fluide.storage import metrics as metric_store
 from fluide.storage import repo
@@ -98,15 +98,6 @@ def parse_weeks(raw: str | None, default: int = DEFAULT_WEEKS) -> int:
 
 
 # --- Shared by the dashboard's pages ------------------------------------------------------
-
-
-def workspace_of(factory: sessionmaker[Session], workspace_id: str) -> Workspace:
-    """The logged-in user's workspace (its time zone and name)."""
-    with factory() as s:
-        ws = s.get(Workspace, workspace_id)
-    if ws is None:
-        raise not_found("No workspace %(value)s.", workspace_id)
-    return ws
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ from fluide.services.accounts import CurrentUser
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.metrics import invalid
 from fluide.services.touchpoints import touchpoint_id_of
+from fluide.services.workspaces import workspace_in
 from fluide.storage import accounts as account_store
 from fluide.storage import follow_ups as store
 from fluide.storage.dashboard_models import FollowUp
 from fluide.storage.db import write_session
-from fluide.storage.models import QuestionVersion, Response, Workspace
+from fluide.storage.models import QuestionVersion, Response
 from fluide.storage.types import new_id, utcnow
 
 CALLBACK_KEY: Final = "_callback"
@@ -187,13 +188,6 @@ def _to_json(
     }
 
 
-def _workspace(s: Session, workspace_id: str) -> Workspace:
-    ws = s.get(Workspace, workspace_id)
-    if ws is None:
-        raise not_found("No workspace %(value)s.", workspace_id)
-    return ws
-
-
 def _filter(
     s: Session,
     workspace_id: str,
@@ -252,7 +246,7 @@ def list_follow_ups(
     """
     moment = now or utcnow()
     with factory() as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         f = _filter(
             s,
             workspace_id,
@@ -279,7 +273,7 @@ def get_follow_up(
     if "\x00" in follow_up_id:
         raise _no_such(follow_up_id.replace("\x00", ""))
     with factory() as s:
-        ws = _workspace(s, workspace_id)
+        ws = workspace_in(s, workspace_id)
         f = _scope(viewer, store.Filter(follow_up_id=follow_up_id))
         found = store.rows(s, workspace_id, f, moment, 1)
         if not found:
@@ -309,7 +303,7 @@ def counts(
     the workspace's time). For an agent ``viewer``, their own only."""
     moment = now or utcnow()
     with factory() as s:
-        monday = rules.week_start(moment, _workspace(s, workspace_id).timezone)
+        monday = rules.week_start(moment, workspace_in(s, workspace_id).timezone)
         mine = _scope(viewer, store.Filter())
         return {
             "open": store.count(s, workspace_id, replace(mine, status=rules.ACTIVE), moment),
@@ -405,7 +399,7 @@ def update_follow_up(
     if "\x00" in follow_up_id:
         raise _no_such(follow_up_id.replace("\x00", ""))
     with write_session(factory) as s:
-        _workspace(s, workspace_id)
+        workspace_in(s, workspace_id)
         fu = store.get(s, workspace_id, follow_up_id)
         own = _scope(by, store.Filter(follow_up_id=follow_up_id))
         if fu is None or not store.count(s, workspace_id, own, moment):

@@ -71,32 +71,26 @@ class _Read:
     names: dict[str, dict[str, str]]
 
 
-def _read(
-    factory: sessionmaker[Session],
-    ws: Workspace,
-    label: str,
-    touchpoint: str | None,
+def tag_names(s: Session, ws_id: str) -> dict[str, dict[str, str]]:
+    """Each tag's names (fr, en); a workspace whose tags were never needed has the default
+    ones (they are not seeded by a read)."""
+    return {t.key: dict(t.names) for t in store.tags(s, ws_id)} or {
+        t.key: dict(t.names) for t in DEFAULT_TAXONOMY.tags
+    }
+
+
+def tagged_answers(
+    rows: list[verbatim_store.AnswerRow],
+    tags: dict[str, list[tuple[str, str, float]]],
     tz: str,
-) -> _Read:
-    """The answers of week ``label`` and the week before, with their stored tags."""
+    weeks: dict[str, str] | None = None,
+) -> list[TaggedAnswer]:
+    """The answers as the frictions' domain code reads them (``weeks``: ISO week by answer)."""
     zone = ZoneInfo(tz)
-    previous = previous_iso_week(label)
-    start, end = two_weeks_bounds(label, tz)
-    with factory() as s:
-        touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
-        rows = verbatim_store.answers_between(s, ws.id, start, end, touchpoint_id)
-        commented = [r.response_id for r in rows if r.comment]
-        tags = verbatim_store.tags_of(s, ws.id, commented)
-        states = queue_store.states_of(s, ws.id, commented)
-        # A workspace whose tags were never needed has the default ones (not seeded by a read).
-        names = {t.key: dict(t.names) for t in store.tags(s, ws.id)} or {
-            t.key: dict(t.names) for t in DEFAULT_TAXONOMY.tags
-        }
-    weeks = {r.response_id: period_label(r.responded_at, tz, "week") for r in rows}
-    answers = [
+    return [
         TaggedAnswer(
             touchpoint=r.touchpoint,
-            week=weeks[r.response_id],
+            week=weeks[r.response_id] if weeks is not None else "",
             effort_index=effort_index(r.scale, r.polarity, r.score),
             tags=tuple(k for k, _, _ in tags.get(r.response_id, [])),
             comment=r.comment,
@@ -105,6 +99,27 @@ def _read(
         )
         for r in rows
     ]
+
+
+def _read(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    label: str,
+    touchpoint: str | None,
+    tz: str,
+) -> _Read:
+    """The answers of week ``label`` and the week before, with their stored tags."""
+    previous = previous_iso_week(label)
+    start, end = two_weeks_bounds(label, tz)
+    with factory() as s:
+        touchpoint_id = touchpoint_id_of(s, ws.id, touchpoint)
+        rows = verbatim_store.answers_between(s, ws.id, start, end, touchpoint_id)
+        commented = [r.response_id for r in rows if r.comment]
+        tags = verbatim_store.tags_of(s, ws.id, commented)
+        states = queue_store.states_of(s, ws.id, commented)
+        names = tag_names(s, ws.id)
+    weeks = {r.response_id: period_label(r.responded_at, tz, "week") for r in rows}
+    answers = tagged_answers(rows, tags, tz, weeks)
     pending = sum(
         1 for rid, (status, _) in states.items() if status == "pending" and weeks[rid] == label
     )

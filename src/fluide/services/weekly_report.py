@@ -27,8 +27,9 @@ from fluide.domain.periods import local_day_bounds, period_label
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
 from fluide.i18n import N_, gettext
 from fluide.services import frictions as frictions_service
-from fluide.services.errors import ServiceError, not_found
+from fluide.services.errors import ServiceError
 from fluide.services.metrics import MetricsQuery, analysis, invalid
+from fluide.services.workspaces import workspace_of
 from fluide.settings import Settings
 from fluide.storage import reports as report_store
 from fluide.storage.models import Workspace
@@ -340,12 +341,7 @@ def weekly_report(
     naming the ``week`` field.
     """
     now = now or utcnow()
-    with factory() as s:
-        ws = s.get(Workspace, workspace_id)
-        if ws is not None:
-            s.expunge(ws)
-    if ws is None:
-        raise not_found("No workspace %(value)s.", workspace_id)
+    ws = workspace_of(factory, workspace_id)
     tz = ws.timezone
     label = report_week(week, tz, now)
     previous_label = previous_iso_week(label)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.schemas import Input, Name
 from fluide.channels.webhook import MAX_URL_LENGTH, webhook_url_problem
 from fluide.services.errors import ServiceError
+from fluide.services.workspaces import workspace_in
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 
@@ -105,15 +106,8 @@ def _check_webhook_url(url: str) -> str:
     return url
 
 
-def _load(s: Session, ws_id: str) -> Workspace:
-    ws = s.get(Workspace, ws_id)
-    if ws is None:  # the key's workspace: only a concurrent deletion gets here
-        raise ServiceError("not_found", "No workspace %(value)s.", status=404, value=ws_id)
-    return ws
-
-
 def get(s: Session, ws_id: str) -> dict[str, Any]:
-    return settings_json(_load(s, ws_id))
+    return settings_json(workspace_in(s, ws_id))
 
 
 def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> dict[str, Any]:
@@ -127,7 +121,7 @@ def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> 
     if body.chat_webhook_url:
         _check_webhook_url(body.chat_webhook_url)
     with write_session(factory) as s:
-        ws = _load(s, ws_id)
+        ws = workspace_in(s, ws_id)
         if body.name is not None:
             ws.name = body.name
         if body.timezone is not None:
@@ -159,7 +153,7 @@ def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) 
     """
     secret = new_secret()
     with write_session(factory) as s:
-        ws = _load(s, ws_id)
+        ws = workspace_in(s, ws_id)
         if kind == "webhook":
             ws.webhook_secret = secret
         else:

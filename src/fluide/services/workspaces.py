@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.services.errors import not_found
 from fluide.storage import repo
 from fluide.storage.db import write_session
 from fluide.storage.models import ApiKey, Workspace
@@ -54,3 +55,17 @@ def authenticate(s: Session, key: str) -> Workspace | None:
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     return repo.workspace_for_key_hash(s, hash_key(key))
+
+
+def workspace_in(s: Session, workspace_id: str) -> Workspace:
+    """The workspace, or a 404 ``ServiceError`` naming it."""
+    ws = s.get(Workspace, workspace_id)
+    if ws is None:
+        raise not_found("No workspace %(value)s.", workspace_id)
+    return ws
+
+
+def workspace_of(factory: sessionmaker[Session], workspace_id: str) -> Workspace:
+    """The workspace read in its own session (its time zone, name, settings), or a 404."""
+    with factory() as s:
+        return workspace_in(s, workspace_id)

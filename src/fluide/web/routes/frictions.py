@@ -17,6 +17,7 @@ from fluide.i18n import gettext
 from fluide.services import backlog as service
 from fluide.services import dashboard
 from fluide.services.errors import ServiceError
+from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
 
@@ -71,7 +72,7 @@ def _page(
     saved: dict[str, str] | None = None,
 ) -> Response:
     factory = request.app.state.sessions
-    ws = dashboard.workspace_of(factory, user.workspace_id)
+    ws = workspace_of(factory, user.workspace_id)
     weeks = service.DEFAULT_WEEKS
     if weeks_param not in (None, ""):
         try:
@@ -110,7 +111,7 @@ def frictions_page(request: Request, user: AnalystDep) -> Response:
 def set_feasibility(request: Request, user: AnalystDep, form: FormDep) -> Response:
     check_csrf(request, user, form)
     factory = request.app.state.sessions
-    ws = dashboard.workspace_of(factory, user.workspace_id)
+    ws = workspace_of(factory, user.workspace_id)
     weeks = form.get("weeks", "").strip()
     try:
         done = service.set_feasibility(

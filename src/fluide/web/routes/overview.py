@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fluide.services import dashboard
+from fluide.services.workspaces import workspace_of
 from fluide.web.auth import UserDep
 from fluide.web.render import HEADERS, json_response, render_page, wants
 
@@ -22,7 +23,7 @@ def overview(request: Request, user: UserDep, weeks: str | None = None) -> Respo
             raise Forbidden
         return RedirectResponse("/app/follow-ups", status_code=303, headers=HEADERS)
     factory = request.app.state.sessions
-    ws = dashboard.workspace_of(factory, user.workspace_id)
+    ws = workspace_of(factory, user.workspace_id)
     data = dashboard.overview(factory, ws, user.lang, weeks=dashboard.parse_weeks(weeks))
     if wants(request) == "json":
         return json_response(data)

@@ -13,6 +13,7 @@ from fluide.api.pages import FormDep
 from fluide.i18n import N_
 from fluide.services import dashboard
 from fluide.services import dashboard_touchpoint as service
+from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, json_response, render_page, wants
 
@@ -49,7 +50,7 @@ def touchpoint(
     notice: str | None = None,
 ) -> Response:
     factory = request.app.state.sessions
-    ws = dashboard.workspace_of(factory, user.workspace_id)
+    ws = workspace_of(factory, user.workspace_id)
     data = service.touchpoint_page(
         factory, ws, key, user.lang, weeks=dashboard.parse_weeks(weeks), cursor=cursor
     )
@@ -73,7 +74,7 @@ def correct_tags(
     check_csrf(request, user, form)
     keys = [k[len(TAG_FIELD) :] for k, v in form.items() if k.startswith(TAG_FIELD) and v]
     factory = request.app.state.sessions
-    ws = dashboard.workspace_of(factory, user.workspace_id)
+    ws = workspace_of(factory, user.workspace_id)
     corrected = service.correct_tags(factory, ws, key, response_id, keys)
     if wants(request) == "json":
         return json_response(corrected)

@@ -21,11 +21,11 @@ from starlette.formparsers import MultiPartException
 from fluide.i18n import N_, gettext
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
-from fluide.services.dashboard import workspace_of
 from fluide.services.errors import ServiceError
 from fluide.services.metrics import invalid
 from fluide.services.tags import TAG_KEY
 from fluide.services.verbatims import VerbatimQuery
+from fluide.services.workspaces import workspace_of
 from fluide.storage.models import Workspace
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
