@@ -174,16 +174,16 @@ class Tagger:
         """
         assert self._weights is not None and self._bias is not None
         assert self._x is not None and self._y is not None
-        q = self._prep(x)
-        p = _scores(q, self._weights, self._bias, self._x, self._y, self.config)
         cfg = self.config
-        if cfg.context_k <= 0 or cfg.context_weight <= 0:
+        neighbours = cfg.context_k > 0 and cfg.context_weight > 0
+        q = self._prep(x)
+        pool = q
+        if neighbours and context is not None and len(context):
+            pool = np.vstack([q, self._prep(context)])
+        pool_p = _scores(pool, self._weights, self._bias, self._x, self._y, cfg)
+        p = pool_p[: len(q)]
+        if not neighbours:
             return p
-        pool, pool_p = q, p
-        if context is not None and len(context):
-            c = self._prep(context)
-            pool = np.vstack([q, c])
-            pool_p = np.vstack([p, _scores(c, self._weights, self._bias, self._x, self._y, cfg)])
         h = cfg.context_half_life
         keys = self.taxonomy.keys()
         n = np.array([self._n_examples.get(k, 0) for k in keys], dtype=float)
