@@ -45,10 +45,14 @@ class Workspace(Base):
     # (HMAC of user ids, computed by the host's server) and the webhook secret
     # (signing what Fluide posts) are kept to compute signatures.
     widget_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    widget_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Both secrets are stored encrypted (Fernet, key derived from FLUIDE_SECRET_KEY).
+    widget_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     chat_webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    webhook_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    webhook_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Data retention (days; None keeps data until erased), applied daily by the worker.
+    comment_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    personal_data_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ApiKey(Base):
@@ -81,6 +85,8 @@ class Touchpoint(Base):
     cooldown_days: Mapped[float] = mapped_column(Float, default=14)
     expires_after_hours: Mapped[float] = mapped_column(Float, default=24)
     active: Mapped[bool] = mapped_column(default=True)
+    # Event types a signed browser may send for this touchpoint (None: the in-app default).
+    browser_events: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
     current_version_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -150,6 +156,8 @@ class Event(Base):
     reason: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     touchpoint_id: Mapped[str | None] = mapped_column(ForeignKey("touchpoints.id"), nullable=True)
     invitation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Who sent it: "api" (the host's server, with the workspace key) or "browser" (widget).
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Invitation(Base):
@@ -382,3 +390,4 @@ class Topic(Base):
 # The dashboard's tables live in their own module; importing it here puts them in
 # Base.metadata wherever the models are (migrations, tests' table clean-up).
 from fluide.storage import dashboard_models as _dashboard_models  # noqa: E402, F401
+from fluide.storage import security_models as _security_models  # noqa: E402, F401
