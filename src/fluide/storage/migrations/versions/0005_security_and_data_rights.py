@@ -52,46 +52,37 @@ def upgrade() -> None:
     with op.batch_alter_table("erasures", schema=None) as batch_op:
         batch_op.create_index("ix_erasures_ws", ["workspace_id", "erased_at"], unique=False)
 
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("source", sa.String(length=16), nullable=True))
-
-    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("browser_events", _JSON, nullable=True))
-
-    with op.batch_alter_table("workspaces", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("comment_retention_days", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("personal_data_retention_days", sa.Integer(), nullable=True))
-        # Encrypted secrets are longer than the plain ones were.
-        batch_op.alter_column(
-            "widget_secret",
-            existing_type=sa.VARCHAR(length=128),
-            type_=sa.Text(),
-            existing_nullable=True,
-        )
-        batch_op.alter_column(
-            "webhook_secret",
-            existing_type=sa.VARCHAR(length=128),
-            type_=sa.Text(),
-            existing_nullable=True,
-        )
+    # Plain ADD/DROP COLUMN, never a batch "move and copy": on SQLite, recreating
+    # ``workspaces`` or ``events`` would drop a table other rows refer to.
+    op.add_column("events", sa.Column("source", sa.String(length=16), nullable=True))
+    op.add_column("touchpoints", sa.Column("browser_events", _JSON, nullable=True))
+    op.add_column("workspaces", sa.Column("comment_retention_days", sa.Integer(), nullable=True))
+    op.add_column(
+        "workspaces", sa.Column("personal_data_retention_days", sa.Integer(), nullable=True)
+    )
+    # Encrypted secrets are longer than the plain ones were (SQLite has no lengths).
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ("widget_secret", "webhook_secret"):
+            op.alter_column(
+                "workspaces",
+                column,
+                existing_type=sa.VARCHAR(length=128),
+                type_=sa.Text(),
+                existing_nullable=True,
+            )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workspaces", schema=None) as batch_op:
-        batch_op.alter_column(
-            "webhook_secret", existing_type=sa.Text(), type_=sa.VARCHAR(length=128)
-        )
-        batch_op.alter_column(
-            "widget_secret", existing_type=sa.Text(), type_=sa.VARCHAR(length=128)
-        )
-        batch_op.drop_column("personal_data_retention_days")
-        batch_op.drop_column("comment_retention_days")
-    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
-        batch_op.drop_column("browser_events")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_column("source")
-    with op.batch_alter_table("erasures", schema=None) as batch_op:
-        batch_op.drop_index("ix_erasures_ws")
+    if op.get_bind().dialect.name == "postgresql":
+        for column in ("widget_secret", "webhook_secret"):
+            op.alter_column(
+                "workspaces", column, existing_type=sa.Text(), type_=sa.VARCHAR(length=128)
+            )
+    op.drop_column("workspaces", "personal_data_retention_days")
+    op.drop_column("workspaces", "comment_retention_days")
+    op.drop_column("touchpoints", "browser_events")
+    op.drop_column("events", "source")
+    op.drop_index("ix_erasures_ws", table_name="erasures")
     op.drop_table("erasures")
     op.drop_table("login_throttles")
     op.drop_table("instance_meta")

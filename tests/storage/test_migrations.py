@@ -1,0 +1,55 @@
+"""The migrations build the schema the models describe, and 0005 upgrades a filled database."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import Engine, inspect, select
+
+from fluide.services.workspaces import NewWorkspace
+from fluide.settings import Settings
+from fluide.storage.db import migrate
+from fluide.storage.models import Base, Response, Workspace
+from tests.verbatims import answer
+
+
+def _config(conn: object) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "fluide.storage:migrations")
+    config.attributes["connection"] = conn
+    return config
+
+
+def _differences(engine: Engine) -> list[object]:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, Base.metadata)
+    if engine.dialect.name == "sqlite":
+        # SQLite keeps no column lengths: VARCHAR(128) and TEXT are the same column there.
+        diffs = [d for d in diffs if not (isinstance(d, list) and d and d[0][0] == "modify_type")]
+    return diffs
+
+
+def test_migrated_schema_matches_the_models(app: FastAPI) -> None:
+    assert _differences(app.state.engine) == []
+
+
+def test_0005_upgrades_and_downgrades_a_filled_database(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    [rid] = answer(f, settings, workspace.id, [(2, "Un commentaire d'avant")])
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0004")
+    assert "erasures" not in inspect(engine).get_table_names()
+    migrate(engine)
+    with f() as s:
+        ws = s.get(Workspace, workspace.id)
+        assert ws is not None and ws.comment_retention_days is None
+        response = s.execute(select(Response).where(Response.id == rid)).scalar_one()
+        assert response.comment == "Un commentaire d'avant"
+    assert _differences(engine) == []
