@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     worker: Literal["auto", "inline", "external"] = "auto"
     # A delivery a worker took but did not finish (it died) may be taken again after this.
     delivery_lease_seconds: int = Field(default=300, ge=5, le=86400)
+    # Events one signed user's browser may send through the widget per minute (all servers).
+    browser_events_per_minute: int = Field(default=30, ge=1, le=10000)
 
     @field_validator("public_url")
     @classmethod

@@ -33,6 +33,7 @@ from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings, load_settings
 from fluide.storage.models import Delivery, Workspace
 from tests.service.conftest import SECRET, event_body, touchpoint_body
+from tests.service.test_survey import link_form
 
 
 @pytest.fixture
@@ -121,8 +122,15 @@ def test_an_email_reaches_the_mailbox_and_a_click_records_the_score(
     assert links, r.text
     assert "Demo mailbox" in client.get("/demo/mailbox?lang=en").text
 
-    page = client.get(html.unescape(links[0]).removeprefix("http://testserver"))
+    path = html.unescape(links[0]).removeprefix("http://testserver")
+    page = client.get(path)
     assert page.status_code == 200
+    hist = client.get("/v1/users/u-42/history", headers=auth).json()
+    assert next(e["response"] for e in hist["events"] if e["invitation"]) is None
+    # The page's script (or its one button) posts the score: a person's click records it.
+    fields = link_form(page.text)
+    assert fields["score"] == "7"
+    assert client.post(path.split("?")[0], data=fields).status_code == 200
     hist = client.get("/v1/users/u-42/history", headers=auth).json()
     answer = next(e["response"] for e in hist["events"] if e["invitation"])
     assert answer["score"] == 7

@@ -383,3 +383,37 @@ def test_concurrent_first_answers_make_one_response(
     assert codes.count(201) == 1 and codes.count(200) == 11
     with app.state.sessions() as s:
         assert s.execute(select(func.count()).select_from(Response)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_boolean_score_is_refused_not_stored_as_1_or_0(
+    client: TestClient, auth: dict[str, str], app: FastAPI, flag: bool
+) -> None:
+    token = invite(client, auth)
+    r = client.post("/v1/responses", json={"token": token, "score": flag})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid" and error["details"][0]["field"] == "score"
+    assert "true/false" in error["details"][0]["problem"]
+    assert stored(app) == []
+
+
+def test_answering_again_without_a_comment_keeps_it(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = invite(client, auth)
+    client.post("/v1/responses", json={"token": token, "score": 2, "comment": "Trop long"})
+    again = client.post("/v1/responses", json={"token": token, "score": 5})
+    assert again.status_code == 200 and again.json()["comment"] == "Trop long"
+    assert answer_in_history(client, auth)["score"] == 5
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_a_null_or_empty_comment_erases_it(
+    client: TestClient, auth: dict[str, str], empty: str | None
+) -> None:
+    token = invite(client, auth)
+    client.post("/v1/responses", json={"token": token, "score": 2, "comment": "Trop long"})
+    again = client.post("/v1/responses", json={"token": token, "score": 2, "comment": empty})
+    assert again.status_code == 200 and again.json()["comment"] is None
+    assert answer_in_history(client, auth)["comment"] is None

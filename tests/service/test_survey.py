@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import re
 from urllib.parse import quote
 
@@ -34,6 +37,24 @@ def submit(
     if csrf is not None:
         data["csrf"] = csrf
     return client.post(f"/s/{token}", data=data, follow_redirects=False)
+
+
+def link_form(page: str) -> dict[str, str]:
+    """The hidden fields of the score link's one-button form (what its button posts)."""
+    found = re.search(r'<form [^>]*id="score-link"[^>]*>(.*?)</form>', page, re.S)
+    assert found, "no score-link form on the page"
+    return {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)">', found.group(1)
+        )
+    }
+
+
+def post_link(client: TestClient, token: str, score: str) -> HttpResponse:
+    """What the score link's page posts: by its script for a person, or by its one button."""
+    fields = link_form(client.get(f"/s/{token}?score={quote(score)}").text)
+    return client.post(f"/s/{token}", data=fields, follow_redirects=False)
 
 
 def checked_score(page: str) -> str | None:
@@ -96,25 +117,89 @@ def test_page_is_an_accessible_form_without_javascript(
     assert_secure_headers(client.get(f"/s/{token}"))
 
 
-def test_one_click_score_from_an_email_records_it_and_invites_a_comment(
+def test_fetching_every_score_link_records_nothing(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    # What a mail scanner does: fetch each link of the message, run no script.
+    token = invite(client, auth)
+    for point in range(1, 8):
+        r = client.get(f"/s/{token}?score={point}")
+        assert r.status_code == 200 and checked_score(r.text) == str(point)
+        assert client.head(f"/s/{token}?score={point}").status_code in (200, 405)
+    assert stored(app) == []
+    assert answer_in_history(client, auth) is None
+
+
+def test_score_link_page_offers_the_point_and_allows_only_its_own_script(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     token = invite(client, auth)
     r = client.get(f"/s/{token}?score=6")
-    assert r.status_code == 200
-    assert checked_score(r.text) == "6"
-    assert "Merci !" in r.text and "commentaire" in r.text
-    assert answer_in_history(client, auth)["score"] == 6
+    assert link_form(r.text) == {"csrf": csrf_of(r.text), "score": "6", "from_link": "1"}
+    assert "Vous avez choisi 6." in r.text and "Enregistrer ma réponse" in r.text
+    scripts = re.findall(r"<script>(.*?)</script>", r.text, re.S)
+    assert len(scripts) == 1 and "<script " not in r.text
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    csp = r.headers["content-security-policy"]
+    assert csp == f"{CSP}; script-src 'sha256-{digest}'"
+    assert "unsafe-inline" not in csp.split("script-src")[1]
 
 
-def test_one_click_again_keeps_the_comment_written_before(
+def test_the_score_links_post_records_it_once_and_invites_a_comment(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    token = invite(client, auth)
+    fields = link_form(client.get(f"/s/{token}?score=6").text)
+    r = client.post(f"/s/{token}", data=fields, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{token}?thanks=score"
+    page = client.get(f"/s/{token}?thanks=score").text
+    assert "Merci !" in page and "commentaire" in page and checked_score(page) == "6"
+    assert "<script" not in page
+    # Reloaded, the link's page offers nothing more; posted twice, it is still one answer.
+    reloaded = client.get(f"/s/{token}?score=6").text
+    assert 'id="score-link"' not in reloaded and "<script" not in reloaded
+    assert client.post(f"/s/{token}", data=fields, follow_redirects=False).status_code == 303
+    assert [(row.score, row.comment) for row in stored(app)] == [(6, None)]
+
+
+def test_the_score_links_post_never_overwrites_a_changed_answer(
+    client: TestClient, auth: dict[str, str], app: FastAPI
+) -> None:
+    token = invite(client, auth)
+    fields = link_form(client.get(f"/s/{token}?score=6").text)
+    assert client.post(f"/s/{token}", data=fields).status_code == 200
+    assert submit(client, token, score="3", comment="Finalement non").status_code == 303
+    # The page of the link, reloaded or posted again later: the changed answer stays.
+    again = client.post(f"/s/{token}", data=fields, follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"{token}?thanks=1"
+    assert [(row.score, row.comment) for row in stored(app)] == [(3, "Finalement non")]
+
+
+def test_a_later_score_link_offers_to_change_and_keeps_the_comment(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     token = invite(client, auth)
     assert submit(client, token, score="2", comment="Trop d'étapes").status_code == 303
-    client.get(f"/s/{token}?score=3")
+    page = client.get(f"/s/{token}?score=3").text
+    assert answer_in_history(client, auth)["score"] == 2  # the GET records nothing
+    assert "<script" not in page and checked_score(page) == "2"
+    assert "Votre réponse enregistrée est 2." in page
+    assert "Changer ma réponse pour 3" in page
+    fields = link_form(page)
+    assert "from_link" not in fields and fields["score"] == "3"
+    assert client.post(f"/s/{token}", data=fields, follow_redirects=False).status_code == 303
     answer = answer_in_history(client, auth)
     assert answer["score"] == 3 and answer["comment"] == "Trop d'étapes"
+
+
+def test_the_recorded_score_s_link_just_shows_the_answer(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = invite(client, auth)
+    submit(client, token, score="4")
+    page = client.get(f"/s/{token}?score=4").text
+    assert 'id="score-link"' not in page and "<script" not in page
+    assert checked_score(page) == "4" and "Votre réponse est enregistrée" in page
 
 
 def test_bad_score_in_the_link_names_the_allowed_values_and_records_nothing(
@@ -199,7 +284,7 @@ def test_comment_only_after_a_one_click_score_keeps_the_score(
     client: TestClient, auth: dict[str, str]
 ) -> None:
     token = invite(client, auth)
-    client.get(f"/s/{token}?score=2")
+    post_link(client, token, "2")
     assert submit(client, token, comment="La carte a été refusée").status_code == 303
     answer = answer_in_history(client, auth)
     assert answer["score"] == 2 and answer["comment"] == "La carte a été refusée"
@@ -266,6 +351,8 @@ def test_emoji_scale_shows_faces_and_accepts_a_face_in_the_link(
         assert f'<span class="word">{word}</span>' in page
     r = client.get(f"/s/{token}?score={quote('🙂')}")
     assert r.status_code == 200 and checked_score(r.text) == "3"
+    assert "Vous avez choisi 🙂 Facile." in r.text
+    assert post_link(client, token, "🙂").status_code == 303
     assert answer_in_history(client, auth)["score"] == 3
 
 
@@ -314,4 +401,44 @@ def test_non_form_body_is_refused_as_forbidden_not_a_500(
         headers={"Content-Type": "multipart/form-data; boundary=x"},
     )
     assert r.status_code == 403
+    assert stored(app) == []
+
+
+# --- The comment box --------------------------------------------------------------------------
+
+
+def test_an_empty_comment_box_that_showed_no_comment_keeps_the_one_written_since(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = invite(client, auth)
+    csrf = csrf_of(client.get(f"/s/{token}").text)  # the page, opened before any comment
+    client.post("/v1/responses", json={"token": token, "score": 2, "comment": "Trop long"})
+    r = client.post(f"/s/{token}", data={"csrf": csrf, "score": "5", "comment": ""})
+    assert r.status_code == 200
+    answer = answer_in_history(client, auth)
+    assert answer["score"] == 5 and answer["comment"] == "Trop long"
+
+
+def test_emptying_the_comment_box_erases_the_comment(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    token = invite(client, auth)
+    submit(client, token, score="2", comment="Trop long")
+    page = client.get(f"/s/{token}").text
+    assert '<input type="hidden" name="comment_prefilled" value="1">' in page
+    r = client.post(
+        f"/s/{token}",
+        data={"csrf": csrf_of(page), "score": "2", "comment": " ", "comment_prefilled": "1"},
+    )
+    assert r.status_code == 200
+    assert answer_in_history(client, auth)["comment"] is None
+
+
+@pytest.mark.parametrize("bad", ["true", "false", "True"])
+def test_a_boolean_score_in_the_form_is_refused(
+    client: TestClient, auth: dict[str, str], app: FastAPI, bad: str
+) -> None:
+    token = invite(client, auth)
+    r = submit(client, token, score=bad)
+    assert r.status_code == 422 and "1, 2, 3, 4, 5, 6, 7" in r.text
     assert stored(app) == []

@@ -2,7 +2,9 @@
 
 Autoescaping is on for every template: questions are written by the
 workspace and comments by customers, and both must render as text, never as
-markup. Pages carry no script and load nothing from elsewhere.
+markup. Pages load nothing from elsewhere and carry no script, except the one
+that posts the score of a score link (:data:`SCORE_LINK_SCRIPT`), allowed by
+its hash in that page's CSP only.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from importlib import resources
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
@@ -32,6 +36,18 @@ SECURITY_HEADERS: Final = {
 }
 
 _CSRF_PURPOSE: Final = b"fluide-survey-form-v1:"
+
+SCORE_LINK_SCRIPT: Final = Markup(  # noqa: S704 - our own file, never data
+    (resources.files("fluide.api") / "templates" / "score_link.js").read_text(encoding="utf-8")
+)
+"""The inline script of a score link's page: it posts the chosen score once the page is seen."""
+_SCRIPT_HASH: Final = base64.b64encode(
+    hashlib.sha256(str(SCORE_LINK_SCRIPT).encode("utf-8")).digest()
+).decode()
+SCRIPT_CSP: Final = SECURITY_HEADERS["Content-Security-Policy"] + (
+    f"; script-src 'sha256-{_SCRIPT_HASH}'"
+)
+"""The survey CSP plus that one script, by its hash: no other script may run."""
 
 
 def csrf_token(secret: bytes, invitation_id: str) -> str:
@@ -54,8 +70,12 @@ def render(template: str, lang: str, **context: Any) -> str:
     return environment("fluide.api", lang).get_template(template).render(lang=lang, **context)
 
 
-def page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
+def page(html: str, status: int = 200, *, script: bool = False) -> HTMLResponse:
+    """An HTML page with the security headers; ``script``: it carries the score link's script."""
+    headers = dict(SECURITY_HEADERS)
+    if script:
+        headers["Content-Security-Policy"] = SCRIPT_CSP
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 async def form_fields(request: Request) -> dict[str, str]:

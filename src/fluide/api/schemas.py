@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -62,6 +63,20 @@ class Text(Input):
         Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
         | None
     ) = None
+
+
+EventType = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+BrowserEvents = Annotated[
+    list[EventType],
+    Field(
+        max_length=50,
+        description=(
+            "Event types a signed browser may send through the widget (POST /w/v1/track) for "
+            "this touchpoint. null (the default): its trigger event types if its channels "
+            "include in_app or popover, else none; []: none."
+        ),
+    ),
+]
 
 
 class TriggerIn(Input):
@@ -134,6 +149,7 @@ class TouchpointIn(TouchpointBase):
     expires_after_hours: float = Field(default=24, gt=0, le=24 * 30)
     extra_questions: Annotated[list[ExtraQuestion], Field(max_length=8)] = []
     active: bool = True
+    browser_events: BrowserEvents | None = None
 
 
 class TouchpointPatch(TouchpointBase):
@@ -158,6 +174,7 @@ class TouchpointPatch(TouchpointBase):
     expires_after_hours: float | None = Field(default=None, gt=0, le=24 * 30)
     extra_questions: Annotated[list[ExtraQuestion], Field(max_length=8)] | None = None
     active: bool | None = None
+    browser_events: BrowserEvents | None = None  # null: back to the default
 
 
 class UserIn(Input):
@@ -267,6 +284,25 @@ class DecisionsOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+def _not_a_boolean(value: Any) -> Any:
+    # JSON true would pass as 1 otherwise (bool is an int to Python and to pydantic's lax mode).
+    if isinstance(value, bool):
+        raise ValueError("a score is a point of the scale (a number or its symbol), not true/false")
+    return value
+
+
+Score = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""A score as a number: never ``true``/``false``."""
+ScoreOrSymbol = Annotated[
+    int | Annotated[str, StringConstraints(max_length=50)], BeforeValidator(_not_a_boolean)
+]
+"""A score as a number or one of the scale's symbols (``🙂``): never ``true``/``false``."""
+COMMENT_RULE = (
+    "Answering again without a comment field keeps the comment recorded; "
+    '"comment": null or "" erases it.'
+)
+
+
 class ResponseIn(Input):
     model_config = ConfigDict(
         extra="forbid",
@@ -275,8 +311,10 @@ class ResponseIn(Input):
         },
     )
     token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    score: int
-    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    score: Score
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = Field(
+        default=None, description=COMMENT_RULE
+    )
     extra_answers: dict[str, Any] = {}
 
 

@@ -36,10 +36,11 @@ def not_found(message: str, value: str) -> ServiceError:
     return ServiceError("not_found", message, status=404, value=value)
 
 
-def patch_changes(patch: BaseModel) -> dict[str, Any]:
-    """The fields a PATCH body sets; a field set to ``null`` is refused (it cannot be emptied)."""
+def patch_changes(patch: BaseModel, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields a PATCH body sets; a field set to ``null`` is refused (it cannot be emptied),
+    except the ``nullable`` ones (``null`` means their default)."""
     changes = patch.model_dump(exclude_unset=True)
-    nulls = [k for k, v in changes.items() if v is None]
+    nulls = [k for k, v in changes.items() if v is None and k not in nullable]
     if nulls:
         raise ServiceError(
             "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=", ".join(nulls)

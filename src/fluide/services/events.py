@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,9 @@ from fluide.storage.types import new_id, utcnow
 
 MAX_CLOCK_SKEW = timedelta(hours=1)
 SNAPSHOT_KEYS = ("agent_id", "ticket_id")
+"""Properties kept on the invitation: the answer is attributed to this agent and ticket."""
+Source = Literal["api", "browser"]
+Guard = Callable[[Session, EndUser, datetime], None]
 
 
 def _rule(tp: Touchpoint) -> TouchpointRule:
@@ -61,11 +64,19 @@ def _refresh_user(user: EndUser, e: EventIn) -> None:
 
 
 def _decide_one(
-    s: Session, ws: Workspace, e: EventIn, settings: Settings, now: datetime
+    s: Session,
+    ws: Workspace,
+    e: EventIn,
+    settings: Settings,
+    now: datetime,
+    source: Source,
+    guard: Guard | None,
 ) -> dict[str, Any]:
     if repo.event_by_external_id(s, ws.id, e.id) is not None:
         return {"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None}
     user = repo.locked_user(s, ws.id, e.user.id)
+    if guard is not None:  # under the user's lock: concurrent events are counted in turn
+        guard(s, user, now)
     _refresh_user(user, e)
     last, per_touchpoint = repo.last_invitations(s, ws.id, user.id)
     active = repo.touchpoints(s, ws.id, active_only=True)
@@ -91,6 +102,7 @@ def _decide_one(
         decision=outcome.decision,
         reason=outcome.reason,
         touchpoint_id=tp.id if tp else None,
+        source=source,
     )
     repo.add(s, event)
     result: dict[str, Any] = {
@@ -103,6 +115,8 @@ def _decide_one(
     if outcome.decision != Decision.INVITED or tp is None or tp.current_version_id is None:
         return result
     channel = e.channel if e.channel in tp.channels else tp.channels[0]
+    # Attribution is the host server's word only, whatever a browser put in its properties.
+    snapshot = SNAPSHOT_KEYS if source == "api" else ()
     inv = Invitation(
         id=new_id("inv"),
         workspace_id=ws.id,
@@ -119,7 +133,7 @@ def _decide_one(
         context={
             "attributes": dict(user.attributes or {}),
             "properties": e.properties,
-            **{k: str(e.properties[k]) for k in SNAPSHOT_KEYS if e.properties.get(k) is not None},
+            **{k: str(e.properties[k]) for k in snapshot if e.properties.get(k) is not None},
         },
     )
     repo.add(s, inv)
@@ -139,11 +153,17 @@ def record_events(
     settings: Settings,
     now: datetime | None = None,
     dispatch: Callable[[list[str]], None] | None = None,
+    *,
+    source: Source = "api",
+    guard: Guard | None = None,
 ) -> list[dict[str, Any]]:
     """The decision for each event, in order; each event commits on its own.
 
     ``dispatch`` is told the deliveries to send once they are committed (it
     wakes the worker; a missed wake-up only delays: workers also poll).
+    ``source`` is stored on each event (``browser`` for the widget's);
+    ``guard`` runs under the user's lock before the decision and may refuse
+    the event (a :class:`ServiceError`: nothing of it is stored).
     """
     out = []
     to_send: list[str] = []
@@ -158,7 +178,7 @@ def record_events(
             )
         try:
             with write_session(factory) as s:
-                decided = _decide_one(s, ws, e, settings, moment)
+                decided = _decide_one(s, ws, e, settings, moment, source, guard)
         except IntegrityError:
             # The same event id committed by a concurrent request in between.
             decided = {"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None}

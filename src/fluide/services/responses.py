@@ -118,6 +118,7 @@ def _upsert(
     keep_comment: bool,
     moment: datetime,
     callback: bool | None = None,
+    first_only: bool = False,
 ) -> Recorded:
     inv = find_invitation(s, settings, token)
     if moment >= inv.expires_at:
@@ -125,6 +126,9 @@ def _upsert(
     version = version_of(s, inv)
     question = question_of(version)
     existing = repo.response_for(s, inv.workspace_id, inv.id)
+    if first_only and existing is not None:
+        tp = repo.touchpoint_by_id(s, inv.workspace_id, inv.touchpoint_id)
+        return Recorded(to_json(existing, tp.key if tp else None, version.number), created=False)
     if score is None and existing is not None:
         value = existing.score
     else:
@@ -199,31 +203,31 @@ def record(
     extra_answers: dict[str, Any] | None = None,
     keep_comment: bool = False,
     callback: bool | None = None,
+    first_only: bool = False,
     now: datetime | None = None,
 ) -> Recorded:
     """Record the answer to the invitation ``token`` names, or update the one recorded.
 
     ``score=None`` keeps the recorded score (refused on a first answer);
-    ``keep_comment`` keeps the recorded comment when none is given (the
-    one-click link of an e-mail must not erase a comment written before).
+    ``keep_comment`` keeps the recorded comment when none is given (no
+    comment field was sent: a comment written before must not be erased).
     ``callback``: the customer agrees to be contacted about it (``True``), withdraws
     (``False``), or did not say (``None``: kept as it was).
+    ``first_only`` records only a first answer and leaves a recorded one as it
+    is (the score link's automatic post: a reload or a second post changes nothing).
     """
     if tokens.verify(settings.secret, token) is None:
         raise invalid_token()
     moment = now or utcnow()
+    args = (token, score, comment, extra_answers, keep_comment, moment, callback, first_only)
     try:
         with write_session(factory) as s:
-            return _upsert(
-                s, settings, token, score, comment, extra_answers, keep_comment, moment, callback
-            )
+            return _upsert(s, settings, *args)
     except IntegrityError:
         # Two first answers at the same moment (PostgreSQL): the other one won
         # the unique invitation_id; this one becomes an update of it.
         with write_session(factory) as s:
-            return _upsert(
-                s, settings, token, score, comment, extra_answers, keep_comment, moment, callback
-            )
+            return _upsert(s, settings, *args)
 
 
 def record_response(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fluide.domain.scales import Polarity, Question
 from fluide.i18n import DEFAULT_LANG, lang_of
-from fluide.services.answers import MAX_COMMENT, extra_scale
+from fluide.services.answers import MAX_COMMENT, extra_scale, parse_score
 from fluide.services.responses import find_invitation, version_of
 from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.settings import Settings
@@ -156,3 +156,12 @@ def survey_view(
         expires_at=inv.expires_at,
         responded_at=existing.responded_at if existing else None,
     )
+
+
+def link_point(session: Session, settings: Settings, token: str, score: str) -> int:
+    """The point a score link (``?score=N``, or a face) stands for; nothing is recorded.
+
+    A score outside the scale is refused with a message naming the allowed values.
+    """
+    inv = find_invitation(session, settings, token)
+    return parse_score(question_of(version_of(session, inv)), score)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import TouchpointIn, TouchpointPatch
 from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.services.browser_events import browser_types
 from fluide.services.errors import ServiceError, not_found, patch_changes
 from fluide.storage import repo
 from fluide.storage.db import write_session
@@ -85,6 +86,8 @@ def to_json(tp: Touchpoint, versions: list[QuestionVersion]) -> dict[str, Any]:
         "cooldown_days": tp.cooldown_days,
         "expires_after_hours": tp.expires_after_hours,
         "active": tp.active,
+        "browser_events": tp.browser_events,
+        "browser_events_allowed": browser_types(tp),
         "version": {
             "id": current.id,
             "number": current.number,
@@ -126,6 +129,7 @@ def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[
                 cooldown_days=body.cooldown_days,
                 expires_after_hours=body.expires_after_hours,
                 active=body.active,
+                browser_events=_unique(body.browser_events),
             )
             repo.add(s, tp)
             v = _version(tp, 1, data)
@@ -140,6 +144,10 @@ def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[
             status=409,
             key=body.key,
         ) from None
+
+
+def _unique(types: list[str] | None) -> list[str] | None:
+    return None if types is None else list(dict.fromkeys(types))
 
 
 def list_all(s: Session, ws: str) -> list[dict[str, Any]]:
@@ -167,7 +175,7 @@ def get(s: Session, ws: str, key: str) -> dict[str, Any]:
 def update(
     factory: sessionmaker[Session], ws: str, key: str, patch: TouchpointPatch
 ) -> dict[str, Any]:
-    changes = patch_changes(patch)
+    changes = patch_changes(patch, nullable=("browser_events",))
     with write_session(factory) as s:
         tp = touchpoint_of(s, ws, key)
         versions = repo.versions(s, ws, tp.id)
@@ -196,6 +204,8 @@ def update(
                     name,
                     list(dict.fromkeys(changes[name])) if name == "channels" else changes[name],
                 )
+        if "browser_events" in changes:
+            tp.browser_events = _unique(changes["browser_events"])
         tp.updated_at = utcnow()
         s.flush()
         return to_json(tp, versions)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import uuid
@@ -27,6 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.schemas import EventIn, UserIn
 from fluide.channels.compose import invitation_message
 from fluide.services import tokens
+from fluide.services.browser_events import (
+    WIDGET_CHANNELS,
+    check_properties,
+    check_type,
+    rate_guard,
+)
 from fluide.services.errors import ServiceError
 from fluide.services.events import record_events
 from fluide.services.responses import Recorded, invalid_token, record
@@ -37,15 +42,11 @@ from fluide.storage.db import write_session
 from fluide.storage.models import Invitation, Workspace
 from fluide.storage.types import utcnow
 
-WIDGET_CHANNELS: Final = ("in_app", "popover")
-"""The channels the widget shows: a card (``in_app``) or a mini popover (``popover``)."""
 PUBLIC_KEY_PREFIX: Final = "pk_"
 PUBLIC_KEY: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 """What a public key may look like (any prefix): anything else is unknown without a query."""
 USER_ID: Final = re.compile(r"[^\x00]{1,200}")
 """A user id as the events API takes it (no NUL: it could never be stored)."""
-MAX_PROPERTIES_BYTES: Final = 8000
-"""Largest ``properties`` of a browser event, as JSON."""
 
 Mark = Literal["shown", "dismissed"]
 
@@ -225,21 +226,18 @@ def track(
     """An event sent from the browser, decided like any other; the decision and its card.
 
     The event's user is the signed user, never one the browser names. Its
-    id is ``web-`` and a random UUID; it happened ``now``; when it invites,
+    type, properties and rate follow :mod:`fluide.services.browser_events`.
+    Its id is ``web-`` and a random UUID; it happened ``now``; when it invites,
     the invitation goes to the in-app card if the touchpoint has that
     channel (else the touchpoint's first channel, e.g. ``popover``);
     ``dispatch`` wakes the sender when that channel needs one (e-mail).
     """
     moment = now or utcnow()
+    props = properties or {}
     with factory() as s:
         ws = authenticate(s, public_key, user_id, sig)
-    props = properties or {}
-    if len(json.dumps(props, default=str)) > MAX_PROPERTIES_BYTES:
-        raise ServiceError(
-            "invalid_properties",
-            "The event properties are too large: at most %(max)s characters of JSON.",
-            max=MAX_PROPERTIES_BYTES,
-        )
+        check_type(event_type, repo.touchpoints(s, ws.id))
+    check_properties(props)
     try:
         event = EventIn(
             id=f"web-{uuid.uuid4()}",
@@ -259,7 +257,16 @@ def track(
             ],
             count=exc.error_count(),
         ) from None
-    decision = record_events(factory, ws, [event], settings, now=moment, dispatch=dispatch)[0]
+    decision = record_events(
+        factory,
+        ws,
+        [event],
+        settings,
+        now=moment,
+        dispatch=dispatch,
+        source="browser",
+        guard=rate_guard(ws.id, settings.browser_events_per_minute),
+    )[0]
     shown: dict[str, Any] | None = None
     invitation = decision.get("invitation")
     if invitation is not None and invitation["channel"] in WIDGET_CHANNELS:
@@ -284,11 +291,14 @@ def respond(
     score: int | str,
     comment: str | None,
     now: datetime | None = None,
+    *,
+    keep_comment: bool = False,
 ) -> Recorded:
     """The signed user's answer to their own invitation (``token`` names it).
 
     The token alone is the credential of ``POST /v1/responses``; here the
     invitation must also be the signed user's. The card counts as shown.
+    ``keep_comment``: no comment was sent, so the recorded one stays.
     """
     invitation_id = tokens.verify(settings.secret, token)
     if invitation_id is None:
@@ -296,6 +306,6 @@ def respond(
     with factory() as s:
         ws = authenticate(s, public_key, user_id, sig)
         _own_invitation(s, ws, user_id, invitation_id)
-    recorded = record(factory, settings, token, score, comment, now=now)
+    recorded = record(factory, settings, token, score, comment, keep_comment=keep_comment, now=now)
     mark(factory, public_key, user_id, sig, invitation_id, "shown", now=now)
     return recorded

@@ -1,14 +1,15 @@
-"""Queries of the in-app widget: a workspace by its public key, a user's pending question."""
+"""Queries of the in-app widget: a workspace by its public key, a user's pending question,
+the user's recent browser events."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fluide.storage.models import Invitation, Response, Workspace
+from fluide.storage.models import Event, Invitation, Response, Workspace
 
 
 def workspace_by_public_key(s: Session, public_key: str) -> Workspace | None:
@@ -55,3 +56,21 @@ def workspace_named(s: Session, name: str) -> Workspace | None:
         .scalars()
         .first()
     )
+
+
+def browser_events_since(
+    s: Session, ws: str, user_id: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many events the user's browser sent after ``since``, and when the oldest arrived.
+
+    Reads the ``(workspace_id, user_id, received_at)`` index of events.
+    """
+    count, oldest = s.execute(
+        select(func.count(), func.min(Event.received_at)).where(
+            Event.workspace_id == ws,
+            Event.user_id == user_id,
+            Event.received_at > since,
+            Event.source == "browser",
+        )
+    ).one()
+    return int(count), oldest

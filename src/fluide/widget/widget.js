@@ -310,13 +310,11 @@ border-radius:8px;font:inherit;color:#1b1b29;background:#fff}
     error.textContent = "";
     send.disabled = true;
     send.textContent = T.sending;
+    // No comment field when the box is empty: a comment written elsewhere is kept.
+    const body = { token: inv.token, score: Number(checked.value) };
+    if (comment.value.trim()) body.comment = comment.value;
     try {
-      await call(
-        "POST",
-        "w/v1/responses",
-        { token: inv.token, score: Number(checked.value), comment: comment.value || null },
-        inv.lang
-      );
+      await call("POST", "w/v1/responses", body, inv.lang);
     } catch (e) {
       error.textContent = e.status && e.status < 500 ? e.message : T.failed;
       send.disabled = false;

@@ -2,7 +2,7 @@
 
 - ``GET /demo/mailbox``: the e-mails the demo's local SMTP server received,
   newest first, their text with the survey links clickable: one click on a
-  score records it.
+  score opens the survey page, which records it (never the link alone).
 - ``POST /demo/webhook``: a chat webhook receiver, as a host would write one:
   it checks the signature with the workspace's webhook secret, and drops a
   repeated ``Idempotency-Key``. A post whose signature is wrong is answered

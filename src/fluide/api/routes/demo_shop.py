@@ -6,8 +6,8 @@
   after the action.
 - ``GET /demo/shop/aide``: a help article that calls
   ``Fluide.track("help_article_read")`` once read. The demo workspace has no
-  touchpoint for it: create one on the ``popover`` channel to see the mini
-  popover (the page says how).
+  touchpoint for it, so the browser may not send it (refused): create one on
+  the ``popover`` channel to see the mini popover (the page says how).
 
 The workspace is the demo's (named as ``fluide demo`` creates it), or
 ``?ws=<workspace id>``; it gets widget keys if it has none. The visitor is
@@ -121,8 +121,8 @@ const log = (text) => { document.getElementById("log").textContent += text + "\\
 setTimeout(async () => {
   const fluide = await ready();
   const d = await fluide.track("help_article_read", {article: "retrouver-ma-facture"});
-  log("help_article_read → " + (d ? d.decision : "erreur"));
-  if (d && d.decision === "no_trigger") {
+  log("help_article_read → " + (d ? d.decision : "refusé (voir la console)"));
+  if (!d || d.decision === "no_trigger") {
     document.getElementById("hint").hidden = false;
     document.getElementById("hint-code").hidden = false;
   }

@@ -44,6 +44,7 @@ def post_response(body: ResponseIn, factory: FactoryDep, settings: SettingsDep) 
         body.score,
         body.comment,
         extra_answers=body.extra_answers or None,
+        keep_comment="comment" not in body.model_fields_set,
     )
     return JSONResponse(
         recorded.response,

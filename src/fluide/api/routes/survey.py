@@ -1,10 +1,18 @@
 """The public survey page: ``/s/{token}``, in the customer's language, without JavaScript.
 
 - ``GET /s/{token}``: the question, the scale with its end labels, the free field.
-- ``GET /s/{token}?score=N``: records N in one click (from an e-mail), then
-  shows the page with N selected, inviting a comment.
+- ``GET /s/{token}?score=N`` (the score links of an e-mail or a chat post):
+  shows the page with N selected and **records nothing**: a mail scanner
+  fetching every link must not answer. A one-button form posts N; a small
+  script (allowed by its hash in the CSP) submits it once a person sees the
+  page, so one click still answers. That post (``from_link=1``) only records
+  a first answer: a reload or a second post never overwrites the answer.
+  Once answered, the page offers to change the score to N instead.
 - ``POST /s/{token}`` (form: ``score``, ``comment``, ``csrf``): records, then
-  redirects to ``GET /s/{token}?thanks=1`` (POST/redirect/GET).
+  redirects to ``GET /s/{token}?thanks=1`` (POST/redirect/GET). A form
+  without a ``comment`` field keeps the recorded comment; an empty comment
+  box erases it only if it showed a comment (``comment_prefilled=1``), that
+  is, if the person cleared it.
 
 An unknown or altered link gets a 404 page in French and English, an expired
 one a 410 page in the invitation's language, a form without its CSRF field a
@@ -20,11 +28,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.deps import FactoryDep, SettingsDep
-from fluide.api.pages import SECURITY_HEADERS, FormDep, csrf_ok, csrf_token, page, render
+from fluide.api.pages import (
+    SCORE_LINK_SCRIPT,
+    SECURITY_HEADERS,
+    FormDep,
+    csrf_ok,
+    csrf_token,
+    page,
+    render,
+)
 from fluide.i18n import SUPPORTED_LANGS, fmt_int, gettext
 from fluide.services import responses as service
 from fluide.services.errors import ServiceError
-from fluide.services.survey import SurveyView, survey_view
+from fluide.services.survey import SurveyView, link_point, survey_view
 from fluide.settings import Settings
 
 router = APIRouter(tags=["survey"], include_in_schema=False)
@@ -99,11 +115,14 @@ def _survey(
     comment_text: str | None = None,
     extra_values: dict[str, Any] | None = None,
     callback: bool = False,
+    link_score: int | None = None,
+    comment_prefilled: bool = False,
 ) -> HTMLResponse:
     lang = view.lang
     message = None
     if error is not None:
         message = gettext(lang, error.message, **error.params)
+    auto = link_score is not None and not view.answered
     html = render(
         "survey.html.j2",
         lang,
@@ -117,8 +136,24 @@ def _survey(
         extra_values=extra_values or {},
         callback=callback,
         max_comment=fmt_int(lang, view.max_comment),
+        comment_prefilled=comment_prefilled,
+        link_score=link_score,
+        link_label=_point_label(view, link_score),
+        recorded_label=_point_label(view, view.score),
+        auto=auto,
+        script=SCORE_LINK_SCRIPT,
     )
-    return page(html, status)
+    return page(html, status, script=auto)
+
+
+def _point_label(view: SurveyView, value: int | None) -> str:
+    """A point as a sentence names it: ``6``, ``7 (Strongly agree)``, ``🙂 Easy``."""
+    p = next((p for p in view.points if p.value == value), None)
+    if p is None:
+        return ""
+    if p.face:
+        return p.label
+    return f"{p.value} ({p.word})" if p.word else str(p.value)
 
 
 def _view(factory: sessionmaker[Session], settings: Settings, token: str) -> SurveyView | None:
@@ -141,27 +176,27 @@ def survey_page(
     score: str | None = None,
     thanks: str | None = None,
 ) -> Response:
-    """The question page; ``?score=N`` records N first (the one-click link of an e-mail)."""
+    """The question page; ``?score=N`` selects N and offers to record it (never records)."""
     if service.invitation_id_of(settings, token) is None:
         return _not_found()
-    problem: ServiceError | None = None
-    note = "thanks" if thanks else None
-    if score is not None and score.strip():
-        try:
-            service.record(factory, settings, token, score, None, keep_comment=True)
-            note = "scored"
-        except ServiceError as exc:
-            if exc.code == "invalid_token":
-                return _not_found()
-            if exc.code != "expired":
-                problem = exc
     view = _view(factory, settings, token)
     if view is None:
         return _not_found()
     if view.expired:
         return _expired(view)
-    if note and not view.answered:
-        note = None
+    problem: ServiceError | None = None
+    note = None
+    if view.answered and thanks:
+        note = "scored" if thanks == "score" else "thanks"
+    link_score: int | None = None
+    if score is not None and score.strip():
+        try:
+            with factory() as s:
+                link_score = link_point(s, settings, token, score)
+        except ServiceError as exc:
+            problem = exc
+    if link_score is not None and link_score == view.score:
+        note, link_score = note or "thanks", None  # this very score is recorded: nothing to offer
     return _survey(
         view,
         token,
@@ -169,9 +204,10 @@ def survey_page(
         status=problem.status if problem else 200,
         note=note,
         error=problem,
-        selected=view.score,
+        selected=view.score if view.answered or link_score is None else link_score,
         comment_text=view.comment,
         extra_values=_current_extras(view),
+        link_score=link_score,
     )
 
 
@@ -197,15 +233,23 @@ def survey_submit(
     # Ticked: consent to be contacted (a follow-up opens on a high-effort answer).
     # Unticked says nothing: an update must not withdraw a consent given before.
     callback = form.get("callback") == "1"
+    from_link = form.get("from_link") == "1"
+    comment = form.get("comment")
+    # No comment field (the score link's button), or an empty box that showed no
+    # comment (one written elsewhere since): keep the recorded comment. A box the
+    # person emptied erases it.
+    keep_comment = comment is None or (not comment.strip() and form.get("comment_prefilled") != "1")
     try:
-        service.record(
+        recorded = service.record(
             factory,
             settings,
             token,
             score,
-            form.get("comment"),
+            comment,
             extra_answers=extras,
             callback=callback or None,
+            keep_comment=keep_comment,
+            first_only=from_link,
         )
     except ServiceError as exc:
         if exc.code == "invalid_token":
@@ -221,8 +265,12 @@ def survey_submit(
             status=exc.status,
             error=exc,
             selected=score,
-            comment_text=form.get("comment"),
+            comment_text=comment,
             extra_values={**_current_extras(view), **extras},
             callback=callback,
+            comment_prefilled=form.get("comment_prefilled") == "1",
         )
-    return RedirectResponse(f"{token}?thanks=1", status_code=303, headers=dict(SECURITY_HEADERS))
+    thanks = "score" if from_link and recorded.created else "1"
+    return RedirectResponse(
+        f"{token}?thanks={thanks}", status_code=303, headers=dict(SECURITY_HEADERS)
+    )

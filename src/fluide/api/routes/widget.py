@@ -27,9 +27,10 @@ from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
-from fluide.api.schemas import ErrorOut, Input
+from fluide.api.schemas import COMMENT_RULE, ErrorOut, Input, ScoreOrSymbol
 from fluide.services import funnel as funnel_service
 from fluide.services import widget as service
+from fluide.services.browser_events import TooManyEvents
 from fluide.services.errors import ServiceError
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -58,6 +59,9 @@ class CorsRoute(APIRoute):
                 response = await handler(request)
             except (ServiceError, RequestValidationError, StarletteHTTPException) as exc:
                 response = await _handled(request, exc)
+                if isinstance(exc, TooManyEvents):
+                    response.headers["Retry-After"] = str(exc.retry_after)
+                    response.headers["Access-Control-Expose-Headers"] = "Retry-After"
             response.headers.update(CORS_HEADERS)
             return response
 
@@ -126,8 +130,10 @@ class WidgetAnswerIn(Signed):
         },
     )
     token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    score: int | Annotated[str, StringConstraints(max_length=50)]
-    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    score: ScoreOrSymbol
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = Field(
+        default=None, description=COMMENT_RULE
+    )
 
 
 SIGNATURE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -202,7 +208,25 @@ def post_mark(
 @_widget.post(
     "/w/v1/track",
     summary="An event from the browser for the signed user; its decision and card",
-    responses=SIGNATURE_ERRORS,
+    description=(
+        "Only event types a touchpoint allows for the browser (`browser_events`; by default "
+        "its trigger events when it has the `in_app` or `popover` channel). Properties never "
+        "carry `agent_id`, `ticket_id` or `outcome`: only the host's server may send them. "
+        "At most `FLUIDE_BROWSER_EVENTS_PER_MINUTE` events per user per minute."
+    ),
+    responses={
+        403: {
+            "model": ErrorOut,
+            "description": "Unknown public key, wrong user signature, an event type no "
+            "touchpoint allows for the browser (event_not_allowed), or a reserved property "
+            "(property_not_allowed)",
+        },
+        422: {"model": ErrorOut, "description": "Properties too many or too large"},
+        429: {
+            "model": ErrorOut,
+            "description": "Too many events from this user (too_many_events); see Retry-After",
+        },
+    },
     openapi_extra={"security": []},
 )
 def post_track(
@@ -235,7 +259,15 @@ def post_track(
 )
 def post_answer(body: WidgetAnswerIn, factory: FactoryDep, settings: SettingsDep) -> JSONResponse:
     recorded = service.respond(
-        factory, settings, body.key, body.user, body.sig, body.token, body.score, body.comment
+        factory,
+        settings,
+        body.key,
+        body.user,
+        body.sig,
+        body.token,
+        body.score,
+        body.comment,
+        keep_comment="comment" not in body.model_fields_set,
     )
     return JSONResponse(
         recorded.response,
