@@ -79,6 +79,14 @@ def build_app(
         done = run_due(factory, settings)
         return done.tagged + done.topics
 
+    @app.periodic(cron="*/10 * * * *", periodic_id="fluide-retention")
+    @app.task(name="fluide.retention", queue=TAGGING_QUEUE, queueing_lock="fluide.retention")
+    def retention(timestamp: int | None = None) -> int:
+        # On the long-jobs queue: a retention run never holds an invitation back.
+        from fluide.jobs.retention import run_due
+
+        return run_due(factory, utcnow())
+
     return app
 
 
