@@ -7,8 +7,8 @@ its scale answers and its friction tags stay, so figures and friction counts
 do not change.
 
 ``personal_data_retention_days = N``: a customer with no sign of life for N
-days (first seen, opted out, event received, answer given or changed: all
-older than N days) is erased entirely, exactly as by ``DELETE
+days (no event received, no answer given or changed, no opt-out in the last
+N days) is erased entirely, exactly as by ``DELETE
 /v1/users/{id}``, with an audit row of reason ``retention``. The clock runs
 from the last contact, as for any customer file: an active customer's
 history serves the measure (fatigue, follow-ups, before/after) while the

@@ -115,7 +115,9 @@ def locked_user(s: Session, ws: str, external_id: str) -> EndUser | None:
 
 
 def last_activity(s: Session, ws: str, user: EndUser) -> datetime:
-    """The customer's latest sign of life: first seen, opted out, last event, last answer."""
+    """The customer's latest sign of life: last event received, last answer given or
+    changed, opting out (a customer row is only made by an event, so it counts
+    their first contact too)."""
     event = s.execute(
         select(func.max(Event.received_at)).where(
             Event.workspace_id == ws, Event.user_id == user.id
@@ -126,8 +128,8 @@ def last_activity(s: Session, ws: str, user: EndUser) -> datetime:
             Response.workspace_id == ws, Response.user_id == user.id
         )
     ).scalar()
-    moments = [m for m in (user.created_at, user.opted_out_at, event, answer) if m is not None]
-    return max(_aware(m) for m in moments)
+    moments = [_aware(m) for m in (user.opted_out_at, event, answer) if m is not None]
+    return max(moments, default=datetime.min.replace(tzinfo=UTC))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -138,9 +140,8 @@ def _aware(moment: datetime) -> datetime:
 def inactive_users(
     s: Session, ws: str, before: datetime, after_id: str, limit: int
 ) -> list[tuple[str, str]]:
-    """``(id, external id)`` of customers with no sign of life since ``before`` (first
-    seen, opted out, an event received, an answer given or changed), by id from
-    ``after_id`` (exclusive)."""
+    """``(id, external id)`` of customers with no sign of life since ``before`` (see
+    :func:`last_activity`), by id from ``after_id`` (exclusive)."""
     recent_event = select(Event.id).where(
         Event.workspace_id == ws, Event.user_id == EndUser.id, Event.received_at >= before
     )
@@ -152,7 +153,6 @@ def inactive_users(
         .where(
             EndUser.workspace_id == ws,
             EndUser.id > after_id,
-            EndUser.created_at < before,
             (EndUser.opted_out_at.is_(None)) | (EndUser.opted_out_at < before),
             ~recent_event.exists(),
             ~recent_answer.exists(),
