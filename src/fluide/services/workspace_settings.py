@@ -31,7 +31,7 @@ SecretKind = Literal["webhook", "widget"]
 WIDGET_KEY_PREFIX = "pk_"
 
 
-RetentionDays = Annotated[int, Field(ge=1, le=3650)]
+RetentionDays = Annotated[int, Field(ge=1, le=3650, strict=True)]
 RETENTION_FIELDS = ("comment_retention_days", "personal_data_retention_days")
 
 
