@@ -10,9 +10,10 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import EventIn
@@ -110,3 +111,29 @@ def every_text(factory: sessionmaker[Session], ws: str | None = None) -> Iterato
                 q = q.where(table.c.workspace_id == ws)
             for row in s.execute(q):
                 yield f"{table.name}: {tuple(row)!r}"
+
+
+def database_files(engine: Engine) -> dict[str, bytes]:
+    """Every file holding the database's rows, by name."""
+    if engine.dialect.name == "sqlite":
+        path = Path(str(engine.url.database))
+        names = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+        return {p.name: p.read_bytes() for p in names if p.exists()}
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CHECKPOINT")  # what is in shared buffers reaches the files
+        data = conn.exec_driver_sql("SHOW data_directory").scalar_one()
+        oid = conn.exec_driver_sql(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        ).scalar_one()
+    folder = Path(data) / "base" / str(oid)
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def found(engine: Engine, *needles: str) -> dict[str, list[str]]:
+    """Which of ``needles`` each database file holds (files holding none left out)."""
+    out = {}
+    for name, blob in database_files(engine).items():
+        hits = [n for n in needles if n.encode() in blob]
+        if hits:
+            out[name] = hits
+    return out

@@ -101,3 +101,20 @@ def test_retention_periods_are_set_shown_bounded_and_cleared(
     r = client.patch("/v1/workspace", headers=auth, json={"comment_retention_days": None})
     assert r.status_code == 200 and r.json()["comment_retention_days"] is None
     assert r.json()["personal_data_retention_days"] == 1095
+
+
+def test_in_the_demo_the_erased_customer_s_mails_and_chat_posts_go_too(
+    client: TestClient, app: FastAPI, auth: dict[str, str]
+) -> None:
+    from fluide.demo.inbox import DemoInbox
+
+    inbox = DemoInbox()
+    app.state.demo_inbox = inbox
+    for user in ("u-42", "u-43"):
+        raw = f"To: {user}@example.com\r\nSubject: Votre avis\r\n\r\nBonjour\r\n".encode()
+        inbox.add_email(raw)
+        inbox.add_chat(verified=True, idempotency_key=user, payload={"user_id": user}, text="?")
+    answered(client, auth, "u-42", "Trop d'étapes")
+    assert client.delete("/v1/users/u-42", headers=auth).status_code == 200
+    assert [m.to for m in inbox.emails()] == ["u-43@example.com"]
+    assert [c.payload["user_id"] for c in inbox.chats()] == ["u-43"]

@@ -28,7 +28,7 @@ from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 from fluide.storage.models import Workspace
-from tests.customers import customer
+from tests.customers import customer, found
 from tests.service.conftest import SECRET
 
 T0 = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
@@ -62,32 +62,6 @@ def opened(
     migrate(engine)
     yield settings, session_factory(engine), engine
     engine.dispose()
-
-
-def database_files(engine: Engine) -> dict[str, bytes]:
-    """Every file holding the database's rows, by name."""
-    if engine.dialect.name == "sqlite":
-        path = Path(str(engine.url.database))
-        names = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
-        return {p.name: p.read_bytes() for p in names if p.exists()}
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("CHECKPOINT")  # what is in shared buffers reaches the files
-        data = conn.exec_driver_sql("SHOW data_directory").scalar_one()
-        oid = conn.exec_driver_sql(
-            "SELECT oid FROM pg_database WHERE datname = current_database()"
-        ).scalar_one()
-    folder = Path(data) / "base" / str(oid)
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-
-
-def found(engine: Engine, *needles: str) -> dict[str, list[str]]:
-    """Which of ``needles`` each database file holds (files holding none left out)."""
-    out = {}
-    for name, blob in database_files(engine).items():
-        hits = [n for n in needles if n.encode() in blob]
-        if hits:
-            out[name] = hits
-    return out
 
 
 def flush_wal(engine: Engine) -> None:

@@ -40,7 +40,8 @@ log = logging.getLogger("fluide")
 PENDING_PREFIX: Final = "purge:"
 """``instance_meta`` keys ``purge:<table>``: a table whose purge is still to do."""
 LOCK_TIMEOUT_MS: Final = 10_000
-CHECKPOINT_TRIES: Final = 5
+CHECKPOINT_TRIES: Final = 3
+CHECKPOINT_WAIT_MS: Final = 1000
 
 
 def purge_files(engine: Engine, tables: Sequence[str]) -> list[str]:
@@ -56,18 +57,24 @@ def purge_files(engine: Engine, tables: Sequence[str]) -> list[str]:
 def _checkpoint(engine: Engine) -> bool:
     """``wal_checkpoint(TRUNCATE)``: True when it completed (no reader held it back)."""
     raw = engine.raw_connection()
+    cur = raw.cursor()
     try:
-        for attempt in range(CHECKPOINT_TRIES):
-            cur = raw.cursor()
-            try:
+        cur.execute("PRAGMA busy_timeout")
+        row = cur.fetchone()
+        usual = int(row[0]) if row else 0
+        # A reader holding an old snapshot is waited for briefly, not for the usual 30 s.
+        cur.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        try:
+            for attempt in range(CHECKPOINT_TRIES):
                 cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 row = cur.fetchone()
-            finally:
-                cur.close()
-            if row is not None and not row[0]:  # (busy, frames in the log, frames copied)
-                return True
-            time.sleep(0.1 * (attempt + 1))
+                if row is not None and not row[0]:  # (busy, frames in the log, frames copied)
+                    return True
+                time.sleep(0.1 * (attempt + 1))
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={usual}")
     finally:
+        cur.close()
         raw.close()
     log.warning("erasure: the WAL checkpoint was held back by a reader; retried later")
     return False
