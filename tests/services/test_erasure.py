@@ -170,3 +170,53 @@ def test_an_erased_customer_s_follow_up_and_deliveries_no_longer_reach_the_worke
     assert outcome.status == "skipped"
     with f() as s:
         assert s.execute(select(FollowUp)).first() is None
+
+
+def test_an_event_waiting_for_a_customer_being_erased_makes_them_anew(
+    f: sessionmaker[Session], settings: Settings, workspace: NewWorkspace
+) -> None:
+    import threading
+    import time
+
+    from fluide.api.schemas import EventIn
+    from fluide.services.events import record_events
+    from fluide.storage.db import write_session
+
+    ws = workspace.id
+    customer(f, settings, ws, user="u-race", at=T0)
+    erasing, release = threading.Event(), threading.Event()
+
+    def erase() -> None:
+        with write_session(f) as s:
+            user = store.locked_user(s, ws, "u-race")
+            assert user is not None
+            store.erase_customer(s, ws, user.id)
+            erasing.set()
+            release.wait(10)
+
+    event = EventIn.model_validate(
+        {
+            "id": "evt-race-2",
+            "type": "payment_succeeded",
+            "occurred_at": (T0 + timedelta(days=30)).isoformat(),
+            "user": {"id": "u-race", "email": "new@example.com"},
+        }
+    )
+    decided: list[object] = []
+
+    def send() -> None:
+        now = T0 + timedelta(days=30, minutes=1)
+        decided.extend(record_events(f, workspace_row(f, ws), [event], settings, now=now))
+
+    eraser = threading.Thread(target=erase)
+    eraser.start()
+    assert erasing.wait(10)
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.5)  # the event now waits for the customer's lock
+    release.set()
+    eraser.join(10)
+    sender.join(30)
+    assert len(decided) == 1 and decided[0]["decision"] == "invited"  # type: ignore[index]
+    rows = rows_of(f, ws, "u-race")
+    assert (rows["end_users"], rows["events"], rows["responses"]) == (1, 1, 0)

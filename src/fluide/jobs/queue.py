@@ -80,9 +80,10 @@ def build_app(
         return done.tagged + done.topics
 
     @app.periodic(cron="*/10 * * * *", periodic_id="fluide-retention")
-    @app.task(name="fluide.retention", queue=TAGGING_QUEUE, queueing_lock="fluide.retention")
+    @app.task(name="fluide.retention", queue=QUEUE, queueing_lock="fluide.retention")
     def retention(timestamp: int | None = None) -> int:
-        # On the long-jobs queue: a retention run never holds an invitation back.
+        # On the deliveries queue, which every worker runs (--no-tagging ones too):
+        # retention must never be skipped. It runs once a day, from 03:00 local.
         from fluide.jobs.retention import run_due
 
         return run_due(factory, utcnow())
