@@ -230,6 +230,8 @@ FIELDS = {
     "widget_public_key",
     "has_webhook_secret",
     "has_widget_secret",
+    "comment_retention_days",
+    "personal_data_retention_days",
 }
 
 

@@ -101,3 +101,51 @@ def user_create(
     if generated:
         typer.echo(_t(lang, "Password (shown only this once; only its hash is stored):"))
         typer.echo(password)
+
+
+@user_app.command("erase")
+def user_erase(
+    user_id: Annotated[str, typer.Argument(help="The customer's id, as the host sends it.")],
+    workspace: Annotated[
+        str, typer.Option("--workspace", help="The workspace's id, or its name if unique.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    lang: LangOpt = DEFAULT_LANG,
+) -> None:
+    """Erase a customer (end user) and everything of theirs; print what went. No confirmation."""
+    from fluide.services import accounts, erasure
+    from fluide.services.errors import ServiceError
+    from fluide.storage.db import session_factory
+
+    lang = _check_lang(lang)
+    if fmt not in ("text", "json"):
+        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    settings = _load(lang)
+    engine = _engine(lang, settings)
+    try:
+        factory = session_factory(engine)
+        with factory() as s:
+            ws = accounts.workspace_by_name_or_id(s, workspace)
+            ws_id = ws.id if ws is not None else None
+        if ws_id is None:
+            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
+            return
+        try:
+            done = erasure.erase_user(factory, ws_id, user_id, erased_by=erasure.CLI)
+        except ServiceError as e:
+            _fail(lang, InputError(e.message, None, **e.params))
+            return
+    finally:
+        engine.dispose()
+    assert done is not None
+    if fmt == "json":
+        typer.echo(json.dumps(done.to_json(), ensure_ascii=False))
+        return
+    typer.echo(
+        _t(lang, "Customer %(user)s erased (audit %(id)s).", user=user_id, id=done.erasure_id)
+    )
+    for table, count in done.counts.items():
+        if count:
+            typer.echo(f"  {table}: {count}")
+    if not done.files_purged:
+        typer.echo(_t(lang, "The database files are purged by the worker's next round."), err=True)

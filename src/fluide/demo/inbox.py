@@ -124,6 +124,22 @@ class DemoInbox:
         with self._lock:
             return list(reversed(self._chats))
 
+    def forget(self, *, email: str | None, user_id: str) -> int:
+        """Drop the e-mails to ``email`` and the chat posts for ``user_id`` (an erased
+        customer's copies); how many."""
+        address = (email or "").strip().lower()
+        with self._lock:
+            mails = [m for m in self._emails if not address or address not in m.to.lower()]
+            chats = [
+                c
+                for c in self._chats
+                if not (isinstance(c.payload, dict) and c.payload.get("user_id") == user_id)
+            ]
+            dropped = len(self._emails) - len(mails) + len(self._chats) - len(chats)
+            self._emails = deque(mails, maxlen=self._emails.maxlen)
+            self._chats = deque(chats, maxlen=self._chats.maxlen)
+        return dropped
+
     # --- the SMTP server ----------------------------------------------------
 
     def start_smtp(self, host: str = "127.0.0.1", port: int = 0) -> str:

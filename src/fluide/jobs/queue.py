@@ -79,6 +79,15 @@ def build_app(
         done = run_due(factory, settings)
         return done.tagged + done.topics
 
+    @app.periodic(cron="*/10 * * * *", periodic_id="fluide-retention")
+    @app.task(name="fluide.retention", queue=QUEUE, queueing_lock="fluide.retention")
+    def retention(timestamp: int | None = None) -> int:
+        # On the deliveries queue, which every worker runs (--no-tagging ones too):
+        # retention must never be skipped. It runs once a day, from 03:00 local.
+        from fluide.jobs.retention import run_due
+
+        return run_due(factory, utcnow())
+
     return app
 
 

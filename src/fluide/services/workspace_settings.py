@@ -1,4 +1,5 @@
-"""A workspace's own settings: name, time zone, fatigue, sender, chat webhook, secrets.
+"""A workspace's own settings: name, time zone, fatigue, sender, chat webhook, secrets,
+retention periods.
 
 Secrets (the webhook secret that signs what Fluide posts, the widget secret
 the host's server uses to sign user ids) are never shown again once created:
@@ -30,6 +31,10 @@ SecretKind = Literal["webhook", "widget"]
 WIDGET_KEY_PREFIX = "pk_"
 
 
+RetentionDays = Annotated[int, Field(ge=1, le=3650, strict=True)]
+RETENTION_FIELDS = ("comment_retention_days", "personal_data_retention_days")
+
+
 class WorkspacePatch(Input):
     """Any subset of the settings; ``chat_webhook_url: null`` removes the webhook."""
 
@@ -55,6 +60,9 @@ class WorkspacePatch(Input):
     chat_webhook_url: (
         Annotated[str, StringConstraints(max_length=MAX_URL_LENGTH, strip_whitespace=True)] | None
     ) = None
+    # Retention (services.retention); null keeps the data until erased.
+    comment_retention_days: RetentionDays | None = None
+    personal_data_retention_days: RetentionDays | None = None
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -69,6 +77,8 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "widget_public_key": ws.widget_public_key,
         "has_webhook_secret": bool(ws.webhook_secret),
         "has_widget_secret": bool(ws.widget_secret),
+        "comment_retention_days": ws.comment_retention_days,
+        "personal_data_retention_days": ws.personal_data_retention_days,
     }
 
 
@@ -135,6 +145,9 @@ def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> 
             if ws.chat_webhook_url and not ws.webhook_secret:
                 # Posts are always signed; the host rotates it to learn it.
                 ws.webhook_secret = new_secret()
+        for field in RETENTION_FIELDS:
+            if field in sent:
+                setattr(ws, field, getattr(body, field))
         s.flush()
         return settings_json(ws)
 

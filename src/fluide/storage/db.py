@@ -42,6 +42,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
             "busy_timeout=30000",
             "foreign_keys=ON",
             "synchronous=NORMAL",
+            # Deleted content is zeroed, not left in free pages (erasure, retention).
+            "secure_delete=ON",
         ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()

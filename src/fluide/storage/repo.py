@@ -83,18 +83,23 @@ def locked_user(s: Session, ws: str, external_id: str) -> EndUser:
     The lock serialises concurrent events of one user (PostgreSQL row lock;
     SQLite holds the database write lock from BEGIN IMMEDIATE anyway).
     """
-    values = {"id": new_id("usr"), "workspace_id": ws, "external_id": external_id, "attributes": {}}
     dialect = s.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    s.execute(
-        insert(EndUser)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-    )
     q = select(EndUser).where(EndUser.workspace_id == ws, EndUser.external_id == external_id)
     if dialect == "postgresql":
         q = q.with_for_update()
-    return s.execute(q.execution_options(populate_existing=True)).scalar_one()
+    # Twice at most: a row erased while this waited for its lock is made anew.
+    for _ in range(2):
+        values = {"id": new_id("usr"), "workspace_id": ws, "external_id": external_id}
+        s.execute(
+            insert(EndUser)
+            .values(**values, attributes={})
+            .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+        )
+        user = s.execute(q.execution_options(populate_existing=True)).scalar_one_or_none()
+        if user is not None:
+            return user
+    raise RuntimeError(f"user {external_id!r} vanished twice while being locked")
 
 
 def user_by_external_id(s: Session, ws: str, external_id: str) -> EndUser | None:

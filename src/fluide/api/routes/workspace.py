@@ -23,7 +23,10 @@ def get(ws: WorkspaceDep, session: SessionDep) -> dict[str, Any]:
 
 @router.patch(
     "",
-    summary="Change the name, time zone, fatigue, sender name or chat webhook URL",
+    summary=(
+        "Change the name, time zone, fatigue, sender name, chat webhook URL or retention "
+        "periods (null keeps data until erased)"
+    ),
 )
 def patch(body: WorkspacePatch, ws: WorkspaceDep, factory: FactoryDep) -> dict[str, Any]:
     return service.update(factory, ws.id, body)

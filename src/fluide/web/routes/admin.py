@@ -22,12 +22,13 @@ from fluide.i18n import SUPPORTED_LANGS, gettext
 from fluide.services import team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
+from fluide.services.workspace_settings import RETENTION_FIELDS
 from fluide.web.auth import AdminDep, check_csrf
 from fluide.web.render import HEADERS, json_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 CREATE_FIELDS: Final = ("email", "name", "role", "agent_id", "lang")
-SETTINGS_FIELDS: Final = ("name", "timezone", "fatigue_days", "sender_name")
+SETTINGS_FIELDS: Final = ("name", "timezone", "fatigue_days", "sender_name", *RETENTION_FIELDS)
 DONE: Final = (
     "updated",
     "disabled",
@@ -183,15 +184,37 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     check_csrf(request, user, form)
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
-        patch = _settings_patch(values)
+        patch = _settings_patch(values, {k for k in RETENTION_FIELDS if k in form})
         saved = workspace_settings.update(_factory(request), user.workspace_id, patch)
     except ServiceError as exc:
         return _refused(request, user, exc, "settings", SETTINGS_FIELDS, values)
     return _back(request, "settings", "settings", saved)
 
 
-def _settings_patch(values: dict[str, str]) -> workspace_settings.WorkspacePatch:
-    """The form's strings as the API's patch; a bad value names its field."""
+def _retention_days(values: dict[str, str], field: str) -> int | None:
+    """A retention period from the form: empty keeps data until erased."""
+    text = values[field]
+    if not text:
+        return None
+    days = int(text) if text.isdigit() else 0
+    if not 1 <= days <= 3650:
+        raise ServiceError(
+            "invalid",
+            "A retention period is a whole number of days from 1 to 3650, or empty to keep "
+            "data until erased.",
+            details=[{"field": field}],
+        )
+    return days
+
+
+def _settings_patch(
+    values: dict[str, str], sent: set[str] | None = None
+) -> workspace_settings.WorkspacePatch:
+    """The form's strings as the API's patch; a bad value names its field.
+
+    A retention field absent from the form (an older page) is left as it is.
+    """
+    retention = {f: _retention_days(values, f) for f in sorted(sent or ())}
     try:
         days = int(values["fatigue_days"])
     except ValueError:
@@ -222,11 +245,14 @@ def _settings_patch(values: dict[str, str]) -> workspace_settings.WorkspacePatch
             "Choose a time zone by its IANA name, such as Europe/Paris or UTC.",
             details=[{"field": "timezone"}],
         )
-    return workspace_settings.WorkspacePatch(
-        name=values["name"],
-        timezone=values["timezone"],
-        fatigue_days=days,
-        sender_name=values["sender_name"] or None,
+    return workspace_settings.WorkspacePatch.model_validate(
+        {
+            "name": values["name"],
+            "timezone": values["timezone"],
+            "fatigue_days": days,
+            "sender_name": values["sender_name"] or None,
+            **retention,
+        }
     )
 
 
