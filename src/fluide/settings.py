@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     worker: Literal["auto", "inline", "external"] = "auto"
     # A delivery a worker took but did not finish (it died) may be taken again after this.
     delivery_lease_seconds: int = Field(default=300, ge=5, le=86400)
+    # Chat webhooks may target loopback and private networks (10/8, 192.168/16, fc00::/7…),
+    # and plain http:// there. Only for a self-hosted install whose workspace admins are
+    # all trusted: they could then make the server post to its own network.
+    webhook_allow_private: bool = False
 
     @field_validator("public_url")
     @classmethod

@@ -1,7 +1,8 @@
 """Telling assignees about new follow-ups: a real SMTP server and a real webhook receiver on
 127.0.0.1, retries bounded, nothing secret written anywhere (both databases).
 
-Every wait on a server is bounded; every moment is explicit.
+Every wait on a server is bounded; every moment is explicit. A webhook receiver on
+127.0.0.1 is reachable only with FLUIDE_WEBHOOK_ALLOW_PRIVATE (:func:`private_ok`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
 
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import verify
 from fluide.domain.follow_ups import MAX_ATTEMPTS, NOTIFY_BACKOFF
 from fluide.jobs.follow_ups import notify_pending
@@ -47,10 +49,15 @@ def state(app: FastAPI, ws: str) -> dict[str, object]:
     return fu
 
 
+def private_ok(settings: Settings) -> Settings:
+    """``settings`` with FLUIDE_WEBHOOK_ALLOW_PRIVATE=true: receivers on 127.0.0.1 allowed."""
+    return settings.model_copy(update={"webhook_allow_private": True})
+
+
 def hook(app: FastAPI, ws: str, url: str) -> str:
-    """Point the workspace's chat webhook at ``url``; its signing secret."""
+    """Point the workspace's chat webhook at ``url`` (private allowed); its signing secret."""
     body = workspace_settings.WorkspacePatch(chat_webhook_url=url)
-    workspace_settings.update(sessions(app), ws, body)
+    workspace_settings.update(sessions(app), ws, body, policy=Policy(allow_private=True))
     return workspace_settings.rotate_secret(sessions(app), ws, "webhook")["secret"]
 
 
@@ -151,7 +158,8 @@ def test_without_an_assignee_the_chat_webhook_gets_one_signed_post(
     respond(app, settings, workspace.id, 1, SCRIPT, user="cust-9")
     with Receiver() as receiver:
         secret = hook(app, workspace.id, receiver.url)
-        assert notify_pending(sessions(app), mail_settings(settings, smtp.url()), T0) == 1
+        mail = private_ok(mail_settings(settings, smtp.url()))
+        assert notify_pending(sessions(app), mail, T0) == 1
         fu = state(app, workspace.id)
         got = receiver.request_with_key(f"follow-up-{fu['id']}")
     assert verify(
@@ -181,7 +189,7 @@ def test_with_no_smtp_server_an_assignees_follow_up_goes_to_the_webhook(
     assert settings.smtp_url is None
     with Receiver() as receiver:
         hook(app, workspace.id, receiver.url)
-        assert notify_pending(sessions(app), settings, T0) == 1
+        assert notify_pending(sessions(app), private_ok(settings), T0) == 1
         got = receiver.request_with_key(f"follow-up-{state(app, workspace.id)['id']}")
     assert json.loads(got.body)["assignee"] == agent.name
 

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from fluide.api.routes import demo_inbox, demo_shop
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -147,6 +148,7 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
         app.state.sessions,
         workspace.id,
         workspace_settings.WorkspacePatch(chat_webhook_url=live_url + "/demo/webhook"),
+        policy=Policy.of(settings),  # demo mode: its own inbox on 127.0.0.1
     )
     tp = touchpoint_body(key="support", triggers=[{"event": "ticket_resolved"}], channels=["chat"])
     assert client.post("/v1/touchpoints", headers=auth, json=tp).status_code == 201
@@ -165,6 +167,7 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
         secret_of(app, workspace.id),
         post.payload,
         idempotency_key=post.idempotency_key,
+        policy=Policy.of(settings),
     )
     assert again.status == "sent"
     assert len(inbox.chats()) == 1
