@@ -27,6 +27,9 @@ from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
 from fluide.storage.dashboard_models import FollowUp
 from fluide.storage.db import write_session
+from fluide.storage.models import Workspace
+from tests.channels.test_webhook_pinning import SECRET_BODY
+from tests.channels.test_webhook_pinning import Receiver as AnsweringReceiver
 from tests.service.test_email_delivery import (
     LOGIN,
     Server,
@@ -192,6 +195,39 @@ def test_with_no_smtp_server_an_assignees_follow_up_goes_to_the_webhook(
         assert notify_pending(sessions(app), private_ok(settings), T0) == 1
         got = receiver.request_with_key(f"follow-up-{state(app, workspace.id)['id']}")
     assert json.loads(got.body)["assignee"] == agent.name
+
+
+def test_a_webhook_stored_pointing_inside_is_refused_when_notifying(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    respond(app, settings, workspace.id, 1, "Bloqué", user="cust-9")
+    with Receiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        with write_session(sessions(app)) as s:
+            ws = s.get_one(Workspace, workspace.id)  # as a direct database edit would: unchecked
+            ws.chat_webhook_url, ws.webhook_secret = f"https://2130706433:{port}/hook", "s" * 43
+        assert notify_pending(sessions(app), settings, T0) == 1
+        assert receiver.received.empty()
+    fu = state(app, workspace.id)
+    assert fu["notification"] == "failed"
+    assert str(fu["notify_error"]).startswith(
+        "webhook URL refused, nothing sent: The webhook URL points to this machine"
+    )
+
+
+def test_a_receivers_answer_is_not_kept_in_the_follow_up(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    respond(app, settings, workspace.id, 1, "Bloqué", user="cust-9")
+    with AnsweringReceiver(503, reason="Oops wJalrXUtnFEMI", body=SECRET_BODY) as receiver:
+        hook(app, workspace.id, f"http://127.0.0.1:{receiver.port}/hook")
+        assert notify_pending(sessions(app), private_ok(settings), T0) == 1
+        receiver.one()
+    fu = state(app, workspace.id)
+    assert (fu["notification"], fu["notify_error"]) == (
+        "retrying",
+        "HTTP 503 Service Unavailable",
+    )
 
 
 def test_with_nowhere_to_send_nothing_is_sent_until_someone_can_be_told(

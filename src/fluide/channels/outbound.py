@@ -36,11 +36,12 @@ The rules (:func:`address_rule`, :func:`host_rule`) and what lifts them:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -339,3 +340,41 @@ class Deadline:
             if self._sock is not None:
                 self._sock.close()
                 self._sock = None
+
+
+# --- the HTTP client's own log lines -------------------------------------------------
+
+_quiet = threading.local()
+
+
+class _QuietClient(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_quiet, "on", False)
+
+
+_CLIENT_LOGGERS: Final = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_FILTER: Final = _QuietClient()
+for _name in _CLIENT_LOGGERS:
+    logging.getLogger(_name).addFilter(_FILTER)
+
+
+@contextmanager
+def quiet_client() -> Iterator[None]:
+    """Drop httpx's and httpcore's log lines in this thread while it lasts.
+
+    They print the URL (Slack's carries its token in the path), and the
+    receiver's status line and headers (its reason phrase is its own text).
+    """
+    before = getattr(_quiet, "on", False)
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = before

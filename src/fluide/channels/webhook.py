@@ -421,13 +421,14 @@ def post_webhook(
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
     try:
-        result = DeliveryResult("retry", "no address to connect to")
-        for address in addresses[:MAX_ADDRESSES]:
-            result, connected = _post_to(http, target, address, body, headers, timeout)
-            if connected:
-                return result
-            # Nothing was sent yet: the next address may answer.
-        return result
+        with outbound.quiet_client():
+            result = DeliveryResult("retry", "no address to connect to")
+            for address in addresses[:MAX_ADDRESSES]:
+                result, connected = _post_to(http, target, address, body, headers, timeout)
+                if connected:
+                    return result
+                # Nothing was sent yet: the next address may answer.
+            return result
     finally:
         if own:
             http.close()
