@@ -3,12 +3,14 @@ spelling of an address read as the system resolver reads it; DNS answers checked
 
 from __future__ import annotations
 
+import doctest
 import ipaddress
 import socket
 from typing import Any
 
 import pytest
 
+from fluide.channels import outbound, webhook
 from fluide.channels.outbound import (
     PUBLIC_ONLY,
     Policy,
@@ -328,3 +330,8 @@ def test_a_name_that_does_not_resolve_is_worth_retrying() -> None:
         vetted_addresses("nowhere.example.com", 443, PUBLIC_ONLY, resolver=fails)
     with pytest.raises(Unresolved):
         vetted_addresses("hooks.example.com", 443, PUBLIC_ONLY, resolver=answers())
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    assert doctest.testmod(outbound).failed == 0
+    assert doctest.testmod(webhook).failed == 0

@@ -227,3 +227,18 @@ def test_markup_in_emails_and_chat_posts_stays_text(
     assert "<script>" not in page and "&lt;script&gt;alert(1)" in page
     assert 'href="http://evil.example' not in page and 'href="javascript' not in page
     assert "✓" in page
+
+
+def test_the_demo_points_its_webhook_at_its_own_inbox_on_this_machine_only(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    from fluide.cli.service import _demo_chat_webhook
+
+    factory = app.state.sessions
+    _demo_chat_webhook(factory, workspace.id, "192.168.1.5", 8000, Policy.of(settings))
+    with factory() as s:
+        assert s.get_one(Workspace, workspace.id).chat_webhook_url is None  # a LAN address
+    _demo_chat_webhook(factory, workspace.id, "0.0.0.0", 8000, Policy.of(settings))
+    with factory() as s:
+        ws = s.get_one(Workspace, workspace.id)
+        assert ws.chat_webhook_url == "http://127.0.0.1:8000/demo/webhook" and ws.webhook_secret

@@ -36,12 +36,9 @@ The rules (:func:`address_rule`, :func:`host_rule`) and what lifts them:
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 import socket
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -287,94 +284,3 @@ def vetted_addresses(
     if clear_text and (not policy.clear_text or None in rules):
         raise Refused("scheme")
     return addresses
-
-
-class Deadline:
-    """Cuts a connection ``seconds`` after it opened, however slowly the peer trickles bytes.
-
-    Per-step timeouts alone let a receiver that sends one byte at a time hold
-    a worker for hours. Pass :meth:`trace` as httpcore's ``trace`` extension:
-    it keeps a duplicate of the socket once connected, and a timer shuts it
-    down (which wakes a blocked read) if the exchange is still going.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.fired = False
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-        self._timer: threading.Timer | None = None
-
-    def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event != "connection.connect_tcp.complete":
-            return
-        stream = info.get("return_value")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if not isinstance(sock, socket.socket):
-            return
-        with self._lock:
-            if self._sock is not None:
-                return
-            # Our own descriptor: shutting it down cuts the connection, and it cannot be
-            # closed and reused under us by the HTTP client.
-            self._sock = sock.dup()
-            self._timer = threading.Timer(self.seconds, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._sock is None:
-                return
-            self.fired = True
-            with suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> Deadline:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = None
-
-
-# --- the HTTP client's own log lines -------------------------------------------------
-
-_quiet = threading.local()
-
-
-class _QuietClient(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(_quiet, "on", False)
-
-
-_CLIENT_LOGGERS: Final = (
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-)
-_FILTER: Final = _QuietClient()
-for _name in _CLIENT_LOGGERS:
-    logging.getLogger(_name).addFilter(_FILTER)
-
-
-@contextmanager
-def quiet_client() -> Iterator[None]:
-    """Drop httpx's and httpcore's log lines in this thread while it lasts.
-
-    They print the URL (Slack's carries its token in the path), and the
-    receiver's status line and headers (its reason phrase is its own text).
-    """
-    before = getattr(_quiet, "on", False)
-    _quiet.on = True
-    try:
-        yield
-    finally:
-        _quiet.on = before

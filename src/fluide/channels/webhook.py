@@ -34,10 +34,7 @@ import hmac
 import json
 import re
 import socket
-import ssl
 import time
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -46,6 +43,7 @@ import httpx
 from fluide import __version__
 from fluide.channels import DeliveryResult, InvitationMessage, outbound
 from fluide.channels.outbound import PUBLIC_ONLY, Policy
+from fluide.channels.pinned import post_pinned
 from fluide.i18n import N_, gettext
 
 PAYLOAD_TYPE: Final = "ces.invitation"
@@ -56,13 +54,6 @@ SIGNATURE_HEADER: Final = "X-Fluide-Signature"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 DEFAULT_TOLERANCE: Final = 300
 MAX_URL_LENGTH: Final = 2000
-RETRY_STATUSES: Final = frozenset({408, 425, 429})
-MAX_ADDRESSES: Final = 3
-"""Addresses of one name tried in turn when the previous refuses the connection."""
-DEADLINE_FACTOR: Final = 3
-"""Once connected, the whole exchange gets this many times the per-step timeout."""
-MAX_RETRY_AFTER: Final = 7 * 86400
-_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:/+=@-]{1,200}")
 
 URL_PROBLEMS: Final = {
     "too_long": N_("The webhook URL is too long (2000 characters at most)."),
@@ -290,71 +281,6 @@ def webhook_url_problem(url: str, policy: Policy = PUBLIC_ONLY) -> str | None:
 # --- posting -----------------------------------------------------------------
 
 
-def _retry_after(value: str | None, now: float) -> int | None:
-    """``Retry-After`` in seconds (a number or an HTTP date), or ``None`` if absent or garbled."""
-    text = (value or "").strip()
-    if not text or len(text) > 64:
-        return None
-    if text.isdigit():
-        return min(int(text), MAX_RETRY_AFTER)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(0, min(int(moment.timestamp() - now), MAX_RETRY_AFTER))
-
-
-def _classify(response: httpx.Response, now: float) -> DeliveryResult:
-    """Status code and its standard phrase only: nothing the receiver wrote is kept."""
-    code = response.status_code
-    try:
-        phrase = HTTPStatus(code).phrase
-    except ValueError:
-        phrase = ""
-    head = f"HTTP {code} {phrase}".strip()
-    if 200 <= code < 300:
-        request_id = response.headers.get("x-request-id", "")
-        return DeliveryResult(
-            "sent", head, request_id if _REQUEST_ID.fullmatch(request_id) else None
-        )
-    if 300 <= code < 400:
-        detail = f"{head}: redirects are not followed; configure the final URL of the webhook"
-        return DeliveryResult("failed", detail)
-    retry_after = _retry_after(response.headers.get("retry-after"), now)
-    detail = head if retry_after is None else f"{head}; Retry-After: {retry_after}"
-    if code in RETRY_STATUSES or code >= 500:
-        return DeliveryResult("retry", detail)
-    return DeliveryResult("failed", detail)
-
-
-def _transport_failure(
-    exc: httpx.TransportError, timeout: float, deadline: outbound.Deadline
-) -> DeliveryResult:
-    """A fixed text per kind of failure: the exception's own text may quote the receiver."""
-    kind = type(exc).__name__
-    if deadline.fired:
-        return DeliveryResult(
-            "retry", f"timeout: no complete answer within {deadline.seconds:g} s ({kind})"
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return DeliveryResult("retry", f"timeout after {timeout:g} s ({kind})")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return DeliveryResult("failed", "webhook URL refused by the HTTP client, nothing sent")
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ssl.SSLError):
-        cause = cause.__cause__ or cause.__context__
-    if cause is not None:
-        return DeliveryResult(
-            "retry", f"TLS handshake failed: certificate or protocol refused ({kind})"
-        )
-    return DeliveryResult(
-        "retry",
-        f"connection error ({kind}): the receiver could not be reached or cut the connection",
-    )
-
-
 def encode_body(payload: dict[str, Any]) -> bytes:
     """The exact bytes posted (and signed): compact JSON, UTF-8."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -382,8 +308,9 @@ def post_webhook(
     every address checked, and the connection made to a vetted address with
     the original name in ``Host`` and in TLS (SNI and certificate check).
     Redirects are not followed; each step waits ``timeout`` seconds at most,
-    and the answer :data:`DEADLINE_FACTOR` times that in all. ``detail`` never
-    holds the secret, the URL, or a byte the receiver chose.
+    and once connected the whole exchange three times that
+    (:mod:`fluide.channels.pinned`). ``detail`` never holds the secret, the
+    URL, or a byte the receiver chose.
     """
     problem = url_problem_code(url, policy)
     if problem is not None:
@@ -421,49 +348,7 @@ def post_webhook(
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
     try:
-        with outbound.quiet_client():
-            result = DeliveryResult("retry", "no address to connect to")
-            for address in addresses[:MAX_ADDRESSES]:
-                result, connected = _post_to(http, target, address, body, headers, timeout)
-                if connected:
-                    return result
-                # Nothing was sent yet: the next address may answer.
-            return result
+        return post_pinned(http, target, addresses, body, headers, timeout)
     finally:
         if own:
             http.close()
-
-
-def _post_to(
-    http: httpx.Client,
-    target: httpx.URL,
-    address: outbound.Address,
-    body: bytes,
-    headers: dict[str, str],
-    timeout: float,
-) -> tuple[DeliveryResult, bool]:
-    """One POST to ``address`` (pinned: no second lookup); whether a connection was made."""
-    host = target.raw_host.decode("ascii")
-    with outbound.Deadline(timeout * DEADLINE_FACTOR) as deadline:
-        extensions: dict[str, Any] = {"trace": deadline.trace}
-        if target.scheme == "https" and outbound.literal_address(host) is None:
-            # TLS speaks to, and checks the certificate of, the name, not the address.
-            extensions["sni_hostname"] = host.removesuffix(".")
-        request = http.build_request(
-            "POST",
-            target.copy_with(host=str(address)),
-            content=body,
-            headers=headers,
-            timeout=timeout,
-            extensions=extensions,
-        )
-        try:
-            response = http.send(request, stream=True, follow_redirects=False)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            return _transport_failure(exc, timeout, deadline), False
-        except httpx.TransportError as exc:
-            return _transport_failure(exc, timeout, deadline), True
-        try:
-            return _classify(response, time.time()), True
-        finally:
-            response.close()  # the body is never read
