@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=300, ge=5, le=86400)
     # Events one signed user's browser may send through the widget per minute (all servers).
     browser_events_per_minute: int = Field(default=30, ge=1, le=10000)
+    # Chat webhooks may target loopback and private networks (10/8, 192.168/16, fc00::/7…),
+    # and plain http:// there. Only for a self-hosted install whose workspace admins are
+    # all trusted: they could then make the server post to its own network.
+    webhook_allow_private: bool = False
 
     @field_validator("public_url")
     @classmethod

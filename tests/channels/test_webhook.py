@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 import httpx
 import pytest
 
 from fluide.channels import DeliveryResult, InvitationMessage, ScaleLink
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import (
     compose_chat,
     encode_body,
@@ -21,6 +23,15 @@ from fluide.channels.webhook import (
 )
 
 SURVEY = "https://ces.example.com/s/inv_abc.SIG"
+DEMO = Policy(allow_loopback=True)
+PUBLIC_IP = "93.184.215.14"
+
+
+def public_dns(host: str, port: int, family: int = 0, type: int = 0) -> list[tuple[Any, ...]]:
+    """A resolver that answers one public address for any name (no DNS in tests)."""
+    return [(2, 1, 6, "", (PUBLIC_IP, port))]
+
+
 LABELS = {1: "Pas du tout d'accord", 7: "Tout à fait d'accord"}
 
 
@@ -184,19 +195,19 @@ def test_missing_or_garbled_headers_are_refused(stamp: str | None, signature: st
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "policy"),
     [
-        "https://hooks.slack.com/services/T000/B000/XXXX",
-        "https://support.example.com:8443/fluide?x=1",
-        "http://127.0.0.1:8080/hook",
-        "http://127.3.4.5/hook",
-        "http://localhost:9000/hook",
-        "http://[::1]:9000/hook",
-        "HTTPS://Hooks.Example.com/x",
+        ("https://hooks.slack.com/services/T000/B000/XXXX", Policy()),
+        ("https://support.example.com:8443/fluide?x=1", Policy()),
+        ("http://127.0.0.1:8080/hook", DEMO),
+        ("http://127.3.4.5/hook", DEMO),
+        ("http://localhost:9000/hook", DEMO),
+        ("http://[::1]:9000/hook", DEMO),
+        ("HTTPS://Hooks.Example.com/x", Policy()),
     ],
 )
-def test_https_or_loopback_http_is_accepted(url: str) -> None:
-    assert webhook_url_problem(url) is None
+def test_https_or_loopback_http_in_demo_is_accepted(url: str, policy: Policy) -> None:
+    assert webhook_url_problem(url, policy) is None
 
 
 @pytest.mark.parametrize(
@@ -257,6 +268,7 @@ def post_to(response: httpx.Response) -> tuple[DeliveryResult, list[httpx.Reques
             idempotency_key="dlv_1",
             now=1700000000,
             client=client,
+            resolver=public_dns,
         )
     return result, seen
 
@@ -265,6 +277,10 @@ def test_the_post_is_compact_utf8_json_with_signed_headers() -> None:
     result, seen = post_to(httpx.Response(200, headers={"X-Request-Id": "req-9"}))
     assert result == DeliveryResult("sent", "HTTP 200 OK", "req-9")
     (request,) = seen
+    # Pinned: sent to the vetted address, the name kept for Host and for TLS.
+    assert request.url == f"https://{PUBLIC_IP}/T0/secret-path"
+    assert request.headers["host"] == "hooks.example.com"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
     assert request.method == "POST" and request.content == encode_body({"text": "é"})
     assert request.content == '{"text":"é"}'.encode()
     assert request.headers["content-type"] == "application/json"
@@ -313,6 +329,42 @@ def test_retry_after_is_kept_on_429() -> None:
     assert "Retry-After: 30" in result.detail
 
 
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("30", "; Retry-After: 30"),
+        (" 120 ", "; Retry-After: 120"),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "; Retry-After: 0"),  # a date in the past
+        ("soon <script>", ""),
+        ("9" * 80, ""),
+    ],
+)
+def test_retry_after_is_kept_as_a_number_only(value: str, kept: str) -> None:
+    result, _ = post_to(httpx.Response(503, headers={"Retry-After": value}))
+    assert result.detail == "HTTP 503 Service Unavailable" + kept
+
+
+def test_the_receivers_body_and_reason_phrase_are_never_kept() -> None:
+    answer = httpx.Response(
+        500,
+        text="Traceback: AKIAIOSFODNN7EXAMPLE password=hunter2",
+        extensions={"reason_phrase": b"Oops AKIAIOSFODNN7EXAMPLE"},
+    )
+    result, _ = post_to(answer)
+    assert result == DeliveryResult("retry", "HTTP 500 Internal Server Error")
+    odd, _ = post_to(httpx.Response(599, text="secret"))
+    assert odd.detail == "HTTP 599"
+
+
+@pytest.mark.parametrize(
+    ("request_id", "kept"),
+    [("req-9", "req-9"), ("a b", None), ("<script>", None), ("x" * 201, None)],
+)
+def test_only_a_plain_request_id_is_kept(request_id: str, kept: str | None) -> None:
+    result, _ = post_to(httpx.Response(200, headers={"X-Request-Id": request_id}))
+    assert result.status == "sent" and result.provider_id == kept
+
+
 def test_the_detail_never_holds_the_secret_the_url_or_a_survey_token() -> None:
     echoed = "bad s3cret at https://hooks.example.com/T0/secret-path for /s/inv_1.SIG"
     result, _ = post_to(httpx.Response(400, text=echoed))
@@ -326,7 +378,9 @@ def test_timeouts_and_connection_errors_are_retried() -> None:
         raise httpx.ReadTimeout("timed out", request=request)
 
     def refused(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
+        raise httpx.ConnectError(
+            f"cannot reach {request.url}: receiver said SECRET", request=request
+        )
 
     for handler, word in ((timeout, "timeout"), (refused, "connection")):
         with httpx.Client(transport=httpx.MockTransport(handler)) as client:
@@ -337,11 +391,14 @@ def test_timeouts_and_connection_errors_are_retried() -> None:
                 idempotency_key="k",
                 client=client,
                 timeout=0.5,
+                resolver=public_dns,
             )
         assert result.status == "retry" and word in result.detail
-        assert "secret-path" not in result.detail
+        assert "secret-path" not in result.detail and "SECRET" not in result.detail
 
 
 def test_no_secret_no_post() -> None:
-    result = post_webhook("https://hooks.example.com/x", "", {}, idempotency_key="k")
+    result = post_webhook(
+        "https://hooks.example.com/x", "", {}, idempotency_key="k", resolver=public_dns
+    )
     assert result.status == "failed" and "secret" in result.detail

@@ -1,7 +1,8 @@
 """Telling assignees about new follow-ups: a real SMTP server and a real webhook receiver on
 127.0.0.1, retries bounded, nothing secret written anywhere (both databases).
 
-Every wait on a server is bounded; every moment is explicit.
+Every wait on a server is bounded; every moment is explicit. A webhook receiver on
+127.0.0.1 is reachable only with FLUIDE_WEBHOOK_ALLOW_PRIVATE (:func:`private_ok`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
 
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import verify
 from fluide.domain.follow_ups import MAX_ATTEMPTS, NOTIFY_BACKOFF
 from fluide.jobs.follow_ups import notify_pending
@@ -25,6 +27,9 @@ from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
 from fluide.storage.dashboard_models import FollowUp
 from fluide.storage.db import write_session
+from fluide.storage.models import Workspace
+from tests.channels.test_webhook_pinning import SECRET_BODY
+from tests.channels.test_webhook_pinning import Receiver as AnsweringReceiver
 from tests.service.test_email_delivery import (
     LOGIN,
     Server,
@@ -47,10 +52,15 @@ def state(app: FastAPI, ws: str) -> dict[str, object]:
     return fu
 
 
+def private_ok(settings: Settings) -> Settings:
+    """``settings`` with FLUIDE_WEBHOOK_ALLOW_PRIVATE=true: receivers on 127.0.0.1 allowed."""
+    return settings.model_copy(update={"webhook_allow_private": True})
+
+
 def hook(app: FastAPI, ws: str, url: str) -> str:
-    """Point the workspace's chat webhook at ``url``; its signing secret."""
+    """Point the workspace's chat webhook at ``url`` (private allowed); its signing secret."""
     body = workspace_settings.WorkspacePatch(chat_webhook_url=url)
-    workspace_settings.update(sessions(app), ws, body)
+    workspace_settings.update(sessions(app), ws, body, policy=Policy(allow_private=True))
     return workspace_settings.rotate_secret(sessions(app), ws, "webhook")["secret"]
 
 
@@ -151,7 +161,8 @@ def test_without_an_assignee_the_chat_webhook_gets_one_signed_post(
     respond(app, settings, workspace.id, 1, SCRIPT, user="cust-9")
     with Receiver() as receiver:
         secret = hook(app, workspace.id, receiver.url)
-        assert notify_pending(sessions(app), mail_settings(settings, smtp.url()), T0) == 1
+        mail = private_ok(mail_settings(settings, smtp.url()))
+        assert notify_pending(sessions(app), mail, T0) == 1
         fu = state(app, workspace.id)
         got = receiver.request_with_key(f"follow-up-{fu['id']}")
     assert verify(
@@ -181,9 +192,42 @@ def test_with_no_smtp_server_an_assignees_follow_up_goes_to_the_webhook(
     assert settings.smtp_url is None
     with Receiver() as receiver:
         hook(app, workspace.id, receiver.url)
-        assert notify_pending(sessions(app), settings, T0) == 1
+        assert notify_pending(sessions(app), private_ok(settings), T0) == 1
         got = receiver.request_with_key(f"follow-up-{state(app, workspace.id)['id']}")
     assert json.loads(got.body)["assignee"] == agent.name
+
+
+def test_a_webhook_stored_pointing_inside_is_refused_when_notifying(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    respond(app, settings, workspace.id, 1, "Bloqué", user="cust-9")
+    with Receiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        with write_session(sessions(app)) as s:
+            ws = s.get_one(Workspace, workspace.id)  # as a direct database edit would: unchecked
+            ws.chat_webhook_url, ws.webhook_secret = f"https://2130706433:{port}/hook", "s" * 43
+        assert notify_pending(sessions(app), settings, T0) == 1
+        assert receiver.received.empty()
+    fu = state(app, workspace.id)
+    assert fu["notification"] == "failed"
+    assert str(fu["notify_error"]).startswith(
+        "webhook URL refused, nothing sent: The webhook URL points to this machine"
+    )
+
+
+def test_a_receivers_answer_is_not_kept_in_the_follow_up(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    respond(app, settings, workspace.id, 1, "Bloqué", user="cust-9")
+    with AnsweringReceiver(503, reason="Oops wJalrXUtnFEMI", body=SECRET_BODY) as receiver:
+        hook(app, workspace.id, f"http://127.0.0.1:{receiver.port}/hook")
+        assert notify_pending(sessions(app), private_ok(settings), T0) == 1
+        receiver.one()
+    fu = state(app, workspace.id)
+    assert (fu["notification"], fu["notify_error"]) == (
+        "retrying",
+        "HTTP 503 Service Unavailable",
+    )
 
 
 def test_with_nowhere_to_send_nothing_is_sent_until_someone_can_be_told(

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from fluide.api.routes import demo_inbox, demo_shop
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -155,6 +156,7 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
         app.state.sessions,
         workspace.id,
         workspace_settings.WorkspacePatch(chat_webhook_url=live_url + "/demo/webhook"),
+        policy=Policy.of(settings),  # demo mode: its own inbox on 127.0.0.1
     )
     tp = touchpoint_body(key="support", triggers=[{"event": "ticket_resolved"}], channels=["chat"])
     assert client.post("/v1/touchpoints", headers=auth, json=tp).status_code == 201
@@ -173,6 +175,7 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
         secret_of(app, workspace.id),
         post.payload,
         idempotency_key=post.idempotency_key,
+        policy=Policy.of(settings),
     )
     assert again.status == "sent"
     assert len(inbox.chats()) == 1
@@ -232,3 +235,18 @@ def test_markup_in_emails_and_chat_posts_stays_text(
     assert "<script>" not in page and "&lt;script&gt;alert(1)" in page
     assert 'href="http://evil.example' not in page and 'href="javascript' not in page
     assert "✓" in page
+
+
+def test_the_demo_points_its_webhook_at_its_own_inbox_on_this_machine_only(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    from fluide.cli.service import _demo_chat_webhook
+
+    factory = app.state.sessions
+    _demo_chat_webhook(factory, workspace.id, "192.168.1.5", 8000, Policy.of(settings))
+    with factory() as s:
+        assert s.get_one(Workspace, workspace.id).chat_webhook_url is None  # a LAN address
+    _demo_chat_webhook(factory, workspace.id, "0.0.0.0", 8000, Policy.of(settings))
+    with factory() as s:
+        ws = s.get_one(Workspace, workspace.id)
+        assert ws.chat_webhook_url == "http://127.0.0.1:8000/demo/webhook" and ws.webhook_secret

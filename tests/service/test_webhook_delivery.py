@@ -1,5 +1,9 @@
 """The chat channel end to end: a ticket closes, Fluide posts a signed message to a real
-HTTP receiver on 127.0.0.1; and the workspace settings API that configures it."""
+HTTP receiver on 127.0.0.1; and the workspace settings API that configures it.
+
+A receiver on 127.0.0.1 is reachable only where private targets are allowed
+(``FLUIDE_WEBHOOK_ALLOW_PRIVATE``): the tests that post to one say so.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from fastapi.testclient import TestClient
 from fluide.api.routes import workspace as workspace_routes
 from fluide.channels import DeliveryResult
 from fluide.channels.compose import invitation_message
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import compose_chat, post_webhook, verify
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
@@ -27,6 +32,7 @@ from fluide.storage.models import Workspace
 from tests.service.conftest import event_body, touchpoint_body
 
 WAIT = 5.0  # seconds: every wait in this file is bounded
+PRIVATE_OK = Policy(allow_private=True)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,14 @@ def api(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture
+def private_ok(app: FastAPI, settings: Settings) -> Settings:
+    """The app runs with FLUIDE_WEBHOOK_ALLOW_PRIVATE=true (receivers on 127.0.0.1)."""
+    allowed = settings.model_copy(update={"webhook_allow_private": True})
+    app.state.settings = allowed
+    return allowed
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -139,7 +153,11 @@ def deliver(app: FastAPI, settings: Settings, invitation_id: str, key: str) -> D
         ws = s.get(Workspace, msg.workspace_id)
         assert ws is not None and ws.chat_webhook_url and ws.webhook_secret
         return post_webhook(
-            ws.chat_webhook_url, ws.webhook_secret, compose_chat(msg), idempotency_key=key
+            ws.chat_webhook_url,
+            ws.webhook_secret,
+            compose_chat(msg),
+            idempotency_key=key,
+            policy=Policy.of(app.state.settings),
         )
 
 
@@ -147,7 +165,7 @@ def deliver(app: FastAPI, settings: Settings, invitation_id: str, key: str) -> D
 
 
 def test_a_resolved_ticket_posts_a_signed_chat_message_with_the_survey_link(
-    api: TestClient, auth: dict[str, str], app: FastAPI, settings: Settings
+    api: TestClient, auth: dict[str, str], app: FastAPI, private_ok: Settings
 ) -> None:
     with Receiver(headers={"X-Request-Id": "req-42"}) as receiver:
         r = api.patch("/v1/workspace", headers=auth, json={"chat_webhook_url": receiver.url})
@@ -155,7 +173,7 @@ def test_a_resolved_ticket_posts_a_signed_chat_message_with_the_survey_link(
         secret = api.post("/v1/workspace/secrets/webhook", headers=auth).json()["secret"]
         invitation = chat_invitation(api, auth)
 
-        result = deliver(app, settings, invitation["id"], "test:" + invitation["id"])
+        result = deliver(app, private_ok, invitation["id"], "test:" + invitation["id"])
         got = receiver.request_with_key("test:" + invitation["id"])
 
     assert result == DeliveryResult("sent", "HTTP 200 OK", "req-42")
@@ -183,7 +201,9 @@ def test_a_resolved_ticket_posts_a_signed_chat_message_with_the_survey_link(
 
 
 def post_once(receiver_url: str, **kwargs: Any) -> DeliveryResult:
-    return post_webhook(receiver_url, "s3cret", {"text": "hé"}, idempotency_key="k-1", **kwargs)
+    return post_webhook(
+        receiver_url, "s3cret", {"text": "hé"}, idempotency_key="k-1", policy=PRIVATE_OK, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
@@ -322,7 +342,7 @@ def test_an_unknown_time_zone_is_explained_in_french_or_english(
     ],
 )
 def test_https_and_loopback_webhooks_are_accepted(
-    api: TestClient, auth: dict[str, str], url: str
+    api: TestClient, auth: dict[str, str], private_ok: Settings, url: str
 ) -> None:
     r = api.patch("/v1/workspace", headers=auth, json={"chat_webhook_url": url})
     assert r.status_code == 200, r.text
@@ -364,7 +384,7 @@ def test_clear_text_http_is_refused_in_french_and_english(
 
 
 def test_a_rotated_secret_is_shown_once_and_the_new_one_signs(
-    api: TestClient, auth: dict[str, str], app: FastAPI, settings: Settings
+    api: TestClient, auth: dict[str, str], app: FastAPI, private_ok: Settings
 ) -> None:
     with Receiver() as receiver:
         api.patch("/v1/workspace", headers=auth, json={"chat_webhook_url": receiver.url})
@@ -376,7 +396,7 @@ def test_a_rotated_secret_is_shown_once_and_the_new_one_signs(
         assert new != old and len(new) >= 43
         assert new not in api.get("/v1/workspace", headers=auth).text
         invitation = chat_invitation(api, auth)
-        assert deliver(app, settings, invitation["id"], "rotated").status == "sent"
+        assert deliver(app, private_ok, invitation["id"], "rotated").status == "sent"
         got = receiver.request_with_key("rotated")
     stamp, signature = got.headers["x-fluide-timestamp"], got.headers["x-fluide-signature"]
     assert verify(new, stamp, signature, got.body)

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
+import socket
 import time
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -41,7 +41,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from fluide import __version__
-from fluide.channels import DeliveryResult, InvitationMessage
+from fluide.channels import DeliveryResult, InvitationMessage, outbound
+from fluide.channels.outbound import PUBLIC_ONLY, Policy
+from fluide.channels.pinned import post_pinned
 from fluide.i18n import N_, gettext
 
 PAYLOAD_TYPE: Final = "ces.invitation"
@@ -52,23 +54,51 @@ SIGNATURE_HEADER: Final = "X-Fluide-Signature"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 DEFAULT_TOLERANCE: Final = 300
 MAX_URL_LENGTH: Final = 2000
-RETRY_STATUSES: Final = frozenset({408, 425, 429})
 
 URL_PROBLEMS: Final = {
     "too_long": N_("The webhook URL is too long (2000 characters at most)."),
     "malformed": N_("The webhook URL is not a valid URL."),
     "scheme": N_(
-        "The webhook URL must start with https:// (http:// is allowed only to this machine: "
-        "127.0.0.1, localhost or [::1])."
+        "The webhook URL must start with https:// (plain http:// is allowed only to a receiver "
+        "on a private network when FLUIDE_WEBHOOK_ALLOW_PRIVATE=true, or to this machine in "
+        "demo mode)."
     ),
     "credentials": N_(
         "The webhook URL must not contain a user name or password; "
         "Fluide signs every post with the webhook secret instead."
     ),
+    "loopback": N_(
+        "The webhook URL points to this machine (loopback: 127.0.0.0/8, ::1, localhost), which "
+        "is refused so that nobody can reach the server's own services through it. A self-hosted "
+        "install whose receiver runs on this machine or an internal network can set "
+        "FLUIDE_WEBHOOK_ALLOW_PRIVATE=true."
+    ),
+    "private": N_(
+        "The webhook URL points to a private network (10.0.0.0/8, 172.16.0.0/12, "
+        "192.168.0.0/16, 100.64.0.0/10, fc00::/7, another range not routed on the internet, or "
+        "a local name such as *.internal or a name without a dot), which is refused. A "
+        "self-hosted install whose receiver runs on an internal network can set "
+        "FLUIDE_WEBHOOK_ALLOW_PRIVATE=true."
+    ),
+    "link_local": N_(
+        "The webhook URL points to a link-local address (169.254.0.0/16, fe80::/10), where cloud "
+        "metadata services answer; it is always refused, even with "
+        "FLUIDE_WEBHOOK_ALLOW_PRIVATE=true."
+    ),
+    "metadata": N_(
+        "The webhook URL points to a cloud metadata service (169.254.169.254, "
+        "metadata.google.internal…); it is always refused, even with "
+        "FLUIDE_WEBHOOK_ALLOW_PRIVATE=true."
+    ),
+    "special": N_(
+        "The webhook URL points to an address that is not one host (0.0.0.0/8, ::, multicast "
+        "224.0.0.0/4 or ff00::/8, 240.0.0.0/4, broadcast 255.255.255.255); it is always refused."
+    ),
 }
-"""English msgids of each URL problem, translated where they are shown."""
+"""English msgids of each URL problem, translated where they are shown.
 
-_SURVEY_TOKEN = re.compile(r"(/[so]/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+The address rules (``loopback`` … ``special``) are those of :mod:`fluide.channels.outbound`.
+"""
 
 
 # --- composing ---------------------------------------------------------------
@@ -181,97 +211,74 @@ def verify(
 # --- the URL policy ----------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def url_problem_code(url: str, policy: Policy = PUBLIC_ONLY) -> str | None:
+    """The key of :data:`URL_PROBLEMS` that refuses ``url``, or ``None``.
 
-
-def url_problem_code(url: str) -> str | None:
-    """The key of :data:`URL_PROBLEMS` that refuses ``url``, or ``None``."""
+    The host is judged as written (no DNS): see :mod:`fluide.channels.outbound`.
+    """
     if len(url) > MAX_URL_LENGTH:
         return "too_long"
     if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         return "malformed"
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
+        hostname = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return "malformed"
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
         return "scheme"
-    if not host:
+    if not hostname:
         return "malformed"
     if parts.username is not None or parts.password is not None:
         return "credentials"
-    if scheme == "http" and not _is_loopback(host):
-        return "scheme"
+    try:
+        # Judge the host the HTTP client will use; two parsers that disagree are refused.
+        target = httpx.URL(url)
+        host = target.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError):
+        # e.g. 0177.0.0.1, which the client will not send but a resolver would read: say why.
+        literal = outbound.literal_address(hostname)
+        rule = None if literal is None else outbound.address_rule(literal)
+        return rule if rule is not None and policy.refuses(rule) else "malformed"
+    if target.host != hostname or target.userinfo or not outbound.valid_host(host):
+        return "malformed"
+    rule = outbound.host_rule(host)
+    if scheme == "http":
+        public = rule is None and (
+            outbound.literal_address(host) is not None or not policy.allow_private
+        )
+        if not policy.clear_text or public:
+            return "scheme"
+    if rule is not None and policy.refuses(rule):
+        return rule
     return None
 
 
-def webhook_url_problem(url: str) -> str | None:
+def webhook_url_problem(url: str, policy: Policy = PUBLIC_ONLY) -> str | None:
     """Why ``url`` cannot be a chat webhook (an English msgid), or ``None`` if it can.
 
-    Only ``https://``, except ``http://`` to this machine (127.0.0.0/8,
-    ``localhost``, ``[::1]``): the body carries survey links, which are
-    credentials, and must not cross the internet in clear text.
+    Only ``https://`` to a host on the internet by default: the body carries
+    survey links, which are credentials, and must not cross the internet in
+    clear text; and a workspace must not make the server post to its own
+    network. ``policy`` opens loopback (demo mode) or private networks
+    (``FLUIDE_WEBHOOK_ALLOW_PRIVATE``), with plain ``http://`` there.
 
     >>> webhook_url_problem("https://hooks.slack.com/services/T0/B0/xyz") is None
     True
-    >>> webhook_url_problem("http://127.0.0.1:8080/hook") is None
+    >>> webhook_url_problem("https://127.0.0.1:8080/hook") is not None
+    True
+    >>> webhook_url_problem("http://127.0.0.1:8080/hook", Policy(allow_loopback=True)) is None
     True
     >>> webhook_url_problem("http://example.com/hook") is not None
     True
     """
-    code = url_problem_code(url)
+    code = url_problem_code(url, policy)
     return None if code is None else URL_PROBLEMS[code]
 
 
 # --- posting -----------------------------------------------------------------
-
-
-def _redact(text: str, url: str, secret: str) -> str:
-    """``text`` without the webhook URL (Slack's carries its token), secret or survey tokens."""
-    for value in (url, secret):
-        if value:
-            text = text.replace(value, "[redacted]")
-    return _SURVEY_TOKEN.sub(r"\1[redacted]", text)
-
-
-def _snippet(response: httpx.Response) -> str:
-    try:
-        text = response.text
-    except (UnicodeDecodeError, LookupError, httpx.HTTPError):
-        return ""
-    text = " ".join(text.split())
-    return text[:160]
-
-
-def _classify(response: httpx.Response, url: str, secret: str) -> DeliveryResult:
-    code = response.status_code
-    reason = response.reason_phrase or ""
-    head = f"HTTP {code} {reason}".strip()
-    if 200 <= code < 300:
-        request_id = response.headers.get("x-request-id")
-        return DeliveryResult("sent", head, request_id[:300] if request_id else None)
-    if 300 <= code < 400:
-        detail = f"{head}: redirects are not followed; configure the final URL of the webhook"
-        return DeliveryResult("failed", detail)
-    body = _snippet(response)
-    detail = f"{head}: {body}" if body else head
-    if code == 429:
-        retry_after = response.headers.get("retry-after")
-        if retry_after:
-            detail = f"{detail}; Retry-After: {retry_after.strip()[:40]}"
-    detail = _redact(detail, url, secret)[:500]
-    if code in RETRY_STATUSES or code >= 500:
-        return DeliveryResult("retry", detail)
-    return DeliveryResult("failed", detail)
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:
@@ -288,25 +295,50 @@ def post_webhook(
     timeout: float = 10,
     now: int | None = None,
     client: httpx.Client | None = None,
+    policy: Policy = PUBLIC_ONLY,
+    resolver: outbound.Resolver = socket.getaddrinfo,
 ) -> DeliveryResult:
     """POST ``payload`` signed with ``secret``; what the attempt gave.
 
-    ``sent`` on 2xx (``provider_id``: the ``X-Request-Id`` answered, if any);
-    ``retry`` on 408, 425, 429 (``Retry-After`` kept in ``detail``), 5xx, a
-    timeout or a connection error; ``failed`` on other answers, and on a URL
-    the policy refuses (nothing is sent then). Redirects are not followed.
-    ``detail`` never holds the secret, the URL or a survey token.
+    ``sent`` on 2xx (``provider_id``: the ``X-Request-Id`` answered, if it is
+    a plain token); ``retry`` on 408, 425, 429, 5xx (``Retry-After`` kept as
+    seconds), a timeout, a connection error or a name that does not resolve;
+    ``failed`` on other answers, and on a URL or resolved address ``policy``
+    refuses (nothing is sent then). The host is resolved once (``resolver``),
+    every address checked, and the connection made to a vetted address with
+    the original name in ``Host`` and in TLS (SNI and certificate check).
+    Redirects are not followed; each step waits ``timeout`` seconds at most,
+    and once connected the whole exchange three times that
+    (:mod:`fluide.channels.pinned`). ``detail`` never holds the secret, the
+    URL, or a byte the receiver chose.
     """
-    problem = url_problem_code(url)
+    problem = url_problem_code(url, policy)
     if problem is not None:
         return DeliveryResult(
             "failed", f"webhook URL refused, nothing sent: {URL_PROBLEMS[problem]}"
         )
     if not secret:
         return DeliveryResult("failed", "no webhook secret: create one before posting")
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    try:
+        addresses = outbound.vetted_addresses(
+            host,
+            target.port or (443 if target.scheme == "https" else 80),
+            policy,
+            clear_text=target.scheme == "http",
+            resolver=resolver,
+        )
+    except outbound.Refused as exc:
+        return DeliveryResult(
+            "failed", f"webhook host refused after DNS, nothing sent: {URL_PROBLEMS[exc.rule]}"
+        )
+    except outbound.Unresolved as exc:
+        return DeliveryResult("retry", f"the webhook host does not resolve now ({exc})")
     body = encode_body(payload)
     timestamp = int(time.time()) if now is None else now
     headers = {
+        "Host": target.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": f"Fluide/{__version__}",
         TIMESTAMP_HEADER: str(timestamp),
@@ -316,17 +348,7 @@ def post_webhook(
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
     try:
-        response = http.post(
-            url, content=body, headers=headers, timeout=timeout, follow_redirects=False
-        )
-        return _classify(response, url, secret)
-    except httpx.TimeoutException as exc:
-        return DeliveryResult("retry", f"timeout after {timeout:g} s ({type(exc).__name__})")
-    except httpx.InvalidURL:
-        return DeliveryResult("failed", "webhook URL refused by the HTTP client, nothing sent")
-    except httpx.TransportError as exc:
-        text = _redact(str(exc), url, secret)[:300]
-        return DeliveryResult("retry", f"connection error ({type(exc).__name__}): {text}".strip())
+        return post_pinned(http, target, addresses, body, headers, timeout)
     finally:
         if own:
             http.close()

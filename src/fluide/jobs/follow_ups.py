@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.channels import DeliveryResult
 from fluide.channels.email import POLICY, message_id, send_email
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import post_webhook, slack_escape
 from fluide.domain import follow_ups as rules
 from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, fmt_datetime, gettext
@@ -200,6 +201,7 @@ def _send(
             dest.webhook_secret,
             compose_chat(notice, dest),
             idempotency_key=f"follow-up-{follow_up_id}",
+            policy=Policy.of(settings),
         )
         return result, "chat"
     # The configuration changed since the claim: try again later, it may come back.

@@ -36,6 +36,7 @@ def send_email_delivery(s: Session, settings: Settings, d: Delivery) -> Delivery
 
 
 def send_chat_delivery(s: Session, settings: Settings, d: Delivery) -> DeliveryResult:
+    from fluide.channels.outbound import Policy
     from fluide.channels.webhook import compose_chat, post_webhook
 
     if (stop := _opted_out(s, d)) is not None:
@@ -45,7 +46,11 @@ def send_chat_delivery(s: Session, settings: Settings, d: Delivery) -> DeliveryR
         return DeliveryResult("failed", "the workspace has no chat webhook configured")
     msg = invitation_message(s, settings, d.invitation_id)
     return post_webhook(
-        ws.chat_webhook_url, ws.webhook_secret, compose_chat(msg), idempotency_key=d.idempotency_key
+        ws.chat_webhook_url,
+        ws.webhook_secret,
+        compose_chat(msg),
+        idempotency_key=d.idempotency_key,
+        policy=Policy.of(settings),
     )
 
 

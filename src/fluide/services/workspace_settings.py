@@ -19,7 +19,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import Input, Name
-from fluide.channels.webhook import MAX_URL_LENGTH, webhook_url_problem
+from fluide.channels.outbound import PUBLIC_ONLY, Policy
+from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
 from fluide.storage.db import write_session
@@ -109,10 +110,12 @@ def _check_timezone(tz: str) -> str:
     return tz
 
 
-def _check_webhook_url(url: str) -> str:
-    problem = webhook_url_problem(url)
-    if problem is not None:
-        raise _invalid("chat_webhook_url", problem)
+def _check_webhook_url(url: str, policy: Policy) -> str:
+    rule = url_problem_code(url, policy)
+    if rule is not None:
+        error = _invalid("chat_webhook_url", URL_PROBLEMS[rule])
+        error.details[0]["rule"] = rule  # loopback, private, metadata… (channels.outbound)
+        raise error
     return url
 
 
@@ -120,8 +123,17 @@ def get(s: Session, ws_id: str) -> dict[str, Any]:
     return settings_json(workspace_in(s, ws_id))
 
 
-def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> dict[str, Any]:
-    """Change the fields that were sent; ``null`` clears the sender name and the webhook."""
+def update(
+    factory: sessionmaker[Session],
+    ws_id: str,
+    body: WorkspacePatch,
+    *,
+    policy: Policy = PUBLIC_ONLY,
+) -> dict[str, Any]:
+    """Change the fields that were sent; ``null`` clears the sender name and the webhook.
+
+    ``policy`` (``Policy.of(settings)``) says which non-public webhook targets are allowed.
+    """
     sent = body.model_fields_set
     for field in ("name", "timezone", "fatigue_days"):
         if field in sent and getattr(body, field) is None:
@@ -129,7 +141,7 @@ def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> 
     if body.timezone is not None:
         _check_timezone(body.timezone)
     if body.chat_webhook_url:
-        _check_webhook_url(body.chat_webhook_url)
+        _check_webhook_url(body.chat_webhook_url, policy)
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if body.name is not None:

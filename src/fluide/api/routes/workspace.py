@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Response
 
-from fluide.api.deps import FactoryDep, SessionDep, WorkspaceDep
+from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
+from fluide.channels.outbound import Policy
 from fluide.services import workspace_settings as service
 from fluide.services.workspace_settings import SecretKind, WorkspacePatch
 
@@ -28,8 +29,10 @@ def get(ws: WorkspaceDep, session: SessionDep) -> dict[str, Any]:
         "periods (null keeps data until erased)"
     ),
 )
-def patch(body: WorkspacePatch, ws: WorkspaceDep, factory: FactoryDep) -> dict[str, Any]:
-    return service.update(factory, ws.id, body)
+def patch(
+    body: WorkspacePatch, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return service.update(factory, ws.id, body, policy=Policy.of(settings))
 
 
 @router.post(

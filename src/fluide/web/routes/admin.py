@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.pages import FormDep
 from fluide.api.schemas import TouchpointPatch
+from fluide.channels.outbound import Policy
 from fluide.i18n import SUPPORTED_LANGS, gettext
 from fluide.services import team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
 from fluide.services.workspace_settings import RETENTION_FIELDS
-from fluide.web.auth import AdminDep, check_csrf
+from fluide.web.auth import AdminDep, check_csrf, settings_of
 from fluide.web.render import HEADERS, json_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -185,7 +186,10 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
         patch = _settings_patch(values, {k for k in RETENTION_FIELDS if k in form})
-        saved = workspace_settings.update(_factory(request), user.workspace_id, patch)
+        policy = Policy.of(settings_of(request))
+        saved = workspace_settings.update(
+            _factory(request), user.workspace_id, patch, policy=policy
+        )
     except ServiceError as exc:
         return _refused(request, user, exc, "settings", SETTINGS_FIELDS, values)
     return _back(request, "settings", "settings", saved)
