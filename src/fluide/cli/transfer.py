@@ -10,7 +10,7 @@ import typer
 
 from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, _check_lang, _fail, _progress
 from fluide.cli.service import _engine, _load, _opened, workspace_app
-from fluide.i18n import DEFAULT_LANG, fmt_int, fmt_number
+from fluide.i18n import DEFAULT_LANG, N_, fmt_int, fmt_number
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 from fluide.settings import Settings
@@ -82,7 +82,7 @@ def workspace_export(
         _refuse(lang, e)
     finally:
         engine.dispose()
-    _report(lang, "Workspace %(name)s (%(id)s) exported to %(path)s:", done, started)
+    _report(lang, N_("Workspace %(name)s (%(id)s) exported to %(path)s:"), done, started)
     typer.echo(
         _t(
             lang,
@@ -130,7 +130,7 @@ def workspace_import(
         _refuse(lang, e)
     finally:
         engine.dispose()
-    _report(lang, "Workspace %(name)s (%(id)s) imported from %(path)s:", done, started)
+    _report(lang, N_("Workspace %(name)s (%(id)s) imported from %(path)s:"), done, started)
 
 
 def _target(lang: str, settings: Settings) -> Engine:

@@ -193,7 +193,7 @@ def collision(table: str, column: str, value: Any) -> ServiceError:
     if (table, column) in SHOWN:
         return ServiceError(
             "import_collision",
-            "Another workspace of this database already uses %(kind)s %(value)s "
+            "Another workspace of this database already uses %(value)s as %(kind)s "
             "(%(table)s.%(column)s): nothing was imported.",
             status=409,
             kind=kind,
