@@ -374,6 +374,23 @@ def test_a_forged_row_is_refused_by_file_and_line_and_nothing_is_imported(
     assert _counts(factory) == before  # earlier tables were rolled back too
 
 
+def test_an_export_cannot_point_at_rows_of_another_workspace_of_the_target(
+    export_copy: Path, target: tuple[Factory, Settings]
+) -> None:
+    """The database would accept the reference (the row exists): the import must not."""
+    from fluide.demo.touchpoints import TOUCHPOINTS
+
+    factory, settings = target
+    made = create_workspace(factory, "Voisin")
+    theirs = touchpoint_service.create(factory, made.id, TOUCHPOINTS[0])
+    _rewrite(export_copy, "events", _set(0, "touchpoint_id", theirs["id"]))
+    before = _counts(factory)
+    with pytest.raises(ServiceError) as e:
+        _import(factory, settings, export_copy)
+    assert "events.jsonl, line 1: touchpoint_id refers to a row of touchpoints" in str(e.value)
+    assert _counts(factory) == before
+
+
 def _cut_mid_line(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:-40])
 
