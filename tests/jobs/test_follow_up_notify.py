@@ -50,8 +50,9 @@ def state(app: FastAPI, ws: str) -> dict[str, object]:
 def hook(app: FastAPI, ws: str, url: str) -> str:
     """Point the workspace's chat webhook at ``url``; its signing secret."""
     body = workspace_settings.WorkspacePatch(chat_webhook_url=url)
-    workspace_settings.update(sessions(app), ws, body)
-    return workspace_settings.rotate_secret(sessions(app), ws, "webhook")["secret"]
+    settings = app.state.settings
+    workspace_settings.update(sessions(app), settings, ws, body)
+    return workspace_settings.rotate_secret(sessions(app), settings, ws, "webhook")["secret"]
 
 
 def test_a_new_follow_up_is_emailed_once_to_its_assignee_in_their_language(

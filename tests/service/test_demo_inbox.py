@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from fluide import secretbox
 from fluide.api.routes import demo_inbox, demo_shop
 from fluide.channels.webhook import (
     IDEMPOTENCY_HEADER,
@@ -74,7 +75,7 @@ def secret_of(app: FastAPI, ws_id: str) -> str:
     with app.state.sessions() as s:
         ws = s.get(Workspace, ws_id)
         assert ws is not None and ws.webhook_secret
-        return ws.webhook_secret
+        return secretbox.box(app.state.settings).open(ws.webhook_secret)
 
 
 def invite(client: TestClient, auth: dict[str, str], user: str, type_: str, **extra: Any) -> str:
@@ -145,6 +146,7 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
 ) -> None:
     workspace_settings.update(
         app.state.sessions,
+        settings,
         workspace.id,
         workspace_settings.WorkspacePatch(chat_webhook_url=live_url + "/demo/webhook"),
     )
@@ -188,7 +190,9 @@ def signed_headers(secret: str, body: bytes, key: str) -> dict[str, str]:
 def test_a_wrong_signature_is_refused_and_shown_as_such(
     client: TestClient, app: FastAPI, inbox: DemoInbox, workspace: NewWorkspace
 ) -> None:
-    workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    workspace_settings.rotate_secret(
+        app.state.sessions, app.state.settings, workspace.id, "webhook"
+    )
     body = encode_body({"text": "faux message"})
     headers = signed_headers("not-the-secret", body, "k-forged")
     r = client.post("/demo/webhook", content=body, headers=headers)
@@ -213,7 +217,9 @@ def test_markup_in_emails_and_chat_posts_stays_text(
     assert 'href="http://evil.example' not in page
     assert 'href="http://testserver/s/abc?score=2"' in page
 
-    secret = workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    secret = workspace_settings.rotate_secret(
+        app.state.sessions, app.state.settings, workspace.id, "webhook"
+    )
     text = "&lt;script&gt;alert(1)&lt;/script&gt; <http://evil.example/|clic> <javascript:x|y>"
     body = encode_body({"text": text})
     r = client.post(

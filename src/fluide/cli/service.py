@@ -339,7 +339,7 @@ def demo(
         if no_serve:
             _demo_tagging(lang, session_factory(engine), result.workspace_id)
         else:
-            _demo_chat_webhook(session_factory(engine), result.workspace_id, host, port)
+            _demo_chat_webhook(session_factory(engine), settings, result.workspace_id, host, port)
     finally:
         engine.dispose()
     for line in _demo_report(lang, result, settings.public_url, fresh):
@@ -388,7 +388,9 @@ def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None
     refresh_topics(factory, ws_id)
 
 
-def _demo_chat_webhook(factory: sessionmaker[Session], ws_id: str, host: str, port: int) -> None:
+def _demo_chat_webhook(
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, host: str, port: int
+) -> None:
     """Point the demo workspace's chat webhook at this server's receiver (with a secret)."""
     from fluide.channels.webhook import webhook_url_problem
     from fluide.services import workspace_settings
@@ -403,5 +405,5 @@ def _demo_chat_webhook(factory: sessionmaker[Session], ws_id: str, host: str, po
     if current and not current.endswith("/demo/webhook"):
         return  # the workspace posts to its own webhook: keep it
     workspace_settings.update(
-        factory, ws_id, workspace_settings.WorkspacePatch(chat_webhook_url=hook)
+        factory, settings, ws_id, workspace_settings.WorkspacePatch(chat_webhook_url=hook)
     )

@@ -3,7 +3,7 @@
 Secrets (the webhook secret that signs what Fluide posts, the widget secret
 the host's server uses to sign user ids) are never shown again once created:
 reading the settings says only whether each exists. Rotating one makes a new
-random secret and returns it once.
+random secret and returns it once. They are stored encrypted (``fluide.secretbox``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide import secretbox
 from fluide.api.schemas import Input, Name
 from fluide.channels.webhook import MAX_URL_LENGTH, webhook_url_problem
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
+from fluide.settings import Settings
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 
@@ -110,7 +112,9 @@ def get(s: Session, ws_id: str) -> dict[str, Any]:
     return settings_json(workspace_in(s, ws_id))
 
 
-def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> dict[str, Any]:
+def update(
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, body: WorkspacePatch
+) -> dict[str, Any]:
     """Change the fields that were sent; ``null`` clears the sender name and the webhook."""
     sent = body.model_fields_set
     for field in ("name", "timezone", "fatigue_days"):
@@ -134,7 +138,7 @@ def update(factory: sessionmaker[Session], ws_id: str, body: WorkspacePatch) -> 
             ws.chat_webhook_url = body.chat_webhook_url or None
             if ws.chat_webhook_url and not ws.webhook_secret:
                 # Posts are always signed; the host rotates it to learn it.
-                ws.webhook_secret = new_secret()
+                ws.webhook_secret = secretbox.seal(settings, new_secret())
         s.flush()
         return settings_json(ws)
 
@@ -144,7 +148,18 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) -> dict[str, str]:
+def secret_of(settings: Settings, stored: str | None) -> str | None:
+    """A stored secret in clear; a 503 saying what to set when no configured key opens it."""
+    try:
+        return secretbox.open_secret(settings, stored)
+    except secretbox.UndecryptableSecret:
+        log.error("a stored secret cannot be decrypted: %s", secretbox.MISMATCH)
+        raise ServiceError("secret_key_mismatch", secretbox.MISMATCH, status=503) from None
+
+
+def rotate_secret(
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, kind: SecretKind
+) -> dict[str, str]:
     """A new secret of ``kind``, stored, and returned this once.
 
     The previous one stops working at once. Rotating the widget secret keeps
@@ -155,9 +170,9 @@ def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) 
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if kind == "webhook":
-            ws.webhook_secret = secret
+            ws.webhook_secret = secretbox.seal(settings, secret)
         else:
-            ws.widget_secret = secret
+            ws.widget_secret = secretbox.seal(settings, secret)
             if not ws.widget_public_key:
                 ws.widget_public_key = WIDGET_KEY_PREFIX + secrets.token_urlsafe(24)
     log.info("workspace %s: new %s secret", ws_id, kind)

@@ -22,7 +22,7 @@ from fluide.i18n import SUPPORTED_LANGS, gettext
 from fluide.services import team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
-from fluide.web.auth import AdminDep, check_csrf
+from fluide.web.auth import AdminDep, check_csrf, settings_of
 from fluide.web.render import HEADERS, json_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -184,7 +184,9 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
         patch = _settings_patch(values)
-        saved = workspace_settings.update(_factory(request), user.workspace_id, patch)
+        saved = workspace_settings.update(
+            _factory(request), settings_of(request), user.workspace_id, patch
+        )
     except ServiceError as exc:
         return _refused(request, user, exc, "settings", SETTINGS_FIELDS, values)
     return _back(request, "settings", "settings", saved)
