@@ -1,9 +1,9 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
-from fluide.cli import files, jobs, report, service, tagging, users
+from fluide.cli import files, jobs, keys, report, service, tagging, users
 from fluide.cli.app import app
 
-__all__ = ["app", "files", "jobs", "main", "report", "service", "tagging", "users"]
+__all__ = ["app", "files", "jobs", "keys", "main", "report", "service", "tagging", "users"]
 
 
 def main() -> None:
