@@ -40,7 +40,7 @@ def test_postgres_url_uses_psycopg_3() -> None:
 def test_settings_come_from_fluide_environment_variables(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FLUIDE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("FLUIDE_SECRET_KEY", "env-secret-0123456789-abcdefghijklmnop")
     monkeypatch.setenv("FLUIDE_PUBLIC_URL", "https://ces.example.com/")
     monkeypatch.setenv("FLUIDE_DATA_DIR", str(tmp_path))
     s = load_settings()
@@ -61,3 +61,50 @@ def test_start_up_problems_read_in_french_or_english() -> None:
         == str(info.value)
         == "FLUIDE_SECRET_KEY must be at least 32 characters long."
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        " " * 40,
+        "\t" * 20 + "\n" * 20,
+        "  " + "k7Qz-" * 8,  # a key pasted with spaces before it
+        "k7Qz-" * 8 + "\n",  # or with its newline
+    ],
+)
+def test_a_secret_with_leading_or_trailing_blanks_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(secret_key=value)
+    assert info.value.problems == [("secret_whitespace", {})]
+    assert "starts or ends with spaces" in info.value.text("en")
+    assert "commence ou finit par des espaces" in info.value.text("fr")
+
+
+def test_spaces_inside_a_secret_do_not_count_towards_its_length() -> None:
+    with pytest.raises(SettingsError, match="at least 32"):
+        load_settings(secret_key="a" + " " * 40 + "bcdefgh")
+
+
+@pytest.mark.parametrize("value", ["s" * 40, "ab" * 20, "\u200b" * 40, "0" * 64])
+def test_a_secret_of_one_repeated_character_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(secret_key=value)
+    assert info.value.problems[0][0] == "weak_secret"
+    assert "too predictable" in info.value.text("en") and "secrets.token_urlsafe" in str(info.value)
+    assert "trop prévisible" in info.value.text("fr")
+
+
+def test_a_generated_secret_is_accepted() -> None:
+    import secrets
+
+    value = secrets.token_urlsafe(48)
+    assert load_settings(secret_key=value).secret == value.encode()
+
+
+def test_previous_secret_keys_are_read_comma_separated() -> None:
+    s = load_settings(
+        secret_key="k" + "0123456789abcdef" * 2, previous_secret_keys=" old-one , ,older-two"
+    )
+    assert s.previous_secrets == (b"old-one", b"older-two")
+    assert "old-one" not in repr(s)
+    assert load_settings(demo=True).previous_secrets == ()

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from fluide.i18n import N_
 
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 6
+"""Fewer distinct characters than this is a placeholder ("xxxx…", "aaaa…"), not a key."""
 DEMO_SECRET = "fluide-demo-secret-not-for-production-0000"  # noqa: S105 - demo mode only
 
 
@@ -36,6 +38,14 @@ PROBLEMS = {
         "generate one with: %(command)s"
     ),
     "short_secret": N_("FLUIDE_SECRET_KEY must be at least %(min)s characters long."),
+    "secret_whitespace": N_(
+        "FLUIDE_SECRET_KEY starts or ends with spaces or a line break: remove them "
+        "(a key pasted with its newline is another key)."
+    ),
+    "weak_secret": N_(
+        "FLUIDE_SECRET_KEY is too predictable (%(count)s different characters): "
+        "generate one with: %(command)s"
+    ),
     "invalid": N_("%(field)s: %(problem)s"),
 }
 """English msgids of each start-up problem, translated where they are shown."""
@@ -67,6 +77,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     secret_key: SecretStr | None = None
+    # Former secret keys, comma-separated: stored secrets they encrypted are still read
+    # (until `fluide secrets reencrypt` rewrites them under FLUIDE_SECRET_KEY).
+    previous_secret_keys: SecretStr | None = None
     demo: bool = False
     public_url: str = "http://127.0.0.1:8000"
     fatigue_days: int = Field(default=14, ge=1, le=365)
@@ -98,11 +111,8 @@ class Settings(BaseSettings):
             raise _Problem("bad_database_url", value=self.database_url)
         if self.secret_key is None and not self.demo:
             raise _Problem("missing_secret", command=_GENERATE)
-        if (
-            self.secret_key is not None
-            and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH
-        ):
-            raise _Problem("short_secret", min=MIN_SECRET_LENGTH)
+        if self.secret_key is not None:
+            _check_secret(self.secret_key.get_secret_value())
         return self
 
     @property
@@ -120,6 +130,22 @@ class Settings(BaseSettings):
     def secret(self) -> bytes:
         value = self.secret_key.get_secret_value() if self.secret_key else DEMO_SECRET
         return value.encode()
+
+    @property
+    def previous_secrets(self) -> tuple[bytes, ...]:
+        """The keys of ``FLUIDE_PREVIOUS_SECRET_KEYS``, in the order written."""
+        raw = self.previous_secret_keys.get_secret_value() if self.previous_secret_keys else ""
+        return tuple(k.strip().encode() for k in raw.split(",") if k.strip())
+
+
+def _check_secret(value: str) -> None:
+    """Refuse a key that only looks long: padded with blanks, or one character repeated."""
+    if value != value.strip():
+        raise _Problem("secret_whitespace")
+    if sum(not c.isspace() for c in value) < MIN_SECRET_LENGTH:
+        raise _Problem("short_secret", min=MIN_SECRET_LENGTH)
+    if len(set(value)) < MIN_SECRET_DISTINCT:
+        raise _Problem("weak_secret", count=len(set(value)), command=_GENERATE)
 
 
 def load_settings(**overrides: object) -> Settings:

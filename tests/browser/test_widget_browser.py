@@ -35,7 +35,7 @@ def setup(
     app: FastAPI, live_url: str, name: str, **touchpoint: Any
 ) -> tuple[NewWorkspace, WidgetKeys]:
     ws = create_workspace(app.state.sessions, name)
-    keys = ensure_widget_keys(app.state.sessions, ws.id)
+    keys = ensure_widget_keys(app.state.sessions, app.state.settings, ws.id)
     r = httpx.post(
         f"{live_url}/v1/touchpoints", headers=bearer(ws), json=touchpoint_body(**touchpoint)
     )

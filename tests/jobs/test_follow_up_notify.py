@@ -16,7 +16,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
 
-from fluide.channels.outbound import Policy
 from fluide.channels.webhook import verify
 from fluide.domain.follow_ups import MAX_ATTEMPTS, NOTIFY_BACKOFF
 from fluide.jobs.follow_ups import notify_pending
@@ -60,8 +59,9 @@ def private_ok(settings: Settings) -> Settings:
 def hook(app: FastAPI, ws: str, url: str) -> str:
     """Point the workspace's chat webhook at ``url`` (private allowed); its signing secret."""
     body = workspace_settings.WorkspacePatch(chat_webhook_url=url)
-    workspace_settings.update(sessions(app), ws, body, policy=Policy(allow_private=True))
-    return workspace_settings.rotate_secret(sessions(app), ws, "webhook")["secret"]
+    settings = private_ok(app.state.settings)
+    workspace_settings.update(sessions(app), settings, ws, body)
+    return workspace_settings.rotate_secret(sessions(app), settings, ws, "webhook")["secret"]
 
 
 def test_a_new_follow_up_is_emailed_once_to_its_assignee_in_their_language(

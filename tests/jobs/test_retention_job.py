@@ -31,8 +31,9 @@ def f(app: FastAPI) -> sessionmaker[Session]:
     return sessions
 
 
-def keep(f: sessionmaker[Session], ws: str, **days: int | None) -> None:
-    workspace_settings.update(f, ws, workspace_settings.WorkspacePatch.model_validate(days))
+def keep(f: sessionmaker[Session], settings: Settings, ws: str, **days: int | None) -> None:
+    patch = workspace_settings.WorkspacePatch.model_validate(days)
+    workspace_settings.update(f, settings, ws, patch)
 
 
 def erasures(f: sessionmaker[Session]) -> int:
@@ -48,7 +49,7 @@ def test_retention_runs_once_a_day_from_three_in_the_morning_in_the_workspace_s_
     f: sessionmaker[Session], settings: Settings, workspace: NewWorkspace
 ) -> None:
     ws = workspace.id  # Europe/Paris: 03:00 is 01:00 UTC in April
-    keep(f, ws, personal_data_retention_days=30)
+    keep(f, settings, ws, personal_data_retention_days=30)
     customer(f, settings, ws, at=T0)
     first = datetime(2026, 4, 20, 0, 59, tzinfo=UTC)
     assert job.run_due(f, first) == 1  # never run yet: the round runs it
@@ -65,7 +66,7 @@ def test_retention_runs_once_a_day_from_three_in_the_morning_in_the_workspace_s_
 def test_two_workers_at_the_same_moment_run_it_once(
     f: sessionmaker[Session], settings: Settings, workspace: NewWorkspace
 ) -> None:
-    keep(f, workspace.id, comment_retention_days=7)
+    keep(f, settings, workspace.id, comment_retention_days=7)
     for _ in range(3):
         customer(f, settings, workspace.id, at=T0)
     other = session_factory(make_engine(settings.sqlalchemy_url))
@@ -91,7 +92,7 @@ def test_the_worker_s_round_applies_the_day_s_retention(
     f: sessionmaker[Session], settings: Settings, workspace: NewWorkspace
 ) -> None:
     silent = customer(f, settings, workspace.id, at=utcnow() - timedelta(days=10))
-    keep(f, workspace.id, personal_data_retention_days=5)
+    keep(f, settings, workspace.id, personal_data_retention_days=5)
     InlineWorker(f, settings, {}).run_once()
     assert rows_of(f, workspace.id, silent.user) == {}
     assert erasures(f) == 1

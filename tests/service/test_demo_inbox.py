@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from fluide import secretbox
 from fluide.api.routes import demo_inbox, demo_shop
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import (
@@ -76,7 +77,7 @@ def secret_of(app: FastAPI, ws_id: str) -> str:
     with app.state.sessions() as s:
         ws = s.get(Workspace, ws_id)
         assert ws is not None and ws.webhook_secret
-        return ws.webhook_secret
+        return secretbox.box(app.state.settings).open(ws.webhook_secret)
 
 
 def invite(client: TestClient, auth: dict[str, str], user: str, type_: str, **extra: Any) -> str:
@@ -154,9 +155,10 @@ def test_a_chat_post_is_signed_verified_and_shown_once(
 ) -> None:
     workspace_settings.update(
         app.state.sessions,
+        settings,
         workspace.id,
+        # demo mode (in settings): its own inbox on 127.0.0.1 is allowed
         workspace_settings.WorkspacePatch(chat_webhook_url=live_url + "/demo/webhook"),
-        policy=Policy.of(settings),  # demo mode: its own inbox on 127.0.0.1
     )
     tp = touchpoint_body(key="support", triggers=[{"event": "ticket_resolved"}], channels=["chat"])
     assert client.post("/v1/touchpoints", headers=auth, json=tp).status_code == 201
@@ -199,7 +201,9 @@ def signed_headers(secret: str, body: bytes, key: str) -> dict[str, str]:
 def test_a_wrong_signature_is_refused_and_shown_as_such(
     client: TestClient, app: FastAPI, inbox: DemoInbox, workspace: NewWorkspace
 ) -> None:
-    workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    workspace_settings.rotate_secret(
+        app.state.sessions, app.state.settings, workspace.id, "webhook"
+    )
     body = encode_body({"text": "faux message"})
     headers = signed_headers("not-the-secret", body, "k-forged")
     r = client.post("/demo/webhook", content=body, headers=headers)
@@ -224,7 +228,9 @@ def test_markup_in_emails_and_chat_posts_stays_text(
     assert 'href="http://evil.example' not in page
     assert 'href="http://testserver/s/abc?score=2"' in page
 
-    secret = workspace_settings.rotate_secret(app.state.sessions, workspace.id, "webhook")
+    secret = workspace_settings.rotate_secret(
+        app.state.sessions, app.state.settings, workspace.id, "webhook"
+    )
     text = "&lt;script&gt;alert(1)&lt;/script&gt; <http://evil.example/|clic> <javascript:x|y>"
     body = encode_body({"text": text})
     r = client.post(
@@ -243,10 +249,10 @@ def test_the_demo_points_its_webhook_at_its_own_inbox_on_this_machine_only(
     from fluide.cli.service import _demo_chat_webhook
 
     factory = app.state.sessions
-    _demo_chat_webhook(factory, workspace.id, "192.168.1.5", 8000, Policy.of(settings))
+    _demo_chat_webhook(factory, settings, workspace.id, "192.168.1.5", 8000)
     with factory() as s:
         assert s.get_one(Workspace, workspace.id).chat_webhook_url is None  # a LAN address
-    _demo_chat_webhook(factory, workspace.id, "0.0.0.0", 8000, Policy.of(settings))
+    _demo_chat_webhook(factory, settings, workspace.id, "0.0.0.0", 8000)
     with factory() as s:
         ws = s.get_one(Workspace, workspace.id)
         assert ws.chat_webhook_url == "http://127.0.0.1:8000/demo/webhook" and ws.webhook_secret

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,8 +22,14 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from fluide.services.api_keys import add_key
 from fluide.services.workspaces import NewWorkspace
+from fluide.storage.db import write_session
 from tests.service.conftest import event_body, touchpoint_body
+
+Auth = dict[str, str] | Callable[[], dict[str, str]]
+ROTATES_ITS_KEY = "POST /v1/workspace/api-keys"
+"""Ends the key it is called with: each of its cases gets a key of its own."""
 
 ERROR_KEYS = {"code", "message", "details"}
 # Per operation and mode: the whole run stays well under a minute. Dig deeper with, e.g.,
@@ -50,6 +57,16 @@ def api_schema(app: FastAPI, workspace: NewWorkspace, auth: dict[str, str]) -> A
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+@pytest.fixture
+def fresh_auth(app: FastAPI, workspace: NewWorkspace) -> Callable[[], dict[str, str]]:
+    def make() -> dict[str, str]:
+        with write_session(app.state.sessions) as s:
+            key, _ = add_key(s, workspace.id, label="fuzz")
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
+
+
 def check_error_shape(status: int, body: Any, where: str) -> None:
     assert isinstance(body, dict) and set(body) == {"error"}, f"{where}: {status} {body!r}"
     error = body["error"]
@@ -58,7 +75,7 @@ def check_error_shape(status: int, body: Any, where: str) -> None:
     assert isinstance(error["message"], str) and error["message"], where
 
 
-def fuzz(strategy: Any, auth: dict[str, str], seen: Counter[str]) -> None:
+def fuzz(strategy: Any, auth: Auth, seen: Counter[str]) -> None:
     """Hypothesis over one operation: every answer below 500, every error in the one shape."""
 
     @given(case=strategy)
@@ -76,7 +93,7 @@ def fuzz(strategy: Any, auth: dict[str, str], seen: Counter[str]) -> None:
             f"headers={case.headers!r} body={case.body!r}"
         )[:2000]
         try:
-            response = case.call(headers=auth)
+            response = case.call(headers=auth() if callable(auth) else auth)
         except Exception as exc:  # the test client re-raises what the server did not handle
             raise AssertionError(f"{where} -> 500: {type(exc).__name__}: {exc}"[:3000]) from exc
         seen[f"{case.method} {case.path} {response.status_code}"] += 1
@@ -89,7 +106,9 @@ def fuzz(strategy: Any, auth: dict[str, str], seen: Counter[str]) -> None:
     run()
 
 
-def fuzz_all(api_schema: Any, auth: dict[str, str], make: Any) -> Counter[str]:
+def fuzz_all(
+    api_schema: Any, auth: dict[str, str], make: Any, fresh_auth: Callable[[], dict[str, str]]
+) -> Counter[str]:
     """Fuzz every operation; the answers seen, as ``"METHOD /path STATUS"`` → count."""
     failures = []
     seen: Counter[str] = Counter()
@@ -99,7 +118,7 @@ def fuzz_all(api_schema: Any, auth: dict[str, str], make: Any) -> Counter[str]:
         if strategy is None:
             continue
         try:
-            fuzz(strategy, auth, seen)
+            fuzz(strategy, fresh_auth if operation.label == ROTATES_ITS_KEY else auth, seen)
         except Unsatisfiable:
             continue  # nothing to make invalid: an operation without parameters or body
         except AssertionError as exc:
@@ -110,21 +129,27 @@ def fuzz_all(api_schema: Any, auth: dict[str, str], make: Any) -> Counter[str]:
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_input_reaches_a_500_and_errors_have_one_shape(
-    api_schema: Any, auth: dict[str, str], mode: GenerationMode
+    api_schema: Any,
+    auth: dict[str, str],
+    fresh_auth: Callable[[], dict[str, str]],
+    mode: GenerationMode,
 ) -> None:
     """Schemathesis' valid (positive) and invalid (negative) requests for every operation."""
-    seen = fuzz_all(api_schema, auth, lambda op: op.as_strategy(generation_mode=mode))
+    seen = fuzz_all(api_schema, auth, lambda op: op.as_strategy(generation_mode=mode), fresh_auth)
     if mode == GenerationMode.POSITIVE:
         # The key works: valid requests get through, not only 401s and 404s.
         assert seen["POST /v1/events 200"] and seen["GET /v1/metrics 200"], dict(seen)
+        assert seen[f"{ROTATES_ITS_KEY} 201"] > 1, dict(seen)  # each case had a live key
 
 
-def test_the_documented_examples_never_reach_a_500(api_schema: Any, auth: dict[str, str]) -> None:
+def test_the_documented_examples_never_reach_a_500(
+    api_schema: Any, auth: dict[str, str], fresh_auth: Callable[[], dict[str, str]]
+) -> None:
     def from_examples(op: Any) -> Any:
         found = api_schema.get_strategies_from_examples(op)
         return st.one_of(found) if found else None
 
-    seen = fuzz_all(api_schema, auth, from_examples)
+    seen = fuzz_all(api_schema, auth, from_examples, fresh_auth)
     assert seen["POST /v1/touchpoints 201"], dict(seen)  # the example creates a touchpoint
 
 

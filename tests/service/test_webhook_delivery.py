@@ -21,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from fluide import secretbox
 from fluide.api.routes import workspace as workspace_routes
 from fluide.channels import DeliveryResult
 from fluide.channels.compose import invitation_message
@@ -152,9 +153,10 @@ def deliver(app: FastAPI, settings: Settings, invitation_id: str, key: str) -> D
         msg = invitation_message(s, settings, invitation_id)
         ws = s.get(Workspace, msg.workspace_id)
         assert ws is not None and ws.chat_webhook_url and ws.webhook_secret
+        secret = secretbox.box(settings).open(ws.webhook_secret)
         return post_webhook(
             ws.chat_webhook_url,
-            ws.webhook_secret,
+            secret,
             compose_chat(msg),
             idempotency_key=key,
             policy=Policy.of(app.state.settings),
@@ -419,7 +421,8 @@ def test_rotating_the_widget_secret_keeps_the_public_key(
     assert data["has_widget_secret"] is True and data["has_webhook_secret"] is False
     with app.state.sessions() as s:
         ws = s.get(Workspace, workspace.id)
-        assert ws is not None and ws.widget_secret == second["secret"]
+        assert ws is not None and ws.widget_secret
+        assert secretbox.box(app.state.settings).open(ws.widget_secret) == second["secret"]
 
 
 def test_a_first_widget_secret_comes_with_a_public_key(
@@ -456,8 +459,11 @@ def test_each_key_sees_and_changes_its_own_workspace_only(
     assert theirs["id"] == other.id and theirs["name"] == "Atelier"
     assert theirs["chat_webhook_url"] is None and theirs["has_webhook_secret"] is False
     api.post("/v1/workspace/secrets/webhook", headers=other_auth)
+    box = secretbox.box(app.state.settings)
     with app.state.sessions() as s:
         mine = s.get(Workspace, workspace.id)
-        assert mine is not None and mine.webhook_secret == secret and mine.name == "Boutique 2"
+        assert mine is not None and mine.webhook_secret and mine.name == "Boutique 2"
+        assert box.open(mine.webhook_secret) == secret
         them = s.get(Workspace, other.id)
-        assert them is not None and them.webhook_secret not in (None, secret)
+        assert them is not None and them.webhook_secret
+        assert box.open(them.webhook_secret) != secret

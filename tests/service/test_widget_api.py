@@ -43,7 +43,7 @@ def wclient(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def keys(app: FastAPI, workspace: NewWorkspace) -> WidgetKeys:
-    return ensure_widget_keys(app.state.sessions, workspace.id)
+    return ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id)
 
 
 def signed(keys: WidgetKeys, user: str = "u-42") -> dict[str, str]:
@@ -93,9 +93,9 @@ def test_user_hmac_is_hex_hmac_sha256_of_the_user_id() -> None:
 
 
 def test_widget_keys_are_made_once(app: FastAPI, workspace: NewWorkspace) -> None:
-    first = ensure_widget_keys(app.state.sessions, workspace.id)
+    first = ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id)
     assert first.public_key.startswith("pk_") and len(first.secret) >= 32
-    assert ensure_widget_keys(app.state.sessions, workspace.id) == first
+    assert ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id) == first
 
 
 def test_a_public_key_made_elsewhere_works_too(
@@ -105,7 +105,7 @@ def test_a_public_key_made_elsewhere_works_too(
         ws = s.get_one(Workspace, workspace.id)
         ws.widget_public_key, ws.widget_secret = "wpk_Other-Prefix_0123", "another secret"
     keys = WidgetKeys("wpk_Other-Prefix_0123", "another secret")
-    assert ensure_widget_keys(app.state.sessions, workspace.id) == keys
+    assert ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id) == keys
     assert pending(wclient, keys) is None
 
 
@@ -173,7 +173,7 @@ def test_a_lone_surrogate_is_refused_not_a_500(
     r = wclient.get(f"/w/v1/pending?key={keys.public_key}&user=%ED%A0%80&sig=00")
     check_error(r, 403, "invalid_signature")
     with app.state.sessions() as s, pytest.raises(ServiceError) as refused:
-        authenticate(s, keys.public_key, "\ud800", "00")
+        authenticate(s, app.state.settings, keys.public_key, "\ud800", "00")
     assert refused.value.status == 403
 
 
@@ -342,7 +342,7 @@ def test_a_workspace_key_never_reaches_another_workspaces_invitation(
     with_touchpoint(wclient, auth)
     card = track(wclient, keys, "u-1")["invitation"]
     other = create_workspace(app.state.sessions, "Autre")
-    other_keys = ensure_widget_keys(app.state.sessions, other.id)
+    other_keys = ensure_widget_keys(app.state.sessions, app.state.settings, other.id)
     same_user = signed(other_keys, "u-1")
     assert pending(wclient, other_keys, "u-1") is None
     r = wclient.post(f"/w/v1/invitations/{card['id']}/shown", json=same_user)
@@ -508,7 +508,7 @@ def test_demo_shop_embeds_the_widget_for_a_signed_visitor(
     assert first.status_code == 303 and "user=visiteur-" in first.headers["location"]
     page = wclient.get("/demo/shop", params={"user": "visiteur-1"})
     assert page.status_code == 200 and "Payer 42,00" in page.text
-    keys = ensure_widget_keys(app.state.sessions, ws.id)
+    keys = ensure_widget_keys(app.state.sessions, app.state.settings, ws.id)
     assert f'data-key="{keys.public_key}"' in page.text
     assert f'data-sig="{user_hmac(keys.secret, "visiteur-1")}"' in page.text
     assert keys.secret not in page.text

@@ -33,9 +33,9 @@ def f(app: FastAPI) -> sessionmaker[Session]:
     return sessions
 
 
-def keep(f: sessionmaker[Session], ws: str, **days: int | None) -> None:
+def keep(f: sessionmaker[Session], settings: Settings, ws: str, **days: int | None) -> None:
     patch = workspace_settings.WorkspacePatch.model_validate(days)
-    workspace_settings.update(f, ws, patch)
+    workspace_settings.update(f, settings, ws, patch)
 
 
 def test_comments_past_the_period_lose_their_words_and_keep_their_scores(
@@ -49,7 +49,7 @@ def test_comments_past_the_period_lose_their_words_and_keep_their_scores(
     )  # fmt: skip
     recent = customer(f, settings, ws, comment="Récent", at=T0 + timedelta(days=20))
     verbatim_service.correct(f, workspace_row(f, ws), old.response_id, [])
-    keep(f, ws, comment_retention_days=30)
+    keep(f, settings, ws, comment_retention_days=30)
 
     run = apply_retention(f, ws, T0 + timedelta(days=31))
 
@@ -82,7 +82,7 @@ def test_customers_silent_for_the_period_are_erased_with_a_retention_audit(
     back = customer(f, settings, ws, at=T0)
     customer(f, settings, ws, user=back.user, comment=None, at=T0 + timedelta(days=80))
     customer(f, settings, other.id, user="u-voisin", at=T0)
-    keep(f, ws, personal_data_retention_days=90)
+    keep(f, settings, ws, personal_data_retention_days=90)
     now = T0 + timedelta(days=91)
 
     run = apply_retention(f, ws, now)
@@ -108,8 +108,8 @@ def test_a_workspace_without_periods_keeps_everything(
     f: sessionmaker[Session], settings: Settings, workspace: NewWorkspace
 ) -> None:
     a = customer(f, settings, workspace.id, at=T0)
-    keep(f, workspace.id, comment_retention_days=10, personal_data_retention_days=10)
-    keep(f, workspace.id, comment_retention_days=None, personal_data_retention_days=None)
+    keep(f, settings, workspace.id, comment_retention_days=10, personal_data_retention_days=10)
+    keep(f, settings, workspace.id, comment_retention_days=None, personal_data_retention_days=None)
     run = apply_retention(f, workspace.id, T0 + timedelta(days=4000))
     assert (run.comments, run.customers_erased, run.tables) == (0, 0, [])
     assert rows_of(f, workspace.id, a.user)["responses"] == 1

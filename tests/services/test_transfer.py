@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide import secretbox
 from fluide.services import actions, backlog, follow_ups, frictions, tags, topics, transfer
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.errors import ServiceError
@@ -479,3 +481,50 @@ def test_secret_columns_pass_through_the_hooks_both_ways(
         assert ws.widget_secret == "sealed:widget-secret-value-0123456789"
         assert ws.webhook_secret == "sealed:webhook-secret-value-0123456789"
         assert s.scalar(select(func.count()).select_from(Account)) == 8
+
+
+def test_secrets_move_sealed_under_the_target_s_own_key(
+    source: tuple[Factory, Filled, Path], target: tuple[Factory, Settings], tmp_path: Path
+) -> None:
+    factory, filled, _ = source
+    other_key = "another-instance-secret-key-" + "q7Zp2xW9" * 3
+    src_settings = _settings("sqlite://", tmp_path)
+    out = tmp_path / "sealed"
+    transfer.export_workspace(
+        factory, filled.workspace_id, out, hooks=transfer.export_hooks(src_settings)
+    )
+    assert _rows(out, "workspaces")[0]["widget_secret"] == "widget-secret-value-0123456789"
+    into, into_settings = target
+    theirs = into_settings.model_copy(update={"secret_key": SecretStr(other_key)})
+    transfer.import_workspace(into, transfer.open_export(out), hooks=transfer.import_hooks(theirs))
+    with into() as s:
+        ws = s.get_one(Workspace, filled.workspace_id)
+        assert ws.widget_secret is not None and secretbox.is_sealed(ws.widget_secret)
+        assert "widget-secret-value" not in ws.widget_secret
+        assert secretbox.box(theirs).open(ws.widget_secret) == "widget-secret-value-0123456789"
+        with pytest.raises(secretbox.UndecryptableSecret):
+            secretbox.box(src_settings).open(ws.widget_secret)
+
+
+def test_an_export_stops_on_a_secret_its_key_cannot_open(
+    source: tuple[Factory, Filled, Path], tmp_path: Path
+) -> None:
+    factory, filled, _ = source
+    settings = _settings("sqlite://", tmp_path)
+    sealed_elsewhere = secretbox.SecretBox(b"a-key-this-instance-never-had-0123456789").seal("x")
+    with factory() as s:
+        ws = s.get_one(Workspace, filled.workspace_id)
+        before = ws.webhook_secret
+        ws.webhook_secret = sealed_elsewhere
+        s.commit()
+    out = tmp_path / "refused"
+    try:
+        with pytest.raises(ServiceError, match="FLUIDE_PREVIOUS_SECRET_KEYS"):
+            transfer.export_workspace(
+                factory, filled.workspace_id, out, hooks=transfer.export_hooks(settings)
+            )
+        assert not out.exists() or not any(out.iterdir())
+    finally:
+        with factory() as s:
+            s.get_one(Workspace, filled.workspace_id).webhook_secret = before
+            s.commit()

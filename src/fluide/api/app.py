@@ -35,6 +35,7 @@ from fluide.api.routes import (
 from fluide.jobs import queue
 from fluide.jobs.runner import InlineWorker, inline_wanted
 from fluide.jobs.senders import default_senders
+from fluide.services import stored_secrets
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     sessions = session_factory(engine)
+    stored_secrets.warn_if_undecryptable(sessions, settings)  # a key changed without its former
     senders = default_senders()
     worker = InlineWorker(sessions, settings, senders) if inline_wanted(settings) else None
     # On SQLite without the inline thread, a separate `fluide worker` polls the table.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.services.api_keys import authenticate
 from fluide.services.errors import ServiceError
-from fluide.services.workspaces import authenticate
 from fluide.settings import Settings
 from fluide.storage.models import Workspace
 
@@ -31,21 +32,35 @@ def get_session(
         yield session
 
 
-def get_workspace(request: Request, session: Annotated[Session, Depends(get_session)]) -> Workspace:
-    """The workspace of the ``Authorization: Bearer KEY`` header; 401 otherwise."""
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the workspace, and which of its API keys (rotation ends that one)."""
+
+    workspace: Workspace
+    key_id: str
+
+
+def get_caller(request: Request, session: Annotated[Session, Depends(get_session)]) -> Caller:
+    """The key of the ``Authorization: Bearer KEY`` header and its workspace; 401 otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ServiceError(
             "unauthorized", "Send your API key as: Authorization: Bearer KEY.", status=401
         )
-    ws = authenticate(session, key.strip())
-    if ws is None:
+    found = authenticate(session, key.strip())
+    if found is None:
         raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
-    return ws
+    return Caller(found[1], found[0].id)
+
+
+def get_workspace(caller: Annotated[Caller, Depends(get_caller)]) -> Workspace:
+    """The workspace of the ``Authorization: Bearer KEY`` header; 401 otherwise."""
+    return caller.workspace
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FactoryDep = Annotated[sessionmaker[Session], Depends(get_factory)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,7 +1,9 @@
-"""Keep credentials out of logs: survey tokens in access-log lines are redacted.
+"""Keep credentials out of logs: survey tokens and widget signatures are redacted.
 
 A survey URL is a credential (whoever has it can answer as the customer), and
-access logs are read by more people than the database.
+so is a widget call's ``sig=`` (it signs the user for good: whoever has it
+acts as that user in the widget); access logs are read by more people than
+the database.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import logging
 import re
 
 _TOKEN = re.compile(r"(/[so]/)[A-Za-z0-9_\-:%]+\.[A-Za-z0-9_\-]+")
+_SIG = re.compile(r"([?&;]sig=)[^&;#\s\"]*", re.IGNORECASE)
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    """``/s/inv_x.sig?score=3`` → ``/s/[redacted]?score=3``.
+    """``/s/inv_x.sig?score=3`` → ``/s/[redacted]?score=3``; ``?sig=9f2c…`` → ``?sig=[redacted]``.
 
     >>> redact('"GET /s/inv_ab12.Zx-9?score=3 HTTP/1.1" 200')
     '"GET /s/[redacted]?score=3 HTTP/1.1" 200'
+    >>> redact("/w/v1/pending?key=pk_1&user=u-42&sig=9f2c01")
+    '/w/v1/pending?key=pk_1&user=u-42&sig=[redacted]'
     """
-    return _TOKEN.sub(REDACTED, text)
+    return _SIG.sub(REDACTED, _TOKEN.sub(REDACTED, text))
 
 
 class RedactTokens(logging.Filter):

@@ -1,9 +1,20 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
-from fluide.cli import files, jobs, report, service, tagging, transfer, users
+from fluide.cli import files, jobs, keys, report, service, tagging, transfer, users
 from fluide.cli.app import app
 
-__all__ = ["app", "files", "jobs", "main", "report", "service", "tagging", "transfer", "users"]
+__all__ = [
+    "app",
+    "files",
+    "jobs",
+    "keys",
+    "main",
+    "report",
+    "service",
+    "tagging",
+    "transfer",
+    "users",
+]
 
 
 def main() -> None:

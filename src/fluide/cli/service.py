@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-    from fluide.channels.outbound import Policy
     from fluide.demo import DemoResult
     from fluide.demo.inbox import DemoInbox
 
@@ -318,7 +317,6 @@ def demo(
     out/demo/fluide.db, which is rebuilt at every run. A database that already
     holds the demo workspace keeps its data, and a new key is made for it.
     """
-    from fluide.channels.outbound import Policy
     from fluide.demo import build_demo
     from fluide.storage.db import session_factory
 
@@ -341,9 +339,7 @@ def demo(
         if no_serve:
             _demo_tagging(lang, session_factory(engine), result.workspace_id)
         else:
-            _demo_chat_webhook(
-                session_factory(engine), result.workspace_id, host, port, Policy.of(settings)
-            )
+            _demo_chat_webhook(session_factory(engine), settings, result.workspace_id, host, port)
     finally:
         engine.dispose()
     for line in _demo_report(lang, result, settings.public_url, fresh):
@@ -393,15 +389,16 @@ def _demo_tagging(lang: str, factory: sessionmaker[Session], ws_id: str) -> None
 
 
 def _demo_chat_webhook(
-    factory: sessionmaker[Session], ws_id: str, host: str, port: int, policy: Policy
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, host: str, port: int
 ) -> None:
     """Point the demo workspace's chat webhook at this server's receiver (with a secret)."""
+    from fluide.channels.outbound import Policy
     from fluide.channels.webhook import webhook_url_problem
     from fluide.services import workspace_settings
     from fluide.storage.models import Workspace
 
     hook = _public_url(host, port) + "/demo/webhook"
-    if webhook_url_problem(hook, policy) is not None:
+    if webhook_url_problem(hook, Policy.of(settings)) is not None:
         return  # served on an address the policy refuses (e.g. a LAN address)
     with factory() as s:
         ws = s.get(Workspace, ws_id)
@@ -409,5 +406,5 @@ def _demo_chat_webhook(
     if current and not current.endswith("/demo/webhook"):
         return  # the workspace posts to its own webhook: keep it
     workspace_settings.update(
-        factory, ws_id, workspace_settings.WorkspacePatch(chat_webhook_url=hook), policy=policy
+        factory, settings, ws_id, workspace_settings.WorkspacePatch(chat_webhook_url=hook)
     )

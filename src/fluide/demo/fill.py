@@ -35,13 +35,14 @@ from fluide.demo.verbatims import (
     situation_for,
 )
 from fluide.services import touchpoints as touchpoint_service
+from fluide.services.api_keys import add_key
 from fluide.services.events import record_events
 from fluide.services.responses import record_response
-from fluide.services.workspaces import KEY_PREFIX, create_workspace, hash_key
+from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
 from fluide.storage.db import write_session
-from fluide.storage.models import ApiKey, Event, Invitation, Response, Touchpoint, Workspace
-from fluide.storage.types import new_id, utcnow
+from fluide.storage.models import Event, Invitation, Response, Touchpoint, Workspace
+from fluide.storage.types import utcnow
 
 DEMO_NAME = "Fluide démo"
 BATCH = timedelta(minutes=10)
@@ -124,19 +125,8 @@ def _find_demo(factory: sessionmaker[Session]) -> str | None:
 
 
 def _new_key(factory: sessionmaker[Session], workspace_id: str) -> str:
-    import secrets
-
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
     with write_session(factory) as s:
-        s.add(
-            ApiKey(
-                id=new_id("key"),
-                workspace_id=workspace_id,
-                prefix=key[:12],
-                key_hash=hash_key(key),
-                label="fluide demo",
-            )
-        )
+        key, _ = add_key(s, workspace_id, label="fluide demo")
     return key
 
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide import secretbox
 from fluide.channels import DeliveryResult
 from fluide.channels.email import POLICY, message_id, send_email
 from fluide.channels.outbound import Policy
@@ -196,9 +197,13 @@ def _send(
         message = compose_email(notice, dest.row.assignee_email, settings)
         return send_email(settings, message), "email"
     if dest.webhook_url and dest.webhook_secret:
+        try:
+            secret = secretbox.box(settings).open(dest.webhook_secret)
+        except secretbox.UndecryptableSecret as exc:  # fixed by a setting: worth retrying
+            return DeliveryResult("retry", str(exc)), "none"
         result = post_webhook(
             dest.webhook_url,
-            dest.webhook_secret,
+            secret,
             compose_chat(notice, dest),
             idempotency_key=f"follow-up-{follow_up_id}",
             policy=Policy.of(settings),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from fluide import secretbox
 from fluide.channels import DeliveryResult
 from fluide.channels.compose import invitation_message
 from fluide.jobs.deliveries import Sender
@@ -44,10 +45,14 @@ def send_chat_delivery(s: Session, settings: Settings, d: Delivery) -> DeliveryR
     ws = s.get(Workspace, d.workspace_id)
     if ws is None or not ws.chat_webhook_url or not ws.webhook_secret:
         return DeliveryResult("failed", "the workspace has no chat webhook configured")
+    try:
+        secret = secretbox.box(settings).open(ws.webhook_secret)
+    except secretbox.UndecryptableSecret as exc:  # fixed by a setting: worth retrying
+        return DeliveryResult("retry", str(exc))
     msg = invitation_message(s, settings, d.invitation_id)
     return post_webhook(
         ws.chat_webhook_url,
-        ws.webhook_secret,
+        secret,
         compose_chat(msg),
         idempotency_key=d.idempotency_key,
         policy=Policy.of(settings),

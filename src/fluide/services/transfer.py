@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide import __version__
+from fluide import __version__, secretbox
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.transfer_files import (
     FORMAT,
@@ -49,22 +49,29 @@ SECRET_COLUMNS: Final = (("workspaces", "widget_secret"), ("workspaces", "webhoo
 """Columns that hold secrets the service must read back (not hashes)."""
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def export_hooks(settings: Settings) -> dict[tuple[str, str], Hook]:
-    """How secret columns are written into an export: as the service reads them.
+    """How secret columns are written into an export: in clear, as the service reads them.
 
-    Secrets stored encrypted with ``settings``' key are written in clear, so
-    that the target (which may have another key) can store them its own way.
+    Secrets stored encrypted with ``settings``' key are opened, so that the
+    target (which may have another ``FLUIDE_SECRET_KEY``) seals them its own way.
+    A secret no configured key opens stops the export (the message says which
+    setting to fix) rather than exporting a value nobody can use.
     """
-    return dict.fromkeys(SECRET_COLUMNS, _same)
+    box = secretbox.box(settings)
+
+    def _open(value: Any) -> Any:
+        try:
+            return box.open(str(value))
+        except secretbox.UndecryptableSecret as exc:
+            raise ServiceError("secret_key_mismatch", secretbox.MISMATCH, status=503) from exc
+
+    return dict.fromkeys(SECRET_COLUMNS, _open)
 
 
 def import_hooks(settings: Settings) -> dict[tuple[str, str], Hook]:
-    """How secret columns of an export are stored: as the service stores them (``settings``)."""
-    return dict.fromkeys(SECRET_COLUMNS, _same)
+    """How secret columns of an export are stored: sealed with ``settings``' key."""
+    box = secretbox.box(settings)
+    return dict.fromkeys(SECRET_COLUMNS, lambda value: box.seal(str(value)))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide import secretbox
 from fluide.api.schemas import EventIn, UserIn
 from fluide.channels.compose import invitation_message
 from fluide.services import tokens
@@ -35,6 +36,7 @@ from fluide.services.browser_events import (
 from fluide.services.errors import ServiceError
 from fluide.services.events import record_events
 from fluide.services.responses import Recorded, invalid_token, record
+from fluide.services.workspace_settings import secret_of
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage import widget as widget_repo
@@ -66,14 +68,20 @@ def user_hmac(secret: str, user_id: str) -> str:
     return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
-def ensure_widget_keys(factory: sessionmaker[Session], workspace_id: str) -> WidgetKeys:
+def ensure_widget_keys(
+    factory: sessionmaker[Session], settings: Settings, workspace_id: str
+) -> WidgetKeys:
     """The workspace's widget keys, made (once) if it has none yet."""
     with write_session(factory) as s:
         ws = s.get_one(Workspace, workspace_id)
         if not ws.widget_public_key or not ws.widget_secret:
             ws.widget_public_key = PUBLIC_KEY_PREFIX + secrets.token_urlsafe(18)
-            ws.widget_secret = secrets.token_urlsafe(32)
-        return WidgetKeys(ws.widget_public_key, ws.widget_secret)
+            ws.widget_secret = secretbox.seal(settings, secrets.token_urlsafe(32))
+        elif not secretbox.is_sealed(ws.widget_secret):  # legacy plaintext: sealed now
+            ws.widget_secret = secretbox.seal(settings, ws.widget_secret)
+        secret = secret_of(settings, ws.widget_secret)
+        assert secret is not None  # set just above if it was missing
+        return WidgetKeys(ws.widget_public_key, secret)
 
 
 # --- Checks ---------------------------------------------------------------------------------
@@ -96,8 +104,13 @@ def _bad_signature() -> ServiceError:
     )
 
 
-def authenticate(s: Session, public_key: str, user_id: str, sig: str) -> Workspace:
-    """The workspace of ``public_key`` if ``sig`` signs ``user_id``; a 403 otherwise."""
+def authenticate(
+    s: Session, settings: Settings, public_key: str, user_id: str, sig: str
+) -> Workspace:
+    """The workspace of ``public_key`` if ``sig`` signs ``user_id``; a 403 otherwise.
+
+    A widget secret no configured key decrypts is a 503 naming the setting to fix.
+    """
     if not PUBLIC_KEY.fullmatch(public_key or ""):
         raise _unknown_key()
     ws = widget_repo.workspace_by_public_key(s, public_key)
@@ -105,8 +118,9 @@ def authenticate(s: Session, public_key: str, user_id: str, sig: str) -> Workspa
         raise _unknown_key()
     if not USER_ID.fullmatch(user_id or ""):
         raise _bad_signature()
+    secret = secret_of(settings, ws.widget_secret) or ""
     try:
-        expected = user_hmac(ws.widget_secret, user_id).encode()
+        expected = user_hmac(secret, user_id).encode()
         given = (sig or "").strip().lower().encode()
     except UnicodeEncodeError:  # a lone surrogate: no host could have signed it
         raise _bad_signature() from None
@@ -175,7 +189,7 @@ def pending(
     Open: on the ``in_app`` or ``popover`` channel, not expired, not answered,
     not dismissed.
     """
-    ws = authenticate(session, public_key, user_id, sig)
+    ws = authenticate(session, settings, public_key, user_id, sig)
     user = repo.user_by_external_id(session, ws.id, user_id)
     if user is None:
         return None
@@ -185,6 +199,7 @@ def pending(
 
 def mark(
     factory: sessionmaker[Session],
+    settings: Settings,
     public_key: str,
     user_id: str,
     sig: str,
@@ -198,7 +213,7 @@ def mark(
     """
     moment = now or utcnow()
     with write_session(factory) as s:
-        ws = authenticate(s, public_key, user_id, sig)
+        ws = authenticate(s, settings, public_key, user_id, sig)
         inv = _own_invitation(s, ws, user_id, invitation_id)
         if inv.shown_at is None:
             inv.shown_at = moment
@@ -235,7 +250,7 @@ def track(
     moment = now or utcnow()
     props = properties or {}
     with factory() as s:
-        ws = authenticate(s, public_key, user_id, sig)
+        ws = authenticate(s, settings, public_key, user_id, sig)
         check_type(event_type, repo.touchpoints(s, ws.id))
     check_properties(props)
     try:
@@ -304,8 +319,8 @@ def respond(
     if invitation_id is None:
         raise invalid_token()
     with factory() as s:
-        ws = authenticate(s, public_key, user_id, sig)
+        ws = authenticate(s, settings, public_key, user_id, sig)
         _own_invitation(s, ws, user_id, invitation_id)
     recorded = record(factory, settings, token, score, comment, keep_comment=keep_comment, now=now)
-    mark(factory, public_key, user_id, sig, invitation_id, "shown", now=now)
+    mark(factory, settings, public_key, user_id, sig, invitation_id, "shown", now=now)
     return recorded

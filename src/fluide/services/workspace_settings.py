@@ -4,7 +4,7 @@ retention periods.
 Secrets (the webhook secret that signs what Fluide posts, the widget secret
 the host's server uses to sign user ids) are never shown again once created:
 reading the settings says only whether each exists. Rotating one makes a new
-random secret and returns it once.
+random secret and returns it once. They are stored encrypted (``fluide.secretbox``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide import secretbox
 from fluide.api.schemas import Input, Name
-from fluide.channels.outbound import PUBLIC_ONLY, Policy
+from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
+from fluide.settings import Settings
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 
@@ -124,16 +126,14 @@ def get(s: Session, ws_id: str) -> dict[str, Any]:
 
 
 def update(
-    factory: sessionmaker[Session],
-    ws_id: str,
-    body: WorkspacePatch,
-    *,
-    policy: Policy = PUBLIC_ONLY,
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, body: WorkspacePatch
 ) -> dict[str, Any]:
     """Change the fields that were sent; ``null`` clears the sender name and the webhook.
 
-    ``policy`` (``Policy.of(settings)``) says which non-public webhook targets are allowed.
+    Which non-public webhook targets are allowed follows ``settings``
+    (``FLUIDE_WEBHOOK_ALLOW_PRIVATE``, demo mode): see :class:`Policy`.
     """
+    policy = Policy.of(settings)
     sent = body.model_fields_set
     for field in ("name", "timezone", "fatigue_days"):
         if field in sent and getattr(body, field) is None:
@@ -156,7 +156,7 @@ def update(
             ws.chat_webhook_url = body.chat_webhook_url or None
             if ws.chat_webhook_url and not ws.webhook_secret:
                 # Posts are always signed; the host rotates it to learn it.
-                ws.webhook_secret = new_secret()
+                ws.webhook_secret = secretbox.seal(settings, new_secret())
         for field in RETENTION_FIELDS:
             if field in sent:
                 setattr(ws, field, getattr(body, field))
@@ -169,7 +169,18 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) -> dict[str, str]:
+def secret_of(settings: Settings, stored: str | None) -> str | None:
+    """A stored secret in clear; a 503 saying what to set when no configured key opens it."""
+    try:
+        return secretbox.open_secret(settings, stored)
+    except secretbox.UndecryptableSecret:
+        log.error("a stored secret cannot be decrypted: %s", secretbox.MISMATCH)
+        raise ServiceError("secret_key_mismatch", secretbox.MISMATCH, status=503) from None
+
+
+def rotate_secret(
+    factory: sessionmaker[Session], settings: Settings, ws_id: str, kind: SecretKind
+) -> dict[str, str]:
     """A new secret of ``kind``, stored, and returned this once.
 
     The previous one stops working at once. Rotating the widget secret keeps
@@ -180,9 +191,9 @@ def rotate_secret(factory: sessionmaker[Session], ws_id: str, kind: SecretKind) 
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if kind == "webhook":
-            ws.webhook_secret = secret
+            ws.webhook_secret = secretbox.seal(settings, secret)
         else:
-            ws.widget_secret = secret
+            ws.widget_secret = secretbox.seal(settings, secret)
             if not ws.widget_public_key:
                 ws.widget_public_key = WIDGET_KEY_PREFIX + secrets.token_urlsafe(24)
     log.info("workspace %s: new %s secret", ws_id, kind)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.services import api_keys
+from fluide.services.api_keys import KEY_PREFIX, hash_key
 from fluide.services.errors import not_found
 from fluide.storage import repo
 from fluide.storage.db import write_session
-from fluide.storage.models import ApiKey, Workspace
+from fluide.storage.models import Workspace
 from fluide.storage.types import new_id
 
-KEY_PREFIX = "flk_"
-
-
-def hash_key(key: str) -> str:
-    """SHA-256 of a key: keys are 256 random bits, so a fast hash is enough."""
-    return hashlib.sha256(key.encode()).hexdigest()
+__all__ = ["KEY_PREFIX", "NewWorkspace", "authenticate", "create_workspace", "hash_key"]
 
 
 @dataclass(frozen=True)
@@ -39,22 +34,19 @@ def create_workspace(
     name = name.strip()
     if not name:
         raise ValueError("a workspace needs a name")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
     with write_session(factory) as s:
         ws = Workspace(
             id=new_id("ws"), name=name[:200], fatigue_days=fatigue_days, timezone=timezone
         )
         repo.add(s, ws)
-        repo.add(
-            s, ApiKey(id=new_id("key"), workspace_id=ws.id, prefix=key[:12], key_hash=hash_key(key))
-        )
+        key, _ = api_keys.add_key(s, ws.id)
         return NewWorkspace(ws.id, ws.name, key)
 
 
 def authenticate(s: Session, key: str) -> Workspace | None:
-    if not key.startswith(KEY_PREFIX) or len(key) > 200:
-        return None
-    return repo.workspace_for_key_hash(s, hash_key(key))
+    """The workspace of a valid key (see :func:`fluide.services.api_keys.authenticate`)."""
+    found = api_keys.authenticate(s, key)
+    return None if found is None else found[1]
 
 
 def workspace_in(s: Session, workspace_id: str) -> Workspace:

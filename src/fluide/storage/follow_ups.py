@@ -269,7 +269,7 @@ class Destination:
     workspace_name: str
     timezone: str
     webhook_url: str | None
-    webhook_secret: str | None
+    webhook_secret: str | None  # as stored: encrypted (fluide.secretbox), opened by the sender
 
 
 def destination(s: Session, follow_up_id: str, now: datetime) -> Destination | None:

@@ -13,7 +13,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
-    ApiKey,
     EmailTemplate,
     EndUser,
     Event,
@@ -21,17 +20,8 @@ from fluide.storage.models import (
     QuestionVersion,
     Response,
     Touchpoint,
-    Workspace,
 )
 from fluide.storage.types import new_id
-
-
-def workspace_for_key_hash(s: Session, key_hash: str) -> Workspace | None:
-    return s.execute(
-        select(Workspace)
-        .join(ApiKey, ApiKey.workspace_id == Workspace.id)
-        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-    ).scalar_one_or_none()
 
 
 def touchpoints(s: Session, ws: str, *, active_only: bool = False) -> list[Touchpoint]:

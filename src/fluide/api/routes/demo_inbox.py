@@ -33,6 +33,8 @@ from fluide.channels.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMEST
 from fluide.demo import DEMO_NAME
 from fluide.demo.inbox import DemoInbox
 from fluide.i18n import fmt_datetime, gettext
+from fluide.services.workspace_settings import secret_of
+from fluide.settings import Settings
 from fluide.storage import widget as widget_repo
 from fluide.storage.models import Workspace
 
@@ -266,19 +268,22 @@ def chat_inbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") 
     return page(html)
 
 
-def _secret(factory: FactoryDep, ws: str | None) -> str | None:
+def _secret(factory: FactoryDep, settings: Settings, ws: str | None) -> str | None:
     with factory() as s:
         workspace = s.get(Workspace, ws) if ws else widget_repo.workspace_named(s, DEMO_NAME)
-        return workspace.webhook_secret if workspace is not None else None
+        stored = workspace.webhook_secret if workspace is not None else None
+    return secret_of(settings, stored)
 
 
 @router.post("/demo/webhook")
-async def webhook(request: Request, factory: FactoryDep, ws: WorkspaceQuery = None) -> Response:
+async def webhook(
+    request: Request, factory: FactoryDep, settings: SettingsDep, ws: WorkspaceQuery = None
+) -> Response:
     """A chat webhook receiver: verify the signature, drop repeats, keep the post."""
     body = await request.body()
     if len(body) > MAX_BODY:
         return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
-    secret = _secret(factory, ws) or ""
+    secret = _secret(factory, settings, ws) or ""
     verified = verify(
         secret,
         request.headers.get(TIMESTAMP_HEADER),

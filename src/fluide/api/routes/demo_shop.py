@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fluide.api.deps import FactoryDep
+from fluide.api.deps import FactoryDep, SettingsDep
 from fluide.demo import DEMO_NAME
 from fluide.services.widget import ensure_widget_keys, user_hmac
 from fluide.storage import widget as widget_repo
@@ -181,7 +181,12 @@ def _no_demo() -> HTMLResponse:
 
 
 def _page(
-    template: Template, factory: FactoryDep, ws: str | None, user: str | None, path: str
+    template: Template,
+    factory: FactoryDep,
+    settings: SettingsDep,
+    ws: str | None,
+    user: str | None,
+    path: str,
 ) -> Response:
     workspace = _workspace(factory, ws)
     if workspace is None:
@@ -190,7 +195,7 @@ def _page(
     if user is None:
         visitor = f"visiteur-{secrets.token_hex(4)}"
         return RedirectResponse(f"{path}?{urlencode({**base, 'user': visitor})}", 303)
-    keys = ensure_widget_keys(factory, workspace.id)
+    keys = ensure_widget_keys(factory, settings, workspace.id)
     nonce = secrets.token_urlsafe(16)
     attrs = {
         "src": "/widget.js",
@@ -222,14 +227,16 @@ def _page(
 
 
 @router.get("/demo/shop", response_class=HTMLResponse)
-def shop(factory: FactoryDep, ws: WorkspaceQuery = None, user: UserQuery = None) -> Response:
+def shop(
+    factory: FactoryDep, settings: SettingsDep, ws: WorkspaceQuery = None, user: UserQuery = None
+) -> Response:
     """The shop: pay, then answer the question the widget shows."""
-    return _page(SHOP, factory, ws, user, "/demo/shop")
+    return _page(SHOP, factory, settings, ws, user, "/demo/shop")
 
 
 @router.get("/demo/shop/aide", response_class=HTMLResponse)
 def help_article(
-    factory: FactoryDep, ws: WorkspaceQuery = None, user: UserQuery = None
+    factory: FactoryDep, settings: SettingsDep, ws: WorkspaceQuery = None, user: UserQuery = None
 ) -> Response:
     """A help article that sends ``help_article_read`` once read."""
-    return _page(HELP, factory, ws, user, "/demo/shop/aide")
+    return _page(HELP, factory, settings, ws, user, "/demo/shop/aide")

@@ -138,6 +138,7 @@ class WidgetAnswerIn(Signed):
 
 SIGNATURE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Unknown public key, or wrong user signature"},
+    503: {"model": ErrorOut, "description": "The widget secret cannot be decrypted: see message"},
 }
 
 
@@ -201,8 +202,9 @@ def post_mark(
     invitation_id: InvitationId,
     what: Literal["shown", "dismissed"],
     factory: FactoryDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    return service.mark(factory, body.key, body.user, body.sig, invitation_id, what)
+    return service.mark(factory, settings, body.key, body.user, body.sig, invitation_id, what)
 
 
 @_widget.post(

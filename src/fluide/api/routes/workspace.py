@@ -1,13 +1,13 @@
-"""The caller's workspace: ``/v1/workspace`` (settings, chat webhook, secrets)."""
+"""The caller's workspace: ``/v1/workspace`` (settings, chat webhook, secrets, API keys)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response, status
 
-from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
-from fluide.channels.outbound import Policy
+from fluide.api.deps import CallerDep, FactoryDep, SessionDep, SettingsDep, WorkspaceDep
+from fluide.services import api_keys
 from fluide.services import workspace_settings as service
 from fluide.services.workspace_settings import SecretKind, WorkspacePatch
 
@@ -32,7 +32,7 @@ def get(ws: WorkspaceDep, session: SessionDep) -> dict[str, Any]:
 def patch(
     body: WorkspacePatch, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return service.update(factory, ws.id, body, policy=Policy.of(settings))
+    return service.update(factory, settings, ws.id, body)
 
 
 @router.post(
@@ -42,8 +42,70 @@ def patch(
 def rotate_secret(
     ws: WorkspaceDep,
     factory: FactoryDep,
+    settings: SettingsDep,
     response: Response,
     kind: SecretKind = KindPath,
 ) -> dict[str, str]:
     response.headers["Cache-Control"] = "no-store"
-    return service.rotate_secret(factory, ws.id, kind)
+    return service.rotate_secret(factory, settings, ws.id, kind)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+KeyRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="The key's prefix (flk_ and 8 characters, as listed), or its id",
+    ),
+]
+
+
+@router.get("/api-keys", summary="The workspace's API keys: prefixes, labels, dates (never a key)")
+def list_keys(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    """``current: true`` marks the key of this call; ``valid: false`` a revoked or expired one."""
+    return api_keys.list_keys(session, caller.workspace.id, caller.key_id)
+
+
+@router.post(
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    summary="Make a new API key, shown this once; the key of this call ends (after ?grace=)",
+)
+def rotate_key(
+    caller: CallerDep,
+    factory: FactoryDep,
+    response: Response,
+    grace: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=api_keys.MAX_GRACE_SECONDS,
+            description="Seconds the key of this call still works (0: ends at once; "
+            "at most 604800, 7 days)",
+        ),
+    ] = 0,
+    label: Annotated[
+        str | None, Query(max_length=200, description="A note for the new key")
+    ] = None,
+) -> dict[str, Any]:
+    """``api_key`` is the new key (keep it: only its hash is stored); ``revokes`` the prefix
+    of the key of this call; ``old_key_valid_until`` when that one stops working."""
+    response.headers["Cache-Control"] = "no-store"
+    return api_keys.rotate(
+        factory,
+        caller.workspace.id,
+        replacing=caller.key_id,
+        grace_seconds=grace,
+        label=(label or "").strip() or None,
+    )
+
+
+@router.delete(
+    "/api-keys/{prefix}",
+    summary="Revoke an API key now (refused for the workspace's last key without an end date)",
+)
+def revoke_key(ws: WorkspaceDep, factory: FactoryDep, prefix: KeyRef) -> dict[str, Any]:
+    return api_keys.revoke(factory, ws.id, prefix)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.pages import FormDep
 from fluide.api.schemas import TouchpointPatch
-from fluide.channels.outbound import Policy
 from fluide.i18n import SUPPORTED_LANGS, gettext
 from fluide.services import team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
@@ -186,9 +185,8 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
         patch = _settings_patch(values, {k for k in RETENTION_FIELDS if k in form})
-        policy = Policy.of(settings_of(request))
         saved = workspace_settings.update(
-            _factory(request), user.workspace_id, patch, policy=policy
+            _factory(request), settings_of(request), user.workspace_id, patch
         )
     except ServiceError as exc:
         return _refused(request, user, exc, "settings", SETTINGS_FIELDS, values)
