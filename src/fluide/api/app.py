@@ -35,6 +35,7 @@ from fluide.api.routes import (
 from fluide.jobs import queue
 from fluide.jobs.runner import InlineWorker, inline_wanted
 from fluide.jobs.senders import default_senders
+from fluide.services.demo_mode import check_demo_mode
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 
@@ -54,6 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     sessions = session_factory(engine)
+    try:
+        check_demo_mode(settings, sessions)  # demo mode on `fluide demo`'s database only
+    except BaseException:
+        engine.dispose()
+        raise
     senders = default_senders()
     worker = InlineWorker(sessions, settings, senders) if inline_wanted(settings) else None
     # On SQLite without the inline thread, a separate `fluide worker` polls the table.
@@ -140,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web_errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    if settings.demo:
+    if settings.demo:  # and the database is the demo's (checked above)
         app.include_router(demo_shop.router)  # signs any user: demo mode only
         app.include_router(demo_inbox.router)
     return app
