@@ -42,7 +42,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def attempt(app: FastAPI, email: str, password: str, at: datetime, address: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
+def attempt(
+    app: FastAPI, email: str, password: str, at: datetime, address: str = "10.0.0.1"
+) -> accounts.LoginResult:
     return accounts.attempt_login(
         app.state.sessions, app.state.settings.secret, email, password, address, now=at
     )
