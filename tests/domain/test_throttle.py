@@ -1,4 +1,4 @@
-"""Failed-login throttle: a pause after too many failures, per key, then a fresh start."""
+"""The login throttle's rule: a few attempts per window from the first, then a pause."""
 
 from __future__ import annotations
 
@@ -6,42 +6,30 @@ import doctest
 from datetime import UTC, datetime, timedelta
 
 from fluide.domain import throttle
-from fluide.domain.throttle import Throttle
+from fluide.domain.throttle import LOGIN, ThrottleRule
 
-NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+START = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 
 def test_doctest() -> None:
     assert doctest.testmod(throttle).failed == 0
 
 
-def test_failures_under_the_limit_never_make_anyone_wait() -> None:
-    t = Throttle(max_failures=3)
-    t.failed("a", NOW)
-    t.failed("a", NOW + timedelta(minutes=1))
-    assert t.wait("a", NOW + timedelta(minutes=2)) == timedelta(0)
+def test_the_dashboard_allows_five_attempts_in_fifteen_minutes() -> None:
+    assert (LOGIN.max_attempts, LOGIN.window) == (5, timedelta(minutes=15))
 
 
-def test_the_pause_ends_a_window_after_the_oldest_counted_failure() -> None:
-    t = Throttle(max_failures=2, window=timedelta(minutes=15))
-    t.failed("a", NOW)
-    t.failed("a", NOW + timedelta(minutes=5))
-    assert t.wait("a", NOW + timedelta(minutes=6)) == timedelta(minutes=9)
-    assert t.wait("a", NOW + timedelta(minutes=15)) == timedelta(0)
+def test_attempts_up_to_the_limit_never_wait() -> None:
+    rule = ThrottleRule(max_attempts=3)
+    assert all(rule.wait(START, n, START + timedelta(minutes=2)) == timedelta(0) for n in (1, 2, 3))
 
 
-def test_keys_are_independent_and_a_success_forgets_the_failures() -> None:
-    t = Throttle(max_failures=1)
-    t.failed("a", NOW)
-    assert t.wait("b", NOW) == timedelta(0)
-    t.succeeded("a")
-    assert t.wait("a", NOW) == timedelta(0)
+def test_the_pause_lasts_until_the_window_from_the_first_attempt_ends() -> None:
+    rule = ThrottleRule(max_attempts=2, window=timedelta(minutes=15))
+    assert rule.wait(START, 3, START + timedelta(minutes=6)) == timedelta(minutes=9)
+    assert rule.wait(START, 40, START + timedelta(minutes=14, seconds=59)) == timedelta(seconds=1)
+    assert rule.wait(START, 40, START + timedelta(minutes=15)) == timedelta(0)
 
 
-def test_a_flood_of_keys_is_pruned_once_their_window_is_over() -> None:
-    t = Throttle(max_failures=1, window=timedelta(minutes=1), max_keys=10)
-    for i in range(10):
-        t.failed(f"k{i}", NOW)
-    t.failed("late", NOW + timedelta(minutes=2))
-    assert t.wait("late", NOW + timedelta(minutes=2)) > timedelta(0)
-    assert len(t._failures) == 1
+def test_cutoff_is_one_window_back() -> None:
+    assert LOGIN.cutoff(START) == START - timedelta(minutes=15)

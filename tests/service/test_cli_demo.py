@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from fluide.api.app import create_app
 from fluide.cli import app
 from fluide.demo import DEMO_NAME
+from fluide.services.demo_mode import is_demo_database
 from fluide.services.workspaces import authenticate
 from fluide.settings import load_settings
 from fluide.storage import verbatim_queue as queue_store
@@ -63,6 +65,9 @@ def test_demo_no_serve_fills_a_realistic_workspace(database_url: str, tmp_path: 
 
     settings = load_settings(demo=True, database_url=database_url, data_dir=tmp_path)
     engine = make_engine(settings.sqlalchemy_url)
+    # `fluide demo` marks its database: demo mode (FLUIDE_DEMO=true) runs on it.
+    assert is_demo_database(sessionmaker(engine))
+    create_app(settings).state.engine.dispose()
     with Session(engine) as s:
         ws = authenticate(s, key)
         assert ws is not None and ws.name == DEMO_NAME

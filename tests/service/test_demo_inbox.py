@@ -34,13 +34,14 @@ from fluide.services import workspace_settings
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings, load_settings
 from fluide.storage.models import Delivery, Workspace
+from tests.demo_database import demo_database
 from tests.service.conftest import SECRET, event_body, touchpoint_body
 from tests.service.test_survey import link_form
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'fluide.db'}"
+    return demo_database(f"sqlite:///{tmp_path / 'fluide.db'}")  # demo mode runs on it
 
 
 @pytest.fixture

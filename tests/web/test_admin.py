@@ -290,3 +290,36 @@ def test_the_page_in_english(app: FastAPI, workspace: NewWorkspace) -> None:
     assert "You cannot disable your own account" in r.text
     status, html = create(admin, lang="en")
     assert status == 201 and "This password is shown only once" in html
+
+
+def test_an_e_mail_used_in_another_workspace_is_refused_without_saying_so(
+    app: FastAPI, workspace: NewWorkspace, admin: Login
+) -> None:
+    other = create_workspace(app.state.sessions, "Maison Secrète")
+    accounts.create_account(
+        app.state.sessions,
+        other.id,
+        email="zoe@example.com",
+        name="Zoé",
+        role="analyst",
+        password=PASSWORD,
+    )
+
+    def refusal(email: str) -> tuple[int, str]:
+        r = admin.client.post(
+            "/app/admin/accounts?format=json",
+            data={"csrf": admin.csrf, "email": email, "name": "X", "role": "analyst"},
+        )
+        error = r.json()["error"]
+        return r.status_code, f"{error['code']}: {error['message']}".replace(email, "EMAIL")
+
+    elsewhere, here = refusal("zoe@example.com"), refusal(admin.email)
+    # The same answer as for an address of this very workspace: nothing tells them apart.
+    assert elsewhere == here
+    status, text = elsewhere
+    assert status == 409 and "EMAIL" in text
+    for leak in ("Maison Secrète", "workspace", "espace", "already", "déjà"):
+        assert leak not in text
+    status, page = create(admin, email="zoe@example.com")
+    assert status == 409 and "Maison Secrète" not in page
+    assert "ne peut pas servir à un nouveau compte" in page.replace("&#39;", "'")

@@ -17,6 +17,7 @@ from fluide.demo.dashboard import CSM
 from fluide.services.actions import list_actions
 from fluide.services.follow_ups import counts
 from fluide.settings import load_settings
+from tests.demo_database import demo_database
 from tests.web.conftest import log_in
 
 PAGES = [
@@ -49,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     tmp: Path = tmp_path_factory.mktemp("demo")
     settings = load_settings(
         demo=True,
-        database_url=f"sqlite:///{tmp / 'fluide.db'}",
+        database_url=demo_database(f"sqlite:///{tmp / 'fluide.db'}"),
         data_dir=tmp,
         worker="external",
     )

@@ -171,28 +171,29 @@ def test_agent_lands_on_their_follow_ups_after_login(app: FastAPI, workspace: Ne
 def test_repeated_wrong_passwords_pause_the_login_then_it_works_again(
     app: FastAPI, workspace: NewWorkspace
 ) -> None:
-    from fluide.domain.throttle import Throttle
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from fluide.storage.db import write_session
+    from fluide.storage.security_models import LoginThrottle
 
     _, email = make_account(app, workspace.id)
-    app.state.login_throttle = Throttle(max_failures=3)
     client = TestClient(app, base_url="http://127.0.0.1")
 
-    def attempt(password: str) -> int:
-        form = client.get("/app/login")
+    def attempt(password: str, lang: str = "fr") -> tuple[int, str]:
+        form = client.get(f"/app/login?lang={lang}")
         r = client.post(
             "/app/login",
-            data={"email": email, "password": password, "csrf": csrf_of(form.text)},
+            data={"email": email, "password": password, "csrf": csrf_of(form.text), "lang": lang},
             follow_redirects=False,
         )
-        return r.status_code
+        return r.status_code, r.text
 
-    assert [attempt("wrong password!") for _ in range(3)] == [401, 401, 401]
-    form = client.get("/app/login?lang=en")
-    r = client.post(
-        "/app/login",
-        data={"email": email, "password": PASSWORD, "csrf": csrf_of(form.text), "lang": "en"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 429 and "try again in 15 minutes" in r.text
-    app.state.login_throttle = Throttle(max_failures=3)  # the window has passed
-    assert attempt(PASSWORD) == 303
+    assert [attempt("wrong password!")[0] for _ in range(5)] == [401] * 5
+    status, text = attempt(PASSWORD, "en")  # the right one, but during the pause
+    assert status == 429 and "try again in 15 minutes" in text
+    with write_session(app.state.sessions) as s:  # the window has passed
+        for row in s.scalars(select(LoginThrottle)):
+            row.window_start -= timedelta(minutes=15)
+    assert attempt(PASSWORD)[0] == 303

@@ -36,6 +36,7 @@ from fluide.jobs import queue
 from fluide.jobs.runner import InlineWorker, inline_wanted
 from fluide.jobs.senders import default_senders
 from fluide.services import stored_secrets
+from fluide.services.demo_mode import check_demo_mode
 from fluide.settings import Settings, load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
 
@@ -55,6 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     sessions = session_factory(engine)
+    try:
+        check_demo_mode(settings, sessions)  # demo mode on `fluide demo`'s database only
+    except BaseException:
+        engine.dispose()
+        raise
     stored_secrets.warn_if_undecryptable(sessions, settings)  # a key changed without its former
     senders = default_senders()
     worker = InlineWorker(sessions, settings, senders) if inline_wanted(settings) else None
@@ -142,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web_errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    if settings.demo:
+    if settings.demo:  # and the database is the demo's (checked above)
         app.include_router(demo_shop.router)  # signs any user: demo mode only
         app.include_router(demo_inbox.router)
     return app

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from fluide.cli.app import LangOpt, _check_lang, app
-from fluide.cli.service import _engine, _load
+from fluide.cli.service import _check_demo, _engine, _load
 from fluide.i18n import DEFAULT_LANG, fmt_datetime
 from fluide.i18n import gettext as _t
 
@@ -55,6 +55,7 @@ def worker(
     settings = _load(lang)
     engine = _engine(lang, settings)
     sessions = session_factory(engine)
+    _check_demo(lang, settings, sessions)
     senders = default_senders()
     parent = os.getppid()
     orphaned = (lambda: os.getppid() != parent) if exit_with_parent else (lambda: False)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from fluide.demo import DemoResult
     from fluide.demo.inbox import DemoInbox
+    from fluide.services.demo_mode import DemoDatabaseRequired
 
 
 HostOpt = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
@@ -105,6 +106,21 @@ def _engine(lang: str, settings: Settings) -> Engine:
     return _opened(lang, settings, open_it)
 
 
+def _demo_refused(lang: str, exc: DemoDatabaseRequired) -> NoReturn:
+    typer.echo(_t(lang, "Configuration error: %(problem)s", problem=exc.text(lang)), err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _check_demo(lang: str, settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Exit 2 with the reason when demo mode is on and this is not ``fluide demo``'s database."""
+    from fluide.services.demo_mode import DemoDatabaseRequired, check_demo_mode
+
+    try:
+        check_demo_mode(settings, factory)
+    except DemoDatabaseRequired as exc:
+        _demo_refused(lang, exc)
+
+
 def _public_url(host: str, port: int) -> str:
     shown = DEFAULT_HOST if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only shown
     return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
@@ -116,8 +132,12 @@ def _serve(
     import uvicorn
 
     from fluide.api.app import create_app
+    from fluide.services.demo_mode import DemoDatabaseRequired
 
-    application = _opened(lang, settings, lambda: create_app(settings))
+    try:
+        application = _opened(lang, settings, lambda: create_app(settings))
+    except DemoDatabaseRequired as exc:
+        _demo_refused(lang, exc)
     if inbox is not None:
         application.state.demo_inbox = inbox
     url = _public_url(host, port)

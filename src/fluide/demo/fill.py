@@ -36,6 +36,7 @@ from fluide.demo.verbatims import (
 )
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.api_keys import add_key
+from fluide.services.demo_mode import mark_demo_database
 from fluide.services.events import record_events
 from fluide.services.responses import record_response
 from fluide.services.workspaces import create_workspace
@@ -92,7 +93,11 @@ def build_demo(
     end: datetime | None = None,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """The demo workspace, filled; or, if the database has it already, a new key for it."""
+    """The demo workspace, filled; or, if the database has it already, a new key for it.
+
+    The database is marked as the demo's: demo mode runs on no other.
+    """
+    mark_demo_database(factory)
     existing = _find_demo(factory)
     if existing is not None:
         key = _new_key(factory, existing)

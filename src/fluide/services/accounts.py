@@ -1,8 +1,10 @@
-"""Dashboard accounts: creation, password login, sessions, logout.
+"""Dashboard accounts: creation, password login, sessions, logout, own password.
 
 Passwords are kept as Argon2id hashes (argon2-cffi's defaults, RFC 9106's
 second recommended setting); session tokens are 256 random bits of which only
-the SHA-256 is stored, so a leaked database opens no session.
+the SHA-256 is stored, so a leaked database opens no session. A new password
+follows :mod:`fluide.domain.passwords`; password checks go through the shared
+throttle (:mod:`fluide.services.login_throttle`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.passwords import MIN_PASSWORD as MIN_PASSWORD
+from fluide.domain.passwords import password_problem as password_problem
 from fluide.i18n import N_, SUPPORTED_LANGS
+from fluide.services import login_throttle
 from fluide.services.errors import ServiceError
 from fluide.storage import accounts as store
 from fluide.storage.dashboard_models import Account, DashboardSession
@@ -32,7 +37,6 @@ ROLES: Final = ("admin", "analyst", "agent")
 """admin: settings, touchpoints, users; analyst: everything but settings;
 agent: their own follow-ups and their own scores."""
 ROLE_NAMES: Final = {"admin": N_("admin"), "analyst": N_("analyst"), "agent": N_("agent")}
-MIN_PASSWORD: Final = 10
 SESSION_DAYS: Final = 14
 EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -83,11 +87,10 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is refused (a msgid), or ``None``."""
-    if len(password) < MIN_PASSWORD:
-        return "A password needs at least %(min)s characters."
-    return None
+def _check_new_password(password: str, field: str = "password") -> None:
+    problem = password_problem(password)
+    if problem is not None:
+        raise ServiceError("invalid", problem, details=[{"field": field}], min=MIN_PASSWORD)
 
 
 def _token_hash(token: str) -> str:
@@ -123,9 +126,7 @@ def create_account(
             value=lang,
             allowed=", ".join(SUPPORTED_LANGS),
         )
-    problem = password_problem(password)
-    if problem is not None:
-        raise ServiceError("invalid", problem, min=MIN_PASSWORD)
+    _check_new_password(password)
     account_id = new_id("acc")
     try:
         with write_session(factory) as s:
@@ -146,8 +147,18 @@ def create_account(
                 )
             )
     except IntegrityError as e:
+        # accounts.email is unique on the whole instance, so the address may belong
+        # to an account of another workspace. An admin must not learn that: the
+        # refusal reads the same whether the address is taken here (the team list
+        # shows it anyway) or in any other workspace, says neither "already" nor
+        # where, and only tells what to do. That this address cannot be used is
+        # all that leaks, and that cannot be helped while addresses are unique.
         raise ServiceError(
-            "conflict", "An account already uses %(value)s.", status=409, value=email
+            "conflict",
+            "%(value)s cannot be used for a new account: choose another e-mail address.",
+            status=409,
+            details=[{"field": "email"}],
+            value=email,
         ) from e
     return NewAccount(account_id, workspace_id, email, role)
 
@@ -159,18 +170,54 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class LoginResult:
+    """A session token, or none; ``wait`` > 0 when paused (the password was not checked)."""
+
+    token: str | None
+    wait: timedelta = timedelta(0)
+
+
+def attempt_login(
+    factory: sessionmaker[Session],
+    secret: bytes,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime | None = None,
+) -> LoginResult:
+    """:func:`login` behind the shared throttle of ``email`` from ``address``."""
+    now = now or utcnow()
+    key = login_throttle.throttle_key(secret, email, address)
+    wait = login_throttle.reserve(factory, key, now)
+    if wait > timedelta(0):
+        return LoginResult(None, wait)
+    token = login(factory, email, password, now)
+    if token is not None:
+        login_throttle.clear(factory, key)
+    return LoginResult(token)
+
+
 def login(
     factory: sessionmaker[Session], email: str, password: str, now: datetime | None = None
 ) -> str | None:
-    """A new session token for the right e-mail and password, else ``None``."""
+    """A new session token for the right e-mail and password, else ``None`` (no throttle:
+    the dashboard calls :func:`attempt_login`)."""
     now = now or utcnow()
+    with factory() as s:
+        found = store.by_email(s, email.strip().lower())
+        known = found is not None and found.disabled_at is None
+        account_id, stored = (found.id, found.password_hash) if found and known else ("", "")
+    # Checked outside any write transaction: the slow hash never holds the write lock.
+    if not known:
+        _verify(_dummy_hash(), password)
+        return None
+    if not _verify(stored, password):
+        return None
     with write_session(factory) as s:
-        account = store.by_email(s, email.strip().lower())
-        if account is None or account.disabled_at is not None:
-            _verify(_dummy_hash(), password)
-            return None
-        if not _verify(account.password_hash, password):
-            return None
+        account = s.get(Account, account_id)
+        if account is None or account.disabled_at is not None or account.password_hash != stored:
+            return None  # disabled, or its password changed, while the hash was checked
         if _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
         token = secrets.token_urlsafe(32)
@@ -223,6 +270,68 @@ def set_lang(factory: sessionmaker[Session], user: CurrentUser, lang: str) -> No
         account = store.by_id(s, user.workspace_id, user.account_id)
         if account is not None:
             account.lang = lang
+
+
+def change_password(
+    factory: sessionmaker[Session],
+    secret: bytes,
+    user: CurrentUser,
+    address: str,
+    *,
+    current: str,
+    new: str,
+    repeated: str,
+    now: datetime | None = None,
+) -> None:
+    """Replace the user's own password; every other session of theirs ends.
+
+    The current password is checked like a login (same throttle key), so a
+    stolen session cannot be used to guess it. A :class:`ServiceError` names
+    the field that is wrong.
+    """
+    now = now or utcnow()
+    if new != repeated:
+        raise ServiceError(
+            "mismatch", "The two new passwords differ.", details=[{"field": "repeated"}]
+        )
+    if new == current:
+        raise ServiceError(
+            "same_password",
+            "The new password must differ from the current one.",
+            details=[{"field": "new"}],
+        )
+    _check_new_password(new, "new")
+    key = login_throttle.throttle_key(secret, user.email, address)
+    wait = login_throttle.reserve(factory, key, now)
+    if wait > timedelta(0):
+        raise ServiceError(
+            "paused",
+            "Too many wrong passwords: try again in %(n)s min.",
+            status=429,
+            details=[{"field": "current"}],
+            n=-(-int(wait.total_seconds()) // 60),
+        )
+    with factory() as s:
+        account = store.by_id(s, user.workspace_id, user.account_id)
+        stored = account.password_hash if account is not None else _dummy_hash()
+    if not _verify(stored, current):
+        raise ServiceError(
+            "wrong_password",
+            "The current password is not right.",
+            details=[{"field": "current"}],
+        )
+    login_throttle.clear(factory, key)
+    new_hash = hash_password(new)
+    with write_session(factory) as s:
+        account = store.by_id(s, user.workspace_id, user.account_id)
+        if account is None or account.password_hash != stored:
+            raise ServiceError(
+                "conflict",
+                "Your password was changed meanwhile: reload the page and try again.",
+                status=409,
+            )
+        account.password_hash = new_hash
+        store.end_sessions_of(s, account.id, now, keep=user.session_id)
 
 
 def workspace_by_name_or_id(s: Session, value: str) -> Workspace | None:

@@ -70,12 +70,14 @@ def end_session(s: Session, token_hash: str, now: datetime) -> None:
     )
 
 
-def end_sessions_of(s: Session, account_id: str, now: datetime) -> None:
-    s.execute(
-        update(DashboardSession)
-        .where(DashboardSession.account_id == account_id, DashboardSession.ended_at.is_(None))
-        .values(ended_at=now)
+def end_sessions_of(s: Session, account_id: str, now: datetime, keep: str | None = None) -> None:
+    """End the account's live sessions, but ``keep`` (a session id) if given."""
+    stmt = update(DashboardSession).where(
+        DashboardSession.account_id == account_id, DashboardSession.ended_at.is_(None)
     )
+    if keep is not None:
+        stmt = stmt.where(DashboardSession.id != keep)
+    s.execute(stmt.values(ended_at=now))
 
 
 def all_in_workspace(s: Session, workspace_id: str) -> list[Account]:

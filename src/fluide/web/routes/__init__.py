@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fluide.web.routes import (
+    account,
     actions,
     admin,
     agents,
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     agents.router,
     report.router,
     admin.router,
+    account.router,
 ]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.errors import request_lang
 from fluide.api.pages import FormDep
-from fluide.domain.throttle import Throttle
 from fluide.services import accounts
-from fluide.storage.types import utcnow
 from fluide.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -25,16 +22,11 @@ from fluide.web.auth import (
 from fluide.web.render import HEADERS, render_page
 
 router = APIRouter(prefix="/app", include_in_schema=False)
-_throttle_lock = threading.Lock()
 
 
-def _throttle(request: Request) -> Throttle:
-    """The server's memory of failed logins (per e-mail and client address)."""
-    with _throttle_lock:
-        found = getattr(request.app.state, "login_throttle", None)
-        if found is None:
-            found = request.app.state.login_throttle = Throttle()
-        return found
+def client_address(request: Request) -> str:
+    """The address the throttle counts attempts from (the peer of this connection)."""
+    return request.client.host if request.client else ""
 
 
 def _safe_next(value: str | None) -> str:
@@ -95,11 +87,14 @@ def login(request: Request, form: FormDep) -> Response:
         return _login_page(
             request, lang, error="expired", email=email, next_path=next_path, status=400
         )
-    throttle = _throttle(request)
-    key = f"{email.strip().lower()}|{request.client.host if request.client else ''}"
-    with _throttle_lock:
-        wait = throttle.wait(key, utcnow())
-    if wait.total_seconds() > 0:
+    result = accounts.attempt_login(
+        request.app.state.sessions,
+        settings_of(request).secret,
+        email,
+        form.get("password", ""),
+        client_address(request),
+    )
+    if result.wait.total_seconds() > 0:
         return _login_page(
             request,
             lang,
@@ -107,14 +102,9 @@ def login(request: Request, form: FormDep) -> Response:
             email=email,
             next_path=next_path,
             status=429,
-            minutes=math.ceil(wait.total_seconds() / 60),
+            minutes=math.ceil(result.wait.total_seconds() / 60),
         )
-    token = accounts.login(request.app.state.sessions, email, form.get("password", ""))
-    with _throttle_lock:
-        if token is None:
-            throttle.failed(key, utcnow())
-        else:
-            throttle.succeeded(key)
+    token = result.token
     if token is None:
         return _login_page(
             request, lang, error="wrong", email=email, next_path=next_path, status=401
