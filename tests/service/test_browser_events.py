@@ -35,7 +35,7 @@ def wclient(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def keys(app: FastAPI, workspace: NewWorkspace) -> WidgetKeys:
-    return widget_service.ensure_widget_keys(app.state.sessions, workspace.id)
+    return widget_service.ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id)
 
 
 def post_track(c: TestClient, keys: WidgetKeys, type_: str, **more: Any) -> Any:
@@ -253,7 +253,7 @@ def test_the_rate_window_slides(
     app: FastAPI, client: TestClient, auth: dict[str, str], workspace: NewWorkspace
 ) -> None:
     assert client.post("/v1/touchpoints", headers=auth, json=touchpoint_body()).status_code == 201
-    keys = widget_service.ensure_widget_keys(app.state.sessions, workspace.id)
+    keys = widget_service.ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id)
     settings = app.state.settings.model_copy(update={"browser_events_per_minute": 2})
     start = utcnow()
 
@@ -283,7 +283,7 @@ def test_the_rate_holds_for_concurrent_requests(
     live_url: str, auth: dict[str, str], app: FastAPI, workspace: NewWorkspace
 ) -> None:
     # Counted in the database under the user's lock: what one process sees, all do.
-    keys = widget_service.ensure_widget_keys(app.state.sessions, workspace.id)
+    keys = widget_service.ensure_widget_keys(app.state.sessions, app.state.settings, workspace.id)
     limit_to(app, 4)
     with httpx.Client(base_url=live_url, timeout=60) as http:
         body = touchpoint_body(browser_events=["page_viewed"])

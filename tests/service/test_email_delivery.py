@@ -34,6 +34,7 @@ from fluide.settings import Settings, load_settings
 from fluide.storage.models import EndUser
 from tests.channels.test_email import message
 from tests.service.conftest import event_body, touchpoint_body
+from tests.service.test_survey import link_form
 
 WAIT = 10  # seconds, at most, for anything the SMTP server does
 LOGIN, PASSWORD = "ces@boutique.fr", "s3cret-Pa55:w/rd"
@@ -208,8 +209,12 @@ def test_an_invitation_goes_out_and_its_score_link_records_the_answer(
     for _, url in links:
         assert f'href="{url}"' in html
 
-    six = dict(links)["6"]
-    r = client.get(six.removeprefix("http://testserver"))
+    six = dict(links)["6"].removeprefix("http://testserver")
+    page = client.get(six)
+    assert page.status_code == 200
+    assert history(client, auth)["events"][0]["response"] is None  # opening records nothing
+    # The page's script (or its one button) posts the chosen point: a person's click records it.
+    r = client.post(six.split("?")[0], data=link_form(page.text))
     assert r.status_code == 200 and "Merci" in r.text
     answered = history(client, auth)["events"][0]
     assert answered["invitation"]["id"] == inv and answered["response"]["score"] == 6

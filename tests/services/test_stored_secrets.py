@@ -43,6 +43,7 @@ def settings_for(
         data_dir=tmp_path,
         public_url="http://testserver",
         worker="inline",  # never started here: the test sends, at moments it chooses
+        webhook_allow_private=True,  # the webhook receiver is on 127.0.0.1
     )
 
 

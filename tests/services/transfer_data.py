@@ -164,7 +164,7 @@ def _rest(s: Session, ws: str) -> None:
         )
     )
     s.add(LoginThrottle(key="k" * 64, window_start=END, attempts=2))
-    s.add(InstanceMeta(key="demo_database", value="true", updated_at=END))
+    s.add(InstanceMeta(key="export_test_marker", value="instance-wide", updated_at=END))
 
 
 def _other(factory: sessionmaker[Session], settings: Settings) -> str:

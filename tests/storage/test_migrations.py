@@ -25,7 +25,12 @@ def _config(conn: object) -> Config:
 
 def _differences(engine: Engine) -> list[object]:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        # Only Fluide's tables: on the shared test PostgreSQL, procrastinate's queue
+        # tables (made by its own schema, not by these migrations) live beside them.
+        def ours(name: str | None, type_: str, parent_names: object) -> bool:
+            return type_ != "table" or name in Base.metadata.tables
+
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": ours})
         diffs = compare_metadata(ctx, Base.metadata)
     if engine.dialect.name == "sqlite":
         # SQLite keeps no column lengths: VARCHAR(128) and TEXT are the same column there.
