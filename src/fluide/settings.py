@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     worker: Literal["auto", "inline", "external"] = "auto"
     # A delivery a worker took but did not finish (it died) may be taken again after this.
     delivery_lease_seconds: int = Field(default=300, ge=5, le=86400)
+    # Largest request body (API, widget, survey, dashboard forms): 413 past it.
+    max_body_bytes: int = Field(default=1_048_576, ge=65_536, le=104_857_600)
 
     @field_validator("public_url")
     @classmethod

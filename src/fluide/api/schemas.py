@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -14,7 +15,9 @@ from pydantic import (
     Tag,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.domain.scales import SCALES
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$")]
@@ -39,6 +42,29 @@ def _nul_free(value: Any, where: str = "") -> None:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _nul_free(v, f"{where}.{i}" if where else str(i))
+
+
+def translatable(error_type: str, message: str, params: dict[str, Any]) -> PydanticCustomError:
+    """A validation error whose problem text is translated (``message`` is a msgid)."""
+    context = {"problem": message % params, "msgid": message, "params": params}
+    return PydanticCustomError(error_type, "{problem}", context)
+
+
+def _limited(where: str) -> AfterValidator:
+    """A free JSON object within :mod:`fluide.domain.json_limits` (the 422 names the limit)."""
+
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            check_json_object(value, where)
+        except JsonLimitError as exc:
+            raise translatable("json_limit", exc.message, exc.params) from None
+        return value
+
+    return AfterValidator(check)
+
+
+Properties = Annotated[dict[str, Any], _limited("properties")]
+Attributes = Annotated[dict[str, Any], _limited("attributes")]
 
 
 class Input(BaseModel):
@@ -167,7 +193,7 @@ class UserIn(Input):
         Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
     ) = None
     locale: Annotated[str, StringConstraints(max_length=16)] | None = None
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
 
 
 class EventIn(Input):
@@ -197,7 +223,7 @@ class EventIn(Input):
     user: UserIn
     outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     channel: Channel | None = None
-    properties: dict[str, Any] = {}
+    properties: Properties = {}
 
 
 class EventBatch(Input):
