@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fluide.domain.date_range import OutOfRange, check_day
 from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.domain.scales import SCALES
 
@@ -65,6 +67,24 @@ def _limited(where: str) -> AfterValidator:
 
 Properties = Annotated[dict[str, Any], _limited("properties")]
 Attributes = Annotated[dict[str, Any], _limited("attributes")]
+
+
+def _day_in_range(value: date) -> date:
+    try:
+        return check_day(value)
+    except OutOfRange as exc:
+        raise translatable("date_out_of_range", exc.message, exc.params) from None
+
+
+def _moment_in_range(value: datetime) -> datetime:
+    _day_in_range(value.date())  # its own calendar date: no time zone arithmetic yet
+    return value
+
+
+Day = Annotated[date, AfterValidator(_day_in_range)]
+"""A date of :mod:`fluide.domain.date_range` (years 2000 to 2100)."""
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
+"""An aware date and time whose date is in the range."""
 
 
 class Input(BaseModel):
@@ -219,7 +239,7 @@ class EventIn(Input):
     )
     id: ExternalId
     type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     user: UserIn
     outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     channel: Channel | None = None
