@@ -61,8 +61,9 @@ def _jsonable(value: Any) -> Any:
 def _problem(lang: str, error: Any) -> str:
     """A validation problem's text; ours (``schemas.translatable``) in the request's language."""
     ctx = error.get("ctx") or {}
-    if "msgid" in ctx and isinstance(ctx.get("params"), dict):
-        return _t(lang, ctx["msgid"], **ctx["params"])
+    msgid, params = ctx.get("msgid"), ctx.get("params")
+    if isinstance(msgid, str) and isinstance(params, dict):
+        return _t(lang, msgid, **params)
     return str(error.get("msg", ""))
 
 

@@ -78,6 +78,9 @@ def stopped_by_signals() -> Iterator[None]:
     with the default action the process would vanish there, before the code that
     stops the tagging child; :class:`Stopped` lets that code run.
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only (uvicorn leaves them alone there too)
+        return
     before = {signal.SIGTERM: signal.signal(signal.SIGTERM, _stop)}
     if hasattr(signal, "SIGHUP"):  # not on Windows
         before[signal.SIGHUP] = signal.signal(signal.SIGHUP, _graceful)
