@@ -36,9 +36,7 @@ def analyst(app: FastAPI, workspace: NewWorkspace) -> Login:
         ("2025-W53", "2025-W53 is not an ISO week: write it like 2026-W47."),
     ],
 )
-def test_the_report_page_names_a_week_out_of_range(
-    analyst: Login, week: str, words: str
-) -> None:
+def test_the_report_page_names_a_week_out_of_range(analyst: Login, week: str, words: str) -> None:
     page = analyst.client.get("/app/report", params={"week": week})
     assert page.status_code == 422 and words in page.text
     as_json = analyst.client.get("/app/report", params={"week": week, "format": "json"})
@@ -94,9 +92,7 @@ def test_an_action_edit_with_a_date_out_of_range_changes_nothing(
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
 @pytest.mark.parametrize("path", ["/app/verbatims", "/app/agents", "/app/agents/a-1"])
 @pytest.mark.parametrize("param", ["from", "to"])
-def test_filters_name_a_date_out_of_range(
-    analyst: Login, path: str, param: str, day: str
-) -> None:
+def test_filters_name_a_date_out_of_range(analyst: Login, path: str, param: str, day: str) -> None:
     r = analyst.client.get(path, params={param: day})
     assert r.status_code == 422, r.text[:300]
     assert f"{day} is out of range: {DATE_RANGE}." in r.text

@@ -32,4 +32,3 @@ def checked_day(field: str, day: date | None) -> date | None:
         return check_day(day)
     except OutOfRange as exc:
         raise invalid(field, exc.message, **exc.params) from None
-
