@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # and plain http:// there. Only for a self-hosted install whose workspace admins are
     # all trusted: they could then make the server post to its own network.
     webhook_allow_private: bool = False
+    # Largest request body (API, widget, survey, dashboard forms): 413 past it.
+    max_body_bytes: int = Field(default=1_048_576, ge=65_536, le=104_857_600)
 
     @field_validator("public_url")
     @classmethod

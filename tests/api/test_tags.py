@@ -84,3 +84,38 @@ def test_a_bad_tag_is_a_422_naming_the_field(
 def test_merging_into_itself_names_the_field(client: TestClient, auth: dict[str, str]) -> None:
     r = client.post("/v1/tags/payment/merge", json={"into": "payment"}, headers=auth)
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "into"
+
+
+@pytest.mark.parametrize(
+    ("lang", "rule"),
+    [("en", "lookahead or lookbehind"), ("fr", "anticipation ou rétrospection")],
+)
+def test_a_keyword_re2_cannot_take_is_a_422_naming_it_and_the_rule(
+    client: TestClient, auth: dict[str, str], lang: str, rule: str
+) -> None:
+    headers = {**auth, "Accept-Language": lang}
+    bad = "colis(?! perdu)"
+    for method, url, body in (
+        ("post", "/v1/tags", {**DELIVERY, "keywords": [r"\bcolis\b", bad]}),
+        ("patch", "/v1/tags/payment", {"keywords": [r"\bcolis\b", bad]}),
+    ):
+        r = client.request(method, url, json=body, headers=headers)
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert error["details"][0]["field"] == "keywords.1"
+        assert bad in error["message"] and rule in error["message"]
+    assert "delivery" not in {t["key"] for t in client.get("/v1/tags", headers=auth).json()["tags"]}
+
+
+def test_a_tag_takes_keywords_as_long_as_the_default_ones(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    from fluide.domain.taxonomy import DEFAULT_TAXONOMY
+
+    longest = max((k for t in DEFAULT_TAXONOMY.tags for k in t.keywords), key=len)
+    r = client.patch("/v1/tags/payment", json={"keywords": [longest]}, headers=auth)
+    assert r.status_code == 200, r.text
+    too_many = {"keywords": ["x" * 1000] * 5}
+    r = client.patch("/v1/tags/payment", json=too_many, headers=auth)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "keywords"
+    assert "4000" in r.json()["error"]["message"]

@@ -6,7 +6,10 @@ answering at once, and the server's memory map never holds the model file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fluide.services.tags import TagIn, TagNames, create_tag
 from fluide.services.workspaces import create_workspace
 from fluide.settings import load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
@@ -112,3 +116,89 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
     except (OSError, IndexError):
         return "zombie"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, waiting to be reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return "zombie" not in _state(pid)
+
+
+def _tagging_child(server: int) -> int | None:
+    for pid in children(server):
+        try:
+            if b"--tagging-only" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def _end(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def busy_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Workspaces with a tag of their own and a comment each: the child's first batch trains
+    a tagger per workspace (the model embeds each tag's phrases), a long stretch of work."""
+    tmp = tmp_path_factory.mktemp("busy")
+    url = f"sqlite:///{tmp / 'fluide.db'}"
+    settings = load_settings(database_url=url, secret_key=SECRET, data_dir=tmp)
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    factory = session_factory(engine)
+    for n in range(40):
+        ws = create_workspace(factory, f"Boutique {n}")
+        examples = [f"Boutique {n} : le colis numéro {i} n'est pas arrivé" for i in range(50)]
+        body = TagIn(key="delivery", names=TagNames(fr="Livraison"), examples=examples)
+        create_tag(factory, ws.id, body)
+        answer(factory, settings, ws.id, [(2, f"Boutique {n} : ma carte a été refusée")])
+    engine.dispose()
+    return url
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
+@pytest.mark.parametrize(
+    "sig",
+    [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL],
+    ids=lambda s: signal.Signals(s).name,
+)
+def test_the_tagging_child_ends_with_the_server_whatever_stops_it(
+    busy_database: str, tmp_path: Path, sig: int
+) -> None:
+    db = tmp_path / "fluide.db"
+    shutil.copy(busy_database.removeprefix("sqlite:///"), db)  # each run: every comment pending
+    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("FLUIDE_")}
+    env = {**clean, "FLUIDE_DATABASE_URL": f"sqlite:///{db}", "FLUIDE_SECRET_KEY": SECRET}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fluide", "serve", "--port", str(free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    child: int | None = None
+    try:
+        deadline = time.monotonic() + 120
+        # Wait until the child works: it has loaded the model to tag the comments.
+        while child is None or MODEL_FILE not in maps(child):
+            assert server.poll() is None, "fluide serve exited"
+            assert time.monotonic() < deadline, "the tagging child did not start tagging"
+            child = child or _tagging_child(server.pid)
+            time.sleep(0.2)
+        os.kill(server.pid, sig)
+        server.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while _alive(child):
+            assert time.monotonic() < deadline, "the tagging child outlived the server"
+            time.sleep(0.1)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=30)
+        if child is not None:
+            _end(child)

@@ -6,6 +6,8 @@ model learns from corrections is tested in tests/services/test_verbatims.py.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from fastapi import FastAPI
@@ -21,6 +23,7 @@ from fluide.storage import verbatim_queue as queue_store
 from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
 from fluide.storage.models import VerbatimState
+from fluide.tagging import rules
 from tests.verbatims import WordsEmbedder, answer
 
 
@@ -85,6 +88,30 @@ def test_without_the_model_keyword_rules_still_tag(
         state = s.get_one(VerbatimState, rid)
         assert state.status == "done" and state.embedding is None
         assert verbatim_store.tags_of(s, workspace.id, [rid])[rid][0][:2] == ("outage", "rule")
+
+
+def test_a_stored_keyword_re2_cannot_take_is_skipped_and_every_workspace_is_tagged(
+    app: FastAPI,
+    settings: Settings,
+    workspace: NewWorkspace,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    f = factory_of(app)
+    other = create_workspace(f, "Autre")
+    [mine] = answer(f, settings, workspace.id, [(1, "Ma carte a été refusée au paiement")])
+    [theirs] = answer(f, settings, other.id, [(1, "Plus d'internet depuis hier soir")])
+    tag_service.ensure_seeded(f, workspace.id)
+    with write_session(f) as s:  # stored before keywords were checked as they are now
+        tag = store.tag_by_key(s, workspace.id, "payment")
+        assert tag is not None
+        tag.keywords = ["(carte", "carte(?= refusee)", r"\bpaiement\b"]
+    rules._compiled.cache_clear()  # the warning comes once per process
+    with caplog.at_level(logging.WARNING, logger="fluide.tagging.rules"):
+        assert tagging.tag_pending(f, settings, embedder=lambda: None) == 2
+    assert "keyword rule skipped" in caplog.text and "(carte" in caplog.text
+    with f() as s:
+        assert verbatim_store.tags_of(s, workspace.id, [mine])[mine][0][:2] == ("payment", "rule")
+        assert verbatim_store.tags_of(s, other.id, [theirs])[theirs][0][:2] == ("outage", "rule")
 
 
 def test_a_stale_verbatim_is_re_tagged_from_its_stored_embedding(

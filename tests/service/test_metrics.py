@@ -440,8 +440,13 @@ def test_empty_touchpoint_and_unknown_attribute_give_empty_figures(
         "ci95": None,
     }
     assert doc["groups"] == {"nothing_here": []} and doc["weekly"] == []
-    edges = {"from": "0001-01-01", "to": "9999-12-31", "tz": "Pacific/Kiritimati"}
-    assert metrics(client, auth, **edges)["input"]["from"] == "0001-01-01"
+    edges = {"from": "2000-01-01", "to": "2100-12-31", "tz": "Pacific/Kiritimati"}
+    assert metrics(client, auth, **edges)["input"]["from"] == "2000-01-01"
+    # Beyond the range of dates (years 2000 to 2100): a 422 naming it, never a 500.
+    far = {"from": "0001-01-01", "to": "9999-12-31", "tz": "Pacific/Kiritimati"}
+    r = client.get("/v1/metrics", headers=auth, params=far)
+    assert r.status_code == 422
+    assert [d["field"] for d in r.json()["error"]["details"]] == ["query.from", "query.to"]
 
 
 def test_unknown_attribute_is_one_null_group(

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from fluide import __version__
 from fluide.api import errors, logs
+from fluide.api.body_limit import BodyLimit
 from fluide.api.routes import (
     actions,
     agents,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             422: {"model": errors_model(), "description": "Invalid request"},
         },
     )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions

@@ -58,6 +58,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _problem(lang: str, error: Any) -> str:
+    """A validation problem's text; ours (``schemas.translatable``) in the request's language."""
+    ctx = error.get("ctx") or {}
+    msgid, params = ctx.get("msgid"), ctx.get("params")
+    if isinstance(msgid, str) and isinstance(params, dict):
+        return _t(lang, msgid, **params)
+    return str(error.get("msg", ""))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> Response:
@@ -88,7 +97,7 @@ def install(app: FastAPI) -> None:
                 "field": ".".join(
                     str(p) for p in e.get("loc", ()) if p not in ("body", "one", "batch")
                 ),
-                "problem": e.get("msg", ""),
+                "problem": _problem(lang, e),
                 "type": e.get("type"),
             }
             for e in exc.errors()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -15,7 +17,10 @@ from pydantic import (
     Tag,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from fluide.domain.date_range import OutOfRange, check_day
+from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.domain.scales import SCALES
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$")]
@@ -40,6 +45,47 @@ def _nul_free(value: Any, where: str = "") -> None:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _nul_free(v, f"{where}.{i}" if where else str(i))
+
+
+def translatable(error_type: str, message: str, params: dict[str, Any]) -> PydanticCustomError:
+    """A validation error whose problem text is translated (``message`` is a msgid)."""
+    context = {"problem": message % params, "msgid": message, "params": params}
+    return PydanticCustomError(error_type, "{problem}", context)
+
+
+def _limited(where: str) -> AfterValidator:
+    """A free JSON object within :mod:`fluide.domain.json_limits` (the 422 names the limit)."""
+
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            check_json_object(value, where)
+        except JsonLimitError as exc:
+            raise translatable("json_limit", exc.message, exc.params) from None
+        return value
+
+    return AfterValidator(check)
+
+
+Properties = Annotated[dict[str, Any], _limited("properties")]
+Attributes = Annotated[dict[str, Any], _limited("attributes")]
+
+
+def _day_in_range(value: date) -> date:
+    try:
+        return check_day(value)
+    except OutOfRange as exc:
+        raise translatable("date_out_of_range", exc.message, exc.params) from None
+
+
+def _moment_in_range(value: datetime) -> datetime:
+    _day_in_range(value.date())  # its own calendar date: no time zone arithmetic yet
+    return value
+
+
+Day = Annotated[date, AfterValidator(_day_in_range)]
+"""A date of :mod:`fluide.domain.date_range` (years 2000 to 2100)."""
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_in_range)]
+"""An aware date and time whose date is in the range."""
 
 
 class Input(BaseModel):
@@ -184,7 +230,7 @@ class UserIn(Input):
         Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
     ) = None
     locale: Annotated[str, StringConstraints(max_length=16)] | None = None
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
 
 
 class EventIn(Input):
@@ -210,11 +256,11 @@ class EventIn(Input):
     )
     id: ExternalId
     type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     user: UserIn
     outcome: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     channel: Channel | None = None
-    properties: dict[str, Any] = {}
+    properties: Properties = {}
 
 
 class EventBatch(Input):

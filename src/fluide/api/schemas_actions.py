@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, StringConstraints
 
-from fluide.api.schemas import Input, Key
+from fluide.api.schemas import Day, Input, Key
 
 ActionKind = Literal["macro", "faq", "ux_change", "new_flow", "process", "other"]
 ActionStatus = Literal["to_deliver", "delivered"]
@@ -43,8 +42,8 @@ class ActionIn(Input):
     tag: TagKey | None = None
     owner: Owner | None = None
     status: ActionStatus = "to_deliver"
-    due_on: date | None = None
-    delivered_on: date | None = None
+    due_on: Day | None = None
+    delivered_on: Day | None = None
     notes: Notes | None = None
 
 
@@ -65,6 +64,6 @@ class ActionPatch(Input):
     tag: TagKey | None = None
     owner: Owner | None = None
     status: ActionStatus | None = None
-    due_on: date | None = None
-    delivered_on: date | None = None
+    due_on: Day | None = None
+    delivered_on: Day | None = None
     notes: Notes | None = None

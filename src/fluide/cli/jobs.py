@@ -42,9 +42,18 @@ def worker(
     exit_with_parent: Annotated[
         bool, typer.Option("--exit-with-parent", hidden=True, help="Stop when the parent stops.")
     ] = False,
+    parent_pid: Annotated[
+        int | None, typer.Option("--parent-pid", hidden=True, help="The parent's process id.")
+    ] = None,
 ) -> None:
     """Send invitations and tag comments: procrastinate jobs on PostgreSQL (run as many as
     you like), the deliveries and verbatims tables on SQLite."""
+    parent = parent_pid or os.getppid()
+    if exit_with_parent:
+        # First thing: a server stopped while this child still starts must not leave it behind.
+        from fluide.cli.lifeline import end_with_parent
+
+        end_with_parent(parent)
     from fluide.jobs import queue
     from fluide.jobs.runner import InlineWorker
     from fluide.jobs.senders import default_senders
@@ -57,7 +66,6 @@ def worker(
     sessions = session_factory(engine)
     _check_demo(lang, settings, sessions)
     senders = default_senders()
-    parent = os.getppid()
     orphaned = (lambda: os.getppid() != parent) if exit_with_parent else (lambda: False)
     tagger = TaggingWorker(sessions, settings, poll=poll, stop_when=orphaned)
     if tagging_only:
@@ -67,7 +75,8 @@ def worker(
                 _t(lang, "Comments tagged: %(count)s.", count=tagger.run_once().tagged), err=True
             )
             return
-        signal.signal(signal.SIGTERM, lambda *_: tagger.stop(timeout=0))
+        if not exit_with_parent:  # the child of `fluide serve` ends at once instead
+            signal.signal(signal.SIGTERM, lambda *_: tagger.stop(timeout=0))
         typer.echo(_t(lang, "Tagging worker started: tagging comments as they arrive."), err=True)
         with contextlib.suppress(KeyboardInterrupt):
             tagger.run_forever()

@@ -150,9 +150,12 @@ def _serve(
         ),
         err=True,
     )
+    from fluide.cli.lifeline import stopped_by_signals
+
     child = _tagging_child(lang, settings)
     try:
-        uvicorn.run(application, host=host, port=port)
+        with stopped_by_signals():
+            uvicorn.run(application, host=host, port=port)
     finally:
         if child is not None:
             _stop_child(child)
@@ -175,8 +178,11 @@ def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | N
     env["FLUIDE_DEMO"] = "true" if settings.demo else "false"
     if settings.secret_key is not None:
         env["FLUIDE_SECRET_KEY"] = settings.secret_key.get_secret_value()
-    command = [sys.executable, "-m", "fluide", "worker", "--tagging-only", "--exit-with-parent"]
-    return subprocess.Popen([*command, "--lang", lang], env=env)  # noqa: S603 - our own command
+    # The child ends with this process however it ends (fluide.cli.lifeline); Linux ties
+    # it to the thread that starts it, the main thread here, which lives as long as the server.
+    command = [sys.executable, "-m", "fluide", "worker", "--tagging-only"]
+    command += ["--exit-with-parent", "--parent-pid", str(os.getpid()), "--lang", lang]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own command
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:

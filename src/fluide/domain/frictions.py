@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from fluide.domain.date_range import check_week_year
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.taxonomy import normalize
 
@@ -53,7 +54,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def parse_iso_week(label: str) -> tuple[int, int]:
-    """``(year, week)`` of an ISO week label, or a :class:`ValueError`.
+    """``(year, week)`` of an ISO week label, or a :class:`ValueError`
+    (:class:`~fluide.domain.date_range.OutOfRange` for a year outside the range).
 
     >>> parse_iso_week("2026-W53")
     (2026, 53)
@@ -62,6 +64,7 @@ def parse_iso_week(label: str) -> tuple[int, int]:
     if m is None:
         raise ValueError(f"not an ISO week such as 2026-W47: {label!r}")
     year, week = int(m.group(1)), int(m.group(2))
+    check_week_year(year, label)
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:
@@ -102,7 +105,7 @@ def two_weeks_bounds(label: str, tz: str) -> tuple[datetime, datetime]:
     """
     monday = iso_week_start(label)
     start, end = local_day_bounds(monday - timedelta(days=7), monday + timedelta(days=6), tz)
-    assert start is not None and end is not None  # weeks of years 1..9998
+    assert start is not None and end is not None  # weeks of the range in date_range
     return start, end
 
 

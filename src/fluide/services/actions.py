@@ -23,6 +23,7 @@ from fluide.domain import before_after as ba
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
 from fluide.services.before_after import Evidence
+from fluide.services.dates import checked_day
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.metrics import invalid
 from fluide.services.tags import ensure_seeded, resolve
@@ -83,15 +84,16 @@ def _text(field: str, value: str | None, limit: int, *, required: bool) -> str |
 
 def _date(field: str, value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
-        return value
+        return checked_day(field, value)
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise invalid(
             field, N_("%(value)s is not a date: write it as YYYY-MM-DD."), value=value
         ) from None
+    return checked_day(field, day)
 
 
 def _choice(field: str, value: str | None, allowed: Sequence[str]) -> str:

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import EventIn
 from fluide.domain.fatigue import Decision, EventFacts, TouchpointRule, Trigger, UserHistory, decide
+from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.i18n import lang_of
 from fluide.jobs import deliveries
 from fluide.services import tokens
 from fluide.services.errors import ServiceError
+from fluide.services.metrics import invalid
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.db import write_session
@@ -60,7 +62,13 @@ def _refresh_user(user: EndUser, e: EventIn) -> None:
     if e.user.locale:
         user.locale = e.user.locale
     if e.user.attributes:
-        user.attributes = {**(user.attributes or {}), **e.user.attributes}
+        merged = {**(user.attributes or {}), **e.user.attributes}
+        try:
+            # A user's attributes add up event after event: the limits hold for the sum.
+            check_json_object(merged, "user.attributes")
+        except JsonLimitError as exc:
+            raise invalid("user.attributes", exc.message, **exc.params) from None
+        user.attributes = merged
 
 
 def _decide_one(

@@ -24,7 +24,6 @@ from fluide.domain.frictions import (
     Friction,
     TaggedAnswer,
     WeeklyFrictions,
-    parse_iso_week,
     previous_iso_week,
     rank_frictions,
     two_weeks_bounds,
@@ -32,8 +31,7 @@ from fluide.domain.frictions import (
 )
 from fluide.domain.periods import period_label
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
-from fluide.i18n import N_
-from fluide.services.metrics import invalid
+from fluide.services.dates import checked_week
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.verbatims import effort_index
 from fluide.storage import tags as store
@@ -46,15 +44,7 @@ from fluide.storage.types import utcnow
 def _week(week: str | None, tz: str, now: datetime | None) -> str:
     if week is None:
         return period_label(now or utcnow(), tz, "week")
-    try:
-        parse_iso_week(week)
-    except ValueError:
-        raise invalid(
-            "week",
-            N_("%(value)s is not an ISO week: write it like 2026-W47."),
-            value=week,
-        ) from None
-    return week
+    return checked_week(week)
 
 
 def _json(f: Friction, names: dict[str, dict[str, str]]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ keeps the key, so nothing is re-tagged and history stays.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -28,13 +27,17 @@ from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Tag
 from fluide.storage.types import new_id, utcnow
+from fluide.tagging import keywords as keyword_rules
 
 TAG_KEY = r"^[a-z][a-z0-9_]{0,39}$"
 TagKey = Annotated[str, StringConstraints(pattern=TAG_KEY)]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 Definition = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
 ExampleText = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
-Keyword = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Keyword = Annotated[
+    str, StringConstraints(min_length=1, max_length=keyword_rules.MAX_KEYWORD_CHARS)
+]
+Keywords = Annotated[list[Keyword], Field(max_length=keyword_rules.MAX_KEYWORDS)]
 MAX_EXAMPLES = 50
 
 
@@ -75,7 +78,7 @@ class TagIn(Input):
     names: TagNames
     definitions: TagDefinitions | None = None
     examples: Annotated[list[ExampleText], Field(min_length=1, max_length=MAX_EXAMPLES)]
-    keywords: Annotated[list[Keyword], Field(default_factory=list, max_length=20)]
+    keywords: Annotated[Keywords, Field(default_factory=list)]
 
 
 class TagPatch(Input):
@@ -87,7 +90,7 @@ class TagPatch(Input):
     )
     names: TagNames | None = None
     definitions: TagDefinitions | None = None
-    keywords: Annotated[list[Keyword], Field(max_length=20)] | None = None
+    keywords: Keywords | None = None
 
 
 class MergeIn(Input):
@@ -138,17 +141,12 @@ def tag_exists(key: str) -> ServiceError:
 
 
 def check_keywords(keywords: list[str]) -> list[str]:
-    """Keyword rules are regular expressions on the normalised text; each must compile."""
-    for i, pattern in enumerate(keywords):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise invalid(
-                f"keywords.{i}",
-                N_("%(value)s is not a valid regular expression: %(reason)s."),
-                value=pattern,
-                reason=str(exc),
-            ) from None
+    """Keyword rules are RE2 patterns on the normalised text, within their limits."""
+    try:
+        keyword_rules.check_keywords(keywords)
+    except keyword_rules.KeywordError as exc:
+        field = "keywords" if exc.index is None else f"keywords.{exc.index}"
+        raise invalid(field, exc.message, **exc.params) from None
     return keywords
 
 

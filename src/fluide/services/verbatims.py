@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import Input
+from fluide.api.schemas import Day, Input
+from fluide.domain.date_range import check_day
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.scales import Question, polarity_by_key, scale_by_key
 from fluide.domain.taxonomy import MAX_TAGS, normalize
@@ -94,8 +95,8 @@ class FilterIn(Input):
     score: int | None = Field(default=None, ge=0, le=10)
     min_score: int | None = Field(default=None, ge=0, le=10)
     max_score: int | None = Field(default=None, ge=0, le=10)
-    start: date | None = Field(default=None, alias="from")
-    end: date | None = Field(default=None, alias="to")
+    start: Day | None = Field(default=None, alias="from")
+    end: Day | None = Field(default=None, alias="to")
     untagged: bool | None = None
 
     def query(self) -> VerbatimQuery:
@@ -161,6 +162,7 @@ def _after(cursor: str | None) -> tuple[datetime, str] | None:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None or not response_id:
             raise ValueError(raw)
+        check_day(moment.date())  # a forged year 1 or 9999 would overflow in UTC
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid(
             "cursor",

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.compare import Side, compare
-from fluide.domain.frictions import iso_week_start, parse_iso_week, previous_iso_week
+from fluide.domain.frictions import iso_week_start, previous_iso_week
 from fluide.domain.periods import local_day_bounds, period_label
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
 from fluide.i18n import N_, gettext
 from fluide.services import frictions as frictions_service
+from fluide.services.dates import checked_week
 from fluide.services.errors import ServiceError
 from fluide.services.metrics import MetricsQuery, analysis, invalid
 from fluide.services.workspaces import workspace_of
@@ -99,12 +100,7 @@ def report_week(week: str | None, tz: str, now: datetime) -> str:
     """
     if week is None:
         return previous_iso_week(period_label(now, tz, "week"))
-    try:
-        parse_iso_week(week)
-    except ValueError:
-        raise invalid(
-            "week", N_("%(value)s is not an ISO week: write it like 2026-W47."), value=week
-        ) from None
+    checked_week(week)
     if iso_week_start(week) > now.astimezone(ZoneInfo(tz)).date():
         raise invalid(
             "week",
@@ -366,7 +362,7 @@ def weekly_report(
         threshold = MetricsQuery().small_sample
         notices.append(_notice(lang, "small_sample", n=week_block["n"], threshold=threshold))
     end_utc = local_day_bounds(None, bounds["week"][1], tz)[1]
-    assert end_utc is not None  # weeks of years 1..9998
+    assert end_utc is not None  # weeks of the range in date_range
     if now < end_utc:
         notices.append(_notice(lang, "week_in_progress"))
     friction_doc = _frictions(factory, ws, label, now)

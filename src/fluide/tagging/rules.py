@@ -2,22 +2,35 @@
 
 They add precision next to the model, and keep tagging alive when the model
 cannot load. A rule either matches (confidence :data:`RULE_CONFIDENCE`) or not.
+Patterns are matched by RE2 (:mod:`fluide.tagging.keywords`), in linear time.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from fluide.domain.taxonomy import MAX_TAGS, TagDef, Taxonomy, normalize
+from fluide.tagging.keywords import KeywordError, compile_keyword
 
 RULE_CONFIDENCE = 0.8
 
+log = logging.getLogger(__name__)
+
 
 @lru_cache(maxsize=256)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
+def _compiled(patterns: tuple[str, ...]) -> tuple[Any, ...]:
+    """The patterns RE2 takes; one stored before the rules were checked is skipped, with a
+    warning (once per process), rather than stopping the tagging of every workspace."""
+    out = []
+    for p in patterns:
+        try:
+            out.append(compile_keyword(p))
+        except KeywordError as exc:
+            log.warning("keyword rule skipped: %s", exc)
+    return tuple(out)
 
 
 def matches(tag: TagDef, normalized_text: str) -> int:

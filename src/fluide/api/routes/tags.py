@@ -20,7 +20,9 @@ KeyPath = Path(pattern=TAG_KEY, description="The tag's key, e.g. payment")
     description=(
         "A workspace starts with the default tags (payment, login, onboarding, delay, "
         "info_not_found, recontact, outage). Each tag: `key`, `names` and `definitions` "
-        "(fr, en), `keywords` (regular expressions on the text lower-cased without accents), "
+        "(fr, en), `keywords` (RE2 regular expressions on the text lower-cased without accents: "
+        "no backreference or lookaround; `\\w` and `\\b` are ASCII; at most 20 of 1,000 "
+        "characters, 4,000 together), "
         "`active`, `merged_into` (where a merged tag went), `verbatims` (how many carry it), "
         "`examples` (how many phrases teach it). `tagger_version` moves on with every change "
         "the tagger learns from."

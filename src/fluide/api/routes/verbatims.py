@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from fluide.api.deps import FactoryDep, WorkspaceDep
+from fluide.api.params import FromQuery, ToQuery
 from fluide.services import verbatims as service
 from fluide.services.tags import TAG_KEY
 from fluide.services.verbatims import RetagIn, TagsIn
@@ -46,8 +46,8 @@ def list_verbatims(
     score: Annotated[int | None, Query(ge=0, le=10, description="Only this score")] = None,
     min_score: Annotated[int | None, Query(ge=0, le=10)] = None,
     max_score: Annotated[int | None, Query(ge=0, le=10)] = None,
-    start: Annotated[date | None, Query(alias="from", description="First local date")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last local date")] = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
     untagged: Annotated[
         bool | None, Query(description="true: without any tag; false: with one at least")
     ] = None,

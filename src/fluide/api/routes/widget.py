@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Coroutine
-from datetime import date
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -27,7 +26,7 @@ from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
-from fluide.api.schemas import COMMENT_RULE, ErrorOut, Input, ScoreOrSymbol
+from fluide.api.schemas import COMMENT_RULE, Day, ErrorOut, Input, ScoreOrSymbol
 from fluide.services import funnel as funnel_service
 from fluide.services import widget as service
 from fluide.services.browser_events import TooManyEvents
@@ -294,10 +293,10 @@ def get_funnel(
         Query(pattern=r"^[a-z0-9][a-z0-9_\-]{0,99}$", description="Only this touchpoint"),
     ] = None,
     start: Annotated[
-        date | None, Query(alias="from", description="First local date of the action, inclusive")
+        Day | None, Query(alias="from", description="First local date of the action, inclusive")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last local date of the action, inclusive")
+        Day | None, Query(alias="to", description="Last local date of the action, inclusive")
     ] = None,
 ) -> dict[str, Any]:
     return funnel_service.funnel(session, ws, touchpoint=touchpoint, start=start, end=end)

@@ -22,6 +22,7 @@ from fluide.render.html import trend_section
 from fluide.render.svg import BAND, GRID, INK, LINE, MUTED
 from fluide.services import agents as service
 from fluide.services.accounts import CurrentUser
+from fluide.services.dates import checked_day
 from fluide.services.errors import ServiceError
 from fluide.services.metrics import invalid
 from fluide.web.auth import Forbidden, UserDep
@@ -46,7 +47,7 @@ def _filters(request: Request) -> dict[str, Any]:
     for param in ("from", "to"):
         text = (q.get(param) or "").strip()
         try:
-            days[param] = date.fromisoformat(text) if text else None
+            day = date.fromisoformat(text) if text else None
         except ValueError:
             raise invalid(
                 param,
@@ -54,6 +55,7 @@ def _filters(request: Request) -> dict[str, Any]:
                 param=param,
                 value=text[:40],
             ) from None
+        days[param] = checked_day(param, day)
     return {"touchpoint": touchpoint, "start": days["from"], "end": days["to"]}
 
 

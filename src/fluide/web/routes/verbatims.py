@@ -21,6 +21,7 @@ from starlette.formparsers import MultiPartException
 from fluide.i18n import N_, gettext
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
+from fluide.services.dates import checked_day
 from fluide.services.errors import ServiceError
 from fluide.services.metrics import invalid
 from fluide.services.tags import TAG_KEY
@@ -81,9 +82,10 @@ def _date(params: dict[str, str], field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise invalid(field, _PROBLEMS[field]) from None
+    return checked_day(field, day)
 
 
 def _query(params: dict[str, str]) -> VerbatimQuery:
