@@ -24,8 +24,7 @@ from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
 from fluide.services.before_after import Evidence
 from fluide.services.dates import checked_day
-from fluide.services.errors import ServiceError, not_found
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.services.tags import ensure_seeded, resolve
 from fluide.services.workspaces import workspace_in
 from fluide.storage import actions as store

@@ -27,8 +27,8 @@ from fluide.domain.backlog import (
 from fluide.domain.frictions import TaggedAnswer
 from fluide.domain.periods import local_day_bounds
 from fluide.i18n import N_
+from fluide.services.errors import invalid
 from fluide.services.frictions import tag_names, tagged_answers
-from fluide.services.metrics import invalid
 from fluide.services.tags import ensure_seeded, resolve, unknown_tag
 from fluide.services.touchpoints import touchpoint_of
 from fluide.storage import friction_settings as settings_store

@@ -10,11 +10,8 @@ browser is held to a policy, and what breaks it is refused and stored nowhere:
   ``popover``, and nothing otherwise; ``[]`` allows nothing.
 - **properties**: never a key that attributes an answer or states an outcome
   (:data:`RESERVED_PROPERTIES`, any case): refused (403) rather than dropped,
-  so the host sees at once that its server must send them. Sizes are capped
-  (422): :data:`MAX_PROPERTIES` keys of at most :data:`MAX_KEY_LENGTH`
-  characters, each value at most :data:`MAX_VALUE_LENGTH` characters (or
-  bytes of JSON for a list or an object), :data:`MAX_PROPERTIES_BYTES` bytes
-  of JSON in all.
+  so the host sees at once that its server must send them. Their sizes are
+  every event's (:mod:`fluide.domain.json_limits`, a 422 naming the limit).
 - **rate**: at most ``FLUIDE_BROWSER_EVENTS_PER_MINUTE`` per user (429 with
   ``Retry-After``), counted in the database (``events.source = "browser"``)
   under the user's lock, so the limit holds across server processes.
@@ -22,7 +19,6 @@ browser is held to a policy, and what breaks it is refused and stored nowhere:
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -30,6 +26,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from fluide.domain.json_limits import MAX_KEY_CHARS
 from fluide.i18n import N_
 from fluide.services.errors import ServiceError
 from fluide.services.events import SNAPSHOT_KEYS
@@ -41,10 +38,6 @@ WIDGET_CHANNELS: Final = ("in_app", "popover")
 RESERVED_PROPERTIES: Final = (*SNAPSHOT_KEYS, "outcome")
 """Keys only the host's server may send: they name the agent or ticket an answer is
 attributed to, or the action's outcome."""
-MAX_PROPERTIES: Final = 50
-MAX_KEY_LENGTH: Final = 100
-MAX_VALUE_LENGTH: Final = 1000
-MAX_PROPERTIES_BYTES: Final = 8000
 RATE_WINDOW: Final = timedelta(minutes=1)
 
 
@@ -91,18 +84,12 @@ def check_type(event_type: str, touchpoints: Iterable[Touchpoint]) -> None:
     )
 
 
-def _too_large(message: str, field: str | None = None, **params: object) -> ServiceError:
-    return ServiceError(
-        "invalid_properties",
-        message,
-        status=422,
-        details={"field": f"properties.{field}" if field is not None else "properties"},
-        **params,
-    )
-
-
 def check_properties(properties: dict[str, Any]) -> None:
-    """Refuse reserved keys (403) and oversized properties (422), naming the key."""
+    """Refuse (403) the keys only the host's server may send, naming them.
+
+    Sizes are the same as every event's (:mod:`fluide.domain.json_limits`),
+    checked where the request is read.
+    """
     reserved = [k for k in properties if k.strip().lower() in RESERVED_PROPERTIES]
     if reserved:
         raise ServiceError(
@@ -112,38 +99,8 @@ def check_properties(properties: dict[str, Any]) -> None:
             "send them (POST /v1/events).",
             status=403,
             details={"keys": reserved, "reserved": list(RESERVED_PROPERTIES)},
-            keys=", ".join(k[:MAX_KEY_LENGTH] for k in reserved),
+            keys=", ".join(k[:MAX_KEY_CHARS] for k in reserved),
         )
-    if len(properties) > MAX_PROPERTIES:
-        raise _too_large(
-            N_("Too many event properties: %(count)s, at most %(max)s."),
-            count=len(properties),
-            max=MAX_PROPERTIES,
-        )
-    for key, value in properties.items():
-        if len(key) > MAX_KEY_LENGTH:
-            raise _too_large(
-                N_("The property name %(key)s… is too long: at most %(max)s characters."),
-                key=key[:40],
-                max=MAX_KEY_LENGTH,
-            )
-        size = len(value) if isinstance(value, str) else _json_bytes(value)
-        if size > MAX_VALUE_LENGTH:
-            raise _too_large(
-                N_("The property %(key)s is too long: at most %(max)s characters."),
-                key,
-                key=key,
-                max=MAX_VALUE_LENGTH,
-            )
-    if _json_bytes(properties) > MAX_PROPERTIES_BYTES:
-        raise _too_large(
-            N_("The event properties are too large: at most %(max)s bytes of JSON."),
-            max=MAX_PROPERTIES_BYTES,
-        )
-
-
-def _json_bytes(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "replace"))
 
 
 def rate_guard(ws: str, per_minute: int) -> Callable[[Session, EndUser, datetime], None]:

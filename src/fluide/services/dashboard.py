@@ -25,8 +25,8 @@ from fluide.render.html import y_axis
 from fluide.render.spark import SparkPoint, sparkline
 from fluide.render.views import answer_text
 from fluide.services import frictions as friction_service
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import MetricsQuery, analysis, invalid
+from fluide.services.errors import ServiceError, invalid
+from fluide.services.metrics import MetricsQuery, analysis
 from fluide.storage import metrics as metric_store
 from fluide.storage import repo
 from fluide.storage.models import Workspace

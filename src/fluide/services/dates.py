@@ -8,7 +8,7 @@ from datetime import date
 from fluide.domain.date_range import OutOfRange, check_day
 from fluide.domain.frictions import parse_iso_week
 from fluide.i18n import N_
-from fluide.services.metrics import invalid
+from fluide.services.errors import invalid
 
 NOT_A_WEEK = N_("%(value)s is not an ISO week: write it like 2026-W47.")
 

@@ -46,3 +46,10 @@ def patch_changes(patch: BaseModel, nullable: tuple[str, ...] = ()) -> dict[str,
             "invalid_patch", "These fields cannot be emptied: %(fields)s.", fields=", ".join(nulls)
         )
     return changes
+
+
+def invalid(field: str, message: str, /, **params: Any) -> ServiceError:
+    """A 422 in the shape of request validation errors, naming the parameter."""
+    problem = message % params if params else message
+    details = [{"field": field, "problem": problem, "type": "value_error"}]
+    return ServiceError("invalid", message, details=details, **params)

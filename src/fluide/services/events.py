@@ -21,8 +21,7 @@ from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.i18n import lang_of
 from fluide.jobs import deliveries
 from fluide.services import tokens
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.db import write_session

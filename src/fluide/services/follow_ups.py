@@ -26,8 +26,7 @@ from fluide.domain import follow_ups as rules
 from fluide.domain.scales import Question
 from fluide.i18n import N_
 from fluide.services.accounts import CurrentUser
-from fluide.services.errors import ServiceError, not_found
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.workspaces import workspace_in
 from fluide.storage import accounts as account_store

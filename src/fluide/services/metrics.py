@@ -30,7 +30,7 @@ from fluide.domain.segments import DEFAULT_NEW_DAYS, tenure_of
 from fluide.exports import Invited, Scanned
 from fluide.i18n import N_
 from fluide.ingest.spec import ScanResult, Verbatim
-from fluide.services.errors import ServiceError
+from fluide.services.errors import ServiceError, invalid
 from fluide.services.touchpoints import question_of, touchpoint_id_of
 from fluide.storage import metrics as store
 from fluide.storage.models import QuestionVersion, Workspace
@@ -54,13 +54,6 @@ class MetricsQuery:
     new_days: int = DEFAULT_NEW_DAYS
     effort_index: bool = False
     verbatims: int = 10
-
-
-def invalid(field: str, message: str, /, **params: Any) -> ServiceError:
-    """A 422 in the shape of request validation errors, naming the parameter."""
-    problem = message % params if params else message
-    details = [{"field": field, "problem": problem, "type": "value_error"}]
-    return ServiceError("invalid", message, details=details, **params)
 
 
 def zone_of(tz: str) -> ZoneInfo:

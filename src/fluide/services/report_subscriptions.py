@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.i18n import N_, SUPPORTED_LANGS
 from fluide.services.accounts import EMAIL
-from fluide.services.errors import ServiceError, not_found
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.storage import reports as store
 from fluide.storage.db import write_session
 

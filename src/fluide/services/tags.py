@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.schemas import Input
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
-from fluide.services.errors import ServiceError, not_found, patch_changes
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid, not_found, patch_changes
 from fluide.storage import tags as store
 from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.domain.taxonomy import MAX_TAGS
 from fluide.i18n import N_
 from fluide.services import verbatims as verbatim_service
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid
 from fluide.services.tags import ensure_seeded, resolve
 from fluide.storage import repo
 from fluide.storage import tags as tag_store

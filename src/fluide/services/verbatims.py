@@ -30,8 +30,7 @@ from fluide.domain.periods import local_day_bounds
 from fluide.domain.scales import Question, polarity_by_key, scale_by_key
 from fluide.domain.taxonomy import MAX_TAGS, normalize
 from fluide.i18n import N_
-from fluide.services.errors import not_found
-from fluide.services.metrics import invalid
+from fluide.services.errors import invalid, not_found
 from fluide.services.tags import TagKey, ensure_seeded, resolve, unknown_tag
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.storage import tags as store

@@ -28,8 +28,8 @@ from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_
 from fluide.i18n import N_, gettext
 from fluide.services import frictions as frictions_service
 from fluide.services.dates import checked_week
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import MetricsQuery, analysis, invalid
+from fluide.services.errors import ServiceError, invalid
+from fluide.services.metrics import MetricsQuery, analysis
 from fluide.services.workspaces import workspace_of
 from fluide.settings import Settings
 from fluide.storage import reports as report_store

@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
-from fluide.api.schemas import COMMENT_RULE, Day, ErrorOut, Input, ScoreOrSymbol
+from fluide.api.schemas import COMMENT_RULE, Day, ErrorOut, Input, Properties, ScoreOrSymbol
 from fluide.services import funnel as funnel_service
 from fluide.services import widget as service
 from fluide.services.browser_events import TooManyEvents
@@ -115,7 +115,7 @@ class TrackIn(Signed):
         },
     )
     type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    properties: Annotated[dict[str, Any], Field(default_factory=dict, max_length=50)]
+    properties: Properties = Field(default_factory=dict)
     locale: Annotated[str, StringConstraints(max_length=16)] | None = None
 
 

@@ -23,8 +23,7 @@ from fluide.render.svg import BAND, GRID, INK, LINE, MUTED
 from fluide.services import agents as service
 from fluide.services.accounts import CurrentUser
 from fluide.services.dates import checked_day
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid
 from fluide.web.auth import Forbidden, UserDep
 from fluide.web.render import HEADERS, respond, wants
 

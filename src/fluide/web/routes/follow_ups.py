@@ -18,7 +18,7 @@ from fluide.api.pages import FormDep
 from fluide.domain import follow_ups as rules
 from fluide.i18n import N_
 from fluide.services import follow_ups as service
-from fluide.services.metrics import invalid
+from fluide.services.errors import invalid
 from fluide.storage.types import utcnow
 from fluide.web.auth import UserDep, check_csrf
 from fluide.web.render import HEADERS, respond

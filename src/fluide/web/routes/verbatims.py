@@ -22,8 +22,7 @@ from fluide.i18n import N_, gettext
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
 from fluide.services.dates import checked_day
-from fluide.services.errors import ServiceError
-from fluide.services.metrics import invalid
+from fluide.services.errors import ServiceError, invalid
 from fluide.services.tags import TAG_KEY
 from fluide.services.verbatims import VerbatimQuery
 from fluide.services.workspaces import workspace_of
