@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from fluide.i18n import SUPPORTED_LANGS
 from fluide.ingest.errors import InputError
 from fluide.problems import error_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 
@@ -38,6 +41,26 @@ def _check_lang(lang: str) -> str:
         typer.echo(f"--lang: {lang!r} ∉ {', '.join(SUPPORTED_LANGS)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     return lang
+
+
+def _check_format(lang: str, fmt: str) -> str:
+    """``fmt`` itself (``text`` or ``json``), or exit 2 naming them."""
+    if fmt not in ("text", "json"):
+        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    return fmt
+
+
+def _workspace_arg(lang: str, factory: sessionmaker[Session], workspace: str) -> tuple[str, str]:
+    """The id and name of ``--workspace`` (an id, or a name no other workspace has); else exit 2."""
+    from fluide.services import accounts
+
+    with factory() as s:
+        ws = accounts.workspace_by_name_or_id(s, workspace)
+        found = None if ws is None else (ws.id, ws.name)
+    if found is None:
+        _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
+        raise AssertionError("unreachable")  # _fail exits
+    return found
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, _fail, app
+from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
 from fluide.cli.service import _engine, _load, workspace_app
 from fluide.i18n import DEFAULT_LANG, fmt_datetime
 from fluide.i18n import gettext as _t
@@ -20,11 +20,6 @@ secrets_app = typer.Typer(
 app.add_typer(secrets_app, name="secrets")
 
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
-
-
-def _check_format(lang: str, fmt: str) -> None:
-    if fmt not in ("text", "json"):
-        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
 
 
 @workspace_app.command("rotate-key")
@@ -42,7 +37,7 @@ def rotate_key(
     lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Make a new API key and print it once; every current key ends now or after --grace."""
-    from fluide.services import accounts, api_keys
+    from fluide.services import api_keys
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
@@ -60,12 +55,7 @@ def rotate_key(
     engine = _engine(lang, settings)
     try:
         factory = session_factory(engine)
-        with factory() as s:
-            ws = accounts.workspace_by_name_or_id(s, workspace)
-            found = None if ws is None else (ws.id, ws.name)
-        if found is None:
-            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
-            return
+        found = _workspace_arg(lang, factory, workspace)
         made = api_keys.rotate(factory, found[0], replacing=None, grace_seconds=grace)
     finally:
         engine.dispose()

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from pydantic import SecretStr
 
-from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, T, _check_lang, _fail, _progress, app
+from fluide.cli.app import (
+    EXIT_BAD_INPUT,
+    LangOpt,
+    T,
+    _check_format,
+    _check_lang,
+    _fail,
+    _progress,
+    app,
+)
 from fluide.i18n import DEFAULT_LANG, fmt_date, fmt_int
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
@@ -218,8 +227,7 @@ def workspace_create(
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
-    if fmt not in ("text", "json"):
-        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    _check_format(lang, fmt)
     if not name.strip():
         _fail(lang, InputError("A workspace needs a name."))
     settings = _load(lang)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, _fail, app
+from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, app
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY, Example
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
@@ -127,8 +127,7 @@ def tag_eval(
 ) -> None:
     """Per-tag precision, recall, F1 and macro-F1 of the tagger on a labelled test file."""
     lang = _check_lang(lang)
-    if fmt not in ("text", "json"):
-        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    _check_format(lang, fmt)
     try:
         exs = read_examples(examples) if examples else []
         gold = read_examples(test)

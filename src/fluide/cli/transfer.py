@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, _check_lang, _fail, _progress
+from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, _check_lang, _progress, _workspace_arg
 from fluide.cli.service import _engine, _load, _opened, workspace_app
 from fluide.i18n import DEFAULT_LANG, N_, fmt_int, fmt_number
 from fluide.i18n import gettext as _t
-from fluide.ingest.errors import InputError
 from fluide.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def workspace_export(
     The export holds personal data and secrets: it is written readable by you
     only; keep it private and delete it once imported.
     """
-    from fluide.services import accounts, transfer
+    from fluide.services import transfer
     from fluide.services.errors import ServiceError
     from fluide.storage.db import session_factory
 
@@ -68,12 +67,7 @@ def workspace_export(
     started = time.monotonic()
     try:
         factory = session_factory(engine)
-        with factory() as s:
-            ws = accounts.workspace_by_name_or_id(s, workspace)
-            ws_id = ws.id if ws is not None else None
-        if ws_id is None:
-            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
-            return
+        ws_id, _ = _workspace_arg(lang, factory, workspace)
         with _progress(True, _t(lang, "Export")) as bar:
             done = transfer.export_workspace(
                 factory, ws_id, out, hooks=transfer.export_hooks(settings), progress=bar

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, _fail, app
+from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
 from fluide.cli.service import _engine, _load
 from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
@@ -49,20 +49,14 @@ def user_create(
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
-    if fmt not in ("text", "json"):
-        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    _check_format(lang, fmt)
     generated = not password_stdin
     password = secrets.token_urlsafe(12) if generated else sys.stdin.readline().rstrip("\r\n")
     settings = _load(lang)
     engine = _engine(lang, settings)
     try:
         factory = session_factory(engine)
-        with factory() as s:
-            ws = accounts.workspace_by_name_or_id(s, workspace)
-            ws_id = ws.id if ws is not None else None
-        if ws_id is None:
-            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
-            return
+        ws_id, _ = _workspace_arg(lang, factory, workspace)
         try:
             made = accounts.create_account(
                 factory,
@@ -113,23 +107,17 @@ def user_erase(
     lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Erase a customer (end user) and everything of theirs; print what went. No confirmation."""
-    from fluide.services import accounts, erasure
+    from fluide.services import erasure
     from fluide.services.errors import ServiceError
     from fluide.storage.db import session_factory
 
     lang = _check_lang(lang)
-    if fmt not in ("text", "json"):
-        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    _check_format(lang, fmt)
     settings = _load(lang)
     engine = _engine(lang, settings)
     try:
         factory = session_factory(engine)
-        with factory() as s:
-            ws = accounts.workspace_by_name_or_id(s, workspace)
-            ws_id = ws.id if ws is not None else None
-        if ws_id is None:
-            _fail(lang, InputError("--workspace: no workspace %(value)s.", value=workspace))
-            return
+        ws_id, _ = _workspace_arg(lang, factory, workspace)
         try:
             done = erasure.erase_user(factory, ws_id, user_id, erased_by=erasure.CLI)
         except ServiceError as e:
