@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.services.errors import ServiceError, not_found
+from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.storage import credentials as store
 from fluide.storage.db import write_session
 from fluide.storage.models import ApiKey, Workspace
@@ -93,11 +93,9 @@ def list_keys(
 
 def check_grace(grace_seconds: int) -> timedelta:
     if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
-        problem = f"must be between 0 and {MAX_GRACE_SECONDS} seconds (7 days)"
-        raise ServiceError(
-            "invalid",
+        raise invalid(
+            "grace",
             "grace must be between 0 and %(max)s seconds (7 days), got %(value)s.",
-            details=[{"field": "grace", "problem": problem, "type": "value_error"}],
             max=MAX_GRACE_SECONDS,
             value=grace_seconds,
         )
