@@ -7,6 +7,10 @@ them available to ``tests/storage``, ``tests/services``, ``tests/api`` and
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from tests.service.conftest import (
     app,
     auth,
@@ -28,3 +32,11 @@ __all__ = [
     "settings",
     "workspace",
 ]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No FLUIDE_* setting of the machine running the tests leaks in (CLI tests use it)."""
+    for name in list(os.environ):
+        if name.upper().startswith("FLUIDE_"):
+            monkeypatch.delenv(name)

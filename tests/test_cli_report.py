@@ -3,7 +3,6 @@ bad input is explained with exit code 2."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pypdfium2
@@ -21,15 +20,10 @@ from tests.service.conftest import SECRET
 from tests.weekly_data import build
 
 runner = CliRunner()
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No FLUIDE_* setting of the machine running the tests leaks in."""
-    for name in list(os.environ):
-        if name.upper().startswith("FLUIDE_"):
-            monkeypatch.delenv(name)
+pytestmark = [
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+    pytest.mark.usefixtures("clean_env"),  # no FLUIDE_* of the machine leaks in
+]
 
 
 @pytest.fixture

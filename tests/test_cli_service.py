@@ -25,12 +25,7 @@ runner = CliRunner()
 SECRET = "cli-test-secret-" + "s" * 40
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No FLUIDE_* setting of the machine running the tests leaks in."""
-    for name in list(os.environ):
-        if name.upper().startswith("FLUIDE_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")  # no FLUIDE_* of the machine leaks in
 
 
 @pytest.fixture

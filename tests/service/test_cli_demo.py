@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from datetime import date, timedelta
@@ -35,11 +34,7 @@ runner = CliRunner()
 KEY = re.compile(r"(flk_[A-Za-z0-9_\-]+)")
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.upper().startswith("FLUIDE_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")  # no FLUIDE_* of the machine leaks in
 
 
 def demo_key(output: str) -> str:
