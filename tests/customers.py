@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import EventIn
+from fluide.services import workspace_settings
 from fluide.services.events import record_events
 from fluide.services.responses import record
 from fluide.settings import Settings
@@ -137,3 +138,9 @@ def found(engine: Engine, *needles: str) -> dict[str, list[str]]:
         if hits:
             out[name] = hits
     return out
+
+
+def keep(f: sessionmaker[Session], settings: Settings, ws: str, **days: int | None) -> None:
+    """Set the workspace's retention periods (``comment_retention_days=…``), as the API does."""
+    patch = workspace_settings.WorkspacePatch.model_validate(days)
+    workspace_settings.update(f, settings, ws, patch)

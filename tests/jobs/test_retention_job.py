@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.jobs import retention as job
 from fluide.jobs.runner import InlineWorker
-from fluide.services import workspace_settings
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
 from fluide.storage.db import make_engine, session_factory
 from fluide.storage.security_models import Erasure
 from fluide.storage.types import utcnow
-from tests.customers import customer, rows_of
+from tests.customers import customer, keep, rows_of
 
 T0 = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -29,11 +28,6 @@ T0 = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 def f(app: FastAPI) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = app.state.sessions
     return sessions
-
-
-def keep(f: sessionmaker[Session], settings: Settings, ws: str, **days: int | None) -> None:
-    patch = workspace_settings.WorkspacePatch.model_validate(days)
-    workspace_settings.update(f, settings, ws, patch)
 
 
 def erasures(f: sessionmaker[Session]) -> int:

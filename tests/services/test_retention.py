@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.services import verbatims as verbatim_service
-from fluide.services import workspace_settings
 from fluide.services.retention import apply_retention
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
 from fluide.storage.models import Response, TagExample, VerbatimState
 from fluide.storage.security_models import Erasure
-from tests.customers import customer, rows_of
+from tests.customers import customer, keep, rows_of
 from tests.verbatims import ensure_touchpoint, workspace_row
 
 T0 = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
@@ -31,11 +30,6 @@ EXTRAS = [
 def f(app: FastAPI) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = app.state.sessions
     return sessions
-
-
-def keep(f: sessionmaker[Session], settings: Settings, ws: str, **days: int | None) -> None:
-    patch = workspace_settings.WorkspacePatch.model_validate(days)
-    workspace_settings.update(f, settings, ws, patch)
 
 
 def test_comments_past_the_period_lose_their_words_and_keep_their_scores(
