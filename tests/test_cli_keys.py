@@ -12,10 +12,9 @@ from typer.testing import CliRunner
 
 from fluide.cli import app
 from fluide.storage.models import Workspace
-from tests.test_cli_service import SECRET, clean_env, key_works
+from tests.test_cli_service import SECRET, key_works
 
-__all__ = ["clean_env"]  # fixture: no FLUIDE_* of the machine leaks in
-
+pytestmark = pytest.mark.usefixtures("clean_env")  # no FLUIDE_* of the machine leaks in
 runner = CliRunner()
 NEW_SECRET = "cli-new-secret-Hq7z-Ue2p-Xa9c-Lr4m-Nb6t"
 
