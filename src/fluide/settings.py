@@ -98,6 +98,23 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # Largest request body (API, widget, survey, dashboard forms): 413 past it.
     max_body_bytes: int = Field(default=1_048_576, ge=65_536, le=104_857_600)
+    # Database connections of one server process (PostgreSQL): kept open, and extra ones
+    # opened under load. A request that waits past the timeout for one gets a 503.
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_pool_timeout: float = Field(default=2.0, gt=0, le=60)
+    # Requests one server process handles at once; more wait in line at most
+    # `queue_timeout` seconds, then get a 503 with Retry-After (back-pressure, not collapse).
+    max_concurrent_requests: int = Field(default=64, ge=1, le=10_000)
+    queue_timeout: float = Field(default=2.0, gt=0, le=60)
+    # On SIGTERM: requests in flight get this long to finish before the process exits.
+    shutdown_timeout: float = Field(default=20.0, ge=1, le=600)
+    # GET /metrics (Prometheus text format). Off unless set; with a token, only
+    # `Authorization: Bearer TOKEN` gets it.
+    metrics: bool = False
+    metrics_token: SecretStr | None = None
+    # text: one line per record (default); json: one JSON object per line with request_id.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("public_url")
     @classmethod

@@ -53,6 +53,9 @@ class Workspace(Base):
     # Data retention (days; None keeps data until erased), applied daily by the worker.
     comment_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     personal_data_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Bumped in the transaction that changes a touchpoint or its question: server
+    # processes cache the decision rules per (workspace, rules_version).
+    rules_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiKey(Base):
@@ -240,6 +243,9 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The request that created the invitation (X-Request-ID): logs follow an event
+    # from its request to its delivery.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class EmailTemplate(Base):
