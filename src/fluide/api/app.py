@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from fluide import __version__
-from fluide.api import errors, logs
+from fluide.api import errors, logs, observe
 from fluide.api.body_limit import BodyLimit
 from fluide.api.routes import (
     actions,
@@ -22,6 +22,7 @@ from fluide.api.routes import (
     frictions,
     health,
     metrics,
+    monitoring,
     optout,
     responses,
     survey,
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         responses,
         metrics,
+        monitoring,
         email_templates,
         survey,
         optout,
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.demo:  # and the database is the demo's (checked above)
         app.include_router(demo_shop.router)  # signs any user: demo mode only
         app.include_router(demo_inbox.router)
+    observe.install(app, settings, engine)  # last middleware added: it wraps all the others
     return app
 
 

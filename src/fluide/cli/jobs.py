@@ -54,6 +54,7 @@ def worker(
         from fluide.cli.lifeline import end_with_parent
 
         end_with_parent(parent)
+    from fluide.api.logs import configure_worker_logging
     from fluide.jobs import queue
     from fluide.jobs.runner import InlineWorker
     from fluide.jobs.senders import default_senders
@@ -62,6 +63,7 @@ def worker(
 
     lang = _check_lang(lang)
     settings = _load(lang)
+    configure_worker_logging(settings)  # FLUIDE_LOG_FORMAT=json: JSON lines like the server
     engine = _engine(lang, settings)
     sessions = session_factory(engine)
     _check_demo(lang, settings, sessions)

@@ -19,6 +19,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.channels import DeliveryResult
+from fluide.request_context import current_request_id, request_id
 from fluide.settings import Settings
 from fluide.storage.db import write_session
 from fluide.storage.models import Delivery, Invitation
@@ -63,6 +64,7 @@ def enqueue(s: Session, inv: Invitation) -> Delivery | None:
         idempotency_key=idempotency_key(inv.id, inv.channel),
         status="pending",
         next_attempt_at=inv.created_at,
+        request_id=current_request_id(),  # its logs follow the request that made it
     )
     s.add(d)
     return d
@@ -110,10 +112,27 @@ def deliver(
     moment = now or utcnow()
     if not claim(factory, delivery_id, moment, lease):
         return Outcome(delivery_id, "skipped")
+    # Its log lines carry the id of the request that created the invitation.
+    token = request_id.set(None)
+    try:
+        return _attempt(factory, settings, delivery_id, senders, moment, now)
+    finally:
+        request_id.reset(token)
+
+
+def _attempt(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    delivery_id: str,
+    senders: dict[str, Sender],
+    moment: datetime,
+    now: datetime | None,
+) -> Outcome:
     with factory() as s:
         d = s.get(Delivery, delivery_id)
         if d is None:  # its customer was erased since the claim
             return Outcome(delivery_id, "skipped")
+        request_id.set(d.request_id)
         inv = s.get(Invitation, d.invitation_id)
         if inv is not None and inv.expires_at <= moment:
             # Past its window the question is no longer "à chaud": never send it late.
@@ -171,7 +190,9 @@ def record(
             .where(Delivery.id == delivery_id, Delivery.status == "sending")
             .values(**values)
         )
-    if status != "sent":
+    if status == "sent":
+        log.info("delivery %s sent", delivery_id, extra={"delivery_id": delivery_id})
+    else:
         log.warning("delivery %s: %s (%s)", delivery_id, status, result.detail[:300])
     return Outcome(delivery_id, status, result.detail)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from fluide.api import telemetry
 from fluide.api.deps import FactoryDep, SettingsDep, WorkspaceDep
 from fluide.api.schemas import DecisionOut, DecisionsOut, EventBatch, EventsBody
 from fluide.services import events as service
@@ -22,10 +23,7 @@ def post_events(
     request: Request, body: EventsBody, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
 ) -> dict[str, Any]:
     dispatch = request.app.state.dispatch
-    if isinstance(body, EventBatch):
-        return {
-            "decisions": service.record_events(
-                factory, ws, body.events, settings, dispatch=dispatch
-            )
-        }
-    return service.record_events(factory, ws, [body], settings, dispatch=dispatch)[0]
+    events = body.events if isinstance(body, EventBatch) else [body]
+    decisions = service.record_events(factory, ws, events, settings, dispatch=dispatch)
+    telemetry.count_decisions(decisions)
+    return {"decisions": decisions} if isinstance(body, EventBatch) else decisions[0]

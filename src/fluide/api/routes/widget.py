@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fluide.api import telemetry
 from fluide.api.deps import FactoryDep, SessionDep, SettingsDep, WorkspaceDep
 from fluide.api.schemas import COMMENT_RULE, Day, ErrorOut, Input, Properties, ScoreOrSymbol
 from fluide.services import funnel as funnel_service
@@ -233,7 +234,7 @@ def post_mark(
 def post_track(
     request: Request, body: TrackIn, factory: FactoryDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return service.track(
+    decided = service.track(
         factory,
         settings,
         body.key,
@@ -244,6 +245,8 @@ def post_track(
         body.locale,
         dispatch=getattr(request.app.state, "dispatch", None),
     )
+    telemetry.count_decisions([decided])
+    return decided
 
 
 @_widget.post(
