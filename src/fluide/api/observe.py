@@ -27,6 +27,19 @@ UNMATCHED = "unmatched"
 POOL_EVERY = 1.0  # seconds between two readings of the pool by one process
 
 access = logging.getLogger("fluide.access")
+log = logging.getLogger("fluide")
+
+
+async def unexpected(scope: Scope, receive: Receive, send: Send) -> None:
+    """The 500 in the error shape of every API error (as ``fluide.api.errors`` words it)."""
+    from starlette.requests import Request
+
+    from fluide.api.errors import error_response, request_lang
+    from fluide.i18n import gettext
+
+    lang = request_lang(Request(scope))
+    message = gettext(lang, "Something went wrong on our side; it has been logged.")
+    await error_response(500, "internal", message)(scope, receive, send)
 
 
 def incoming_id(scope: Scope) -> str | None:
@@ -57,7 +70,7 @@ class ObserveRequests:
             return
         rid = incoming_id(scope) or uuid.uuid4().hex
         header = (HEADER, rid.encode("ascii"))
-        status = 500  # what the client gets if the app fails before answering
+        status = 0  # until the app starts its answer
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -70,9 +83,16 @@ class ObserveRequests:
         start = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if status:  # the answer has begun: nothing else can be sent
+                raise
+            # Answered here rather than by Starlette's last-resort handler, which runs
+            # outside this middleware: the 500 keeps its X-Request-ID, the log line its id.
+            log.exception("unexpected error on %s %s", scope["method"], route_of(scope))
+            await unexpected(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
-            self._record(scope, status, elapsed)
+            self._record(scope, status or 500, elapsed)
             request_id.reset(token)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:

@@ -37,7 +37,8 @@ BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 DECISIONS = tuple(d.value for d in Decision)
 OTHER = "other"
 
-disable_created_metrics()  # no `_created` twin of every counter: half the lines, no use here
+# No `_created` twin of every counter: half the lines, and no use here.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 LOCAL = CollectorRegistry()
 """This process's metrics (in multiprocess mode their values live in the shared folder)."""
 
