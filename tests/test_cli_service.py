@@ -221,21 +221,21 @@ def wait_ready(proc: subprocess.Popen[str], url: str, seconds: float = 30) -> ht
             out = proc.stdout.read() if proc.stdout else ""
             pytest.fail(f"fluide serve exited with {proc.returncode}:\n{out}")
         try:
-            r = httpx.get(url + "/healthz", timeout=2)
+            r = httpx.get(url + "/readyz", timeout=2)
             if r.status_code == 200:
                 return r
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    pytest.fail(f"fluide serve did not answer /healthz within {seconds} s")
+    pytest.fail(f"fluide serve was not ready (/readyz) within {seconds} s")
 
 
-def test_serve_answers_healthz_on_the_chosen_port(
+def test_serve_is_ready_on_the_chosen_port(
     served: tuple[subprocess.Popen[str], str], env: dict[str, str], db_url: str
 ) -> None:
     proc, url = served
     r = wait_ready(proc, url)
-    assert r.json() == {"status": "ok"}
+    assert r.json() == {"status": "ready", "database": "ok", "migrations": "current"}
     # The server it runs is the whole API, on the configured database.
     ws = json.loads(
         runner.invoke(app, ["workspace", "create", "Live", "--format", "json"], env=env).stdout

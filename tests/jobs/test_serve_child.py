@@ -77,11 +77,11 @@ def test_serve_answers_while_its_child_tags_and_never_maps_the_model(tmp_path: P
         while True:
             assert server.poll() is None, "fluide serve exited"
             try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "no /healthz"
+            assert time.monotonic() < deadline, "never ready (/readyz)"
             time.sleep(0.2)
 
         slowest = 0.0

@@ -200,6 +200,7 @@ def test_the_documented_endpoints_are_all_there(app: FastAPI) -> None:
     published = {f"{m} {p}" for m, p, _ in operations(app)}
     assert {
         "GET /healthz",
+        "GET /readyz",
         "POST /v1/touchpoints",
         "GET /v1/touchpoints",
         "GET /v1/touchpoints/{key}",
