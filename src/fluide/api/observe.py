@@ -63,6 +63,8 @@ class ObserveRequests:
         self.engine = engine
         self.access_log = access_log
         self._pool_read = 0.0
+        # Bounded: methods × route templates × statuses.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,8 +100,15 @@ class ObserveRequests:
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         method = scope["method"] if scope["method"] in METHODS else telemetry.OTHER
         route = route_of(scope)
-        telemetry.requests_total.labels(method, route, str(status)).inc()
-        telemetry.request_seconds.labels(method, route).observe(elapsed)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:  # prometheus-client's labels() is the costly part: once per key
+            series = self._series[key] = (
+                telemetry.requests_total.labels(method, route, str(status)),
+                telemetry.request_seconds.labels(method, route),
+            )
+        series[0].inc()
+        series[1].observe(elapsed)
         if self.access_log:
             duration_ms = round(elapsed * 1000, 2)
             fields: dict[str, Any] = {
