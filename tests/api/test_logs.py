@@ -67,7 +67,7 @@ def test_widget_signatures_never_reach_the_access_log_of_a_real_server(
 
 # --- JSON logs (FLUIDE_LOG_FORMAT=json) -----------------------------------------------------
 
-CONFIGURED = ("uvicorn", "uvicorn.error", "uvicorn.access", "fluide", "procrastinate")
+CONFIGURED = ("root", "uvicorn", "uvicorn.error", "uvicorn.access", "fluide", "procrastinate")
 
 
 @pytest.fixture
@@ -198,8 +198,10 @@ def test_the_worker_writes_json_lines_with_the_same_setting(
     configure_worker_logging(json_settings(tmp_path))
     logging.getLogger("fluide.jobs").info("delivery %s sent", "dlv_1")
     logging.getLogger("procrastinate.worker").warning("job failed")
+    logging.getLogger("httpx").warning("a library's warning")
     docs = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [(d["logger"], d["message"]) for d in docs] == [
         ("fluide.jobs", "delivery dlv_1 sent"),
         ("procrastinate.worker", "job failed"),
+        ("httpx", "a library's warning"),
     ]

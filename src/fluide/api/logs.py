@@ -121,6 +121,7 @@ def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
         "fluide": one,
         "procrastinate": one,
     }
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}  # other libraries' too
     return config
 
 
