@@ -22,6 +22,16 @@ jobs_app = typer.Typer(
 app.add_typer(jobs_app, name="jobs")
 
 
+def _say(settings: Any, text: str) -> None:
+    """A message of the running worker on stderr: a JSON log line when logs are JSON."""
+    if settings.log_format == "json":
+        import logging
+
+        logging.getLogger("fluide.worker").info(text)
+    else:
+        typer.echo(text, err=True)
+
+
 @app.command()
 def worker(
     lang: LangOpt = DEFAULT_LANG,
@@ -79,7 +89,7 @@ def worker(
             return
         if not exit_with_parent:  # the child of `fluide serve` ends at once instead
             signal.signal(signal.SIGTERM, lambda *_: tagger.stop(timeout=0))
-        typer.echo(_t(lang, "Tagging worker started: tagging comments as they arrive."), err=True)
+        _say(settings, _t(lang, "Tagging worker started: tagging comments as they arrive."))
         with contextlib.suppress(KeyboardInterrupt):
             tagger.run_forever()
         return
@@ -103,7 +113,7 @@ def worker(
         signal.signal(signal.SIGTERM, stop)
         if tagging:
             tagger.start()
-        typer.echo(_t(lang, "Worker started (SQLite): sending due invitations."), err=True)
+        _say(settings, _t(lang, "Worker started (SQLite): sending due invitations."))
         try:
             with contextlib.suppress(KeyboardInterrupt):
                 runner.run_forever()
@@ -114,9 +124,9 @@ def worker(
     queues = [queue.QUEUE, queue.TAGGING_QUEUE] if tagging else [queue.QUEUE]
     with queue_app.open():
         queue.ensure_schema(queue_app)
-        typer.echo(
+        _say(
+            settings,
             _t(lang, "Worker started (PostgreSQL, procrastinate): sending due invitations."),
-            err=True,
         )
         # Two at once: a long tagging job never holds an invitation back.
         queue_app.run_worker(
