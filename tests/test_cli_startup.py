@@ -101,5 +101,8 @@ def test_help_texts_and_defaults_are_unchanged() -> None:
     assert "[default: 127.0.0.1]" in serve and "[default: 8000" in serve
     top = helps[""]
     assert "Fluide: measure and reduce customer effort (CES)." in top
+    # Each command's whole first paragraph, in both languages where it has them.
+    assert "Workspaces and their API keys. / Espaces de travail et clés d'API." in top
+    assert "segments, weekly trend, and the week's top frictions from the comments." in top
     for command in ("analyze", "compare", "serve", "demo", "workspace", "jobs", "user"):
         assert command in top

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,17 +17,21 @@ from fluide.problems import error_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
-    from typer._click import Context
+    from typer._click import Context, HelpFormatter
 
 T = TypeVar("T")
 
 
 class Group(TyperGroup):
-    """A command group whose ``--help`` is ``False`` when absent, not ``None``.
+    """A command group for the plain help layout, fast to start.
 
-    Typer coerces a ``None`` through a pydantic ``TypeAdapter`` and a bool as it is:
-    without this, every ``fluide CMD --help`` imports pydantic for the group's own
-    unused ``--help`` (about 0.1 s of the 0.3 s budget).
+    - Its ``--help`` is ``False`` when absent, not ``None``: Typer coerces a ``None``
+      through a pydantic ``TypeAdapter`` and a bool as it is, so without this every
+      ``fluide CMD --help`` imports pydantic for the group's own unused ``--help``
+      (about 0.1 s of the 0.3 s budget).
+    - Its list of commands shows each one's whole first paragraph, as the Rich layout
+      did, not click's first sentence cut at 45 characters (the French half of
+      "Workspaces and their API keys. / Espaces de travail…" would be lost).
     """
 
     def get_help_option(self, ctx: Context) -> TyperOption | None:
@@ -34,6 +39,18 @@ class Group(TyperGroup):
         if option is not None and option.default is None:
             option.default = False
         return option
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = inspect.cleandoc(command.short_help or command.help or "")
+            rows.append((name, " ".join(text.split("\n\n")[0].split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 app = typer.Typer(
