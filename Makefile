@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: install demo test lint bench i18n lock clean
+.PHONY: install demo test lint bench bench-cli i18n lock clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
@@ -22,6 +22,7 @@ $(UV):
 # is set (scikit-learn alone takes seconds to compile at every start otherwise).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(BIN)/python -m compileall -q src/fluide  # the editable package too: every start reads .pyc
 	@touch $@
 
 ## install: create .venv with Fluide and its dev tools, exactly as locked
@@ -43,6 +44,10 @@ lint: install
 ## bench: 1 000 000 answers, Fluide vs pandas vs the DuckDB floor (see bench/README.md)
 bench: install
 	$(BIN)/python bench/run.py
+
+## bench-cli: every --help and `fluide analyze` (1M rows) as whole processes, vs a DuckDB script
+bench-cli: install
+	$(BIN)/python bench/cli_startup.py
 
 ## i18n: refresh the French catalogue from the source (then translate the new entries)
 i18n: install

@@ -40,7 +40,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -53,24 +52,16 @@ except ImportError as exc:  # the API is not there yet: time the other two
     FLUIDE_ERROR = f"{type(exc).__name__}: {exc}"
 
 HERE = Path(__file__).resolve().parent
-TZ = "Europe/Paris"
+sys.path.insert(0, str(HERE))
+
+from duckdb_floor import TZ, Figures, Result, run_duckdb  # noqa: E402 - after the path
+
 POINTS = range(1, 8)
 GROUPINGS = ("touchpoint", "outcome")
 TARGET_PANDAS_OVER_FLUIDE = 2.0
 TARGET_FLUIDE_OVER_DUCKDB = 1.5
 
-# A result, whatever the implementation: {("overall", None) | (grouping, value): Figures}
-# where Figures = {"n", "mean", "sd", "ci95", "counts", "low", "moderate", "high",
-# "net_effort", "effort_index"}. Groupings are "touchpoint", "outcome" and "week".
-Figures = dict[str, Any]
-Result = dict[tuple[str, str | None], Figures]
-
-
-def t_interval(n: int, mean: float, sd: float) -> tuple[float, float] | None:
-    if n < 2 or sd is None or math.isnan(sd):
-        return None
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return (mean - half, mean + half)
+# A result, whatever the implementation: duckdb_floor.Result, keyed by (grouping, value).
 
 
 # --- 1. Fluide -------------------------------------------------------------------
@@ -175,75 +166,7 @@ def pandas_result(tables: dict[str, pd.DataFrame]) -> Result:
     return out
 
 
-# --- 3. DuckDB: one SQL query, the floor ------------------------------------------
-
-DUCKDB_SQL = """
-SELECT
-    GROUPING(touchpoint) = 0 AS by_touchpoint,
-    GROUPING(outcome) = 0 AS by_outcome,
-    GROUPING(week) = 0 AS by_week,
-    touchpoint, outcome, week,
-    count(*) AS n,
-    avg(score) AS mean,
-    stddev_samp(score) AS sd,
-    count(*) FILTER (WHERE score = 1) AS c1,
-    count(*) FILTER (WHERE score = 2) AS c2,
-    count(*) FILTER (WHERE score = 3) AS c3,
-    count(*) FILTER (WHERE score = 4) AS c4,
-    count(*) FILTER (WHERE score = 5) AS c5,
-    count(*) FILTER (WHERE score = 6) AS c6,
-    count(*) FILTER (WHERE score = 7) AS c7,
-    100.0 * count(*) FILTER (WHERE e <= 2) / count(*) AS low,
-    100.0 * count(*) FILTER (WHERE e BETWEEN 3 AND 4) / count(*) AS moderate,
-    100.0 * count(*) FILTER (WHERE e >= 5) / count(*) AS high,
-    avg(100.0 * (e - 1) / 6) AS effort_index
-FROM (
-    SELECT score, 8 - score AS e, touchpoint, outcome,
-           strftime(responded_at, '%G-W%V') AS week
-    FROM read_csv($path, header = true, columns = {
-        'responded_at': 'TIMESTAMPTZ', 'score': 'INTEGER', 'comment': 'VARCHAR',
-        'touchpoint': 'VARCHAR', 'channel': 'VARCHAR', 'outcome': 'VARCHAR',
-        'agent': 'VARCHAR', 'customer_since': 'DATE', 'plan': 'VARCHAR',
-        'question_version': 'VARCHAR'})
-)
-GROUP BY GROUPING SETS ((), (touchpoint), (outcome), (week))
-"""
-
-
-def run_duckdb(path: Path) -> Result:
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET TimeZone = '{TZ}'")
-        rows = con.execute(DUCKDB_SQL, {"path": str(path)}).fetchall()
-    finally:
-        con.close()
-    out: Result = {}
-    for r in rows:
-        by_tp, by_oc, by_wk, tp, oc, wk, n, mean, sd = r[:9]
-        counts = list(r[9:16])
-        low, moderate, high, ei = r[16:20]
-        if by_tp:
-            key: tuple[str, str | None] = ("touchpoint", tp)
-        elif by_oc:
-            key = ("outcome", oc)
-        elif by_wk:
-            key = ("week", wk)
-        else:
-            key = ("overall", None)
-        out[key] = {
-            "n": n,
-            "mean": mean,
-            "sd": sd,
-            "ci95": t_interval(n, mean, sd),
-            "counts": counts,
-            "low": low,
-            "moderate": moderate,
-            "high": high,
-            "net_effort": high - low,
-            "effort_index": ei,
-        }
-    return out
-
+# --- 3. DuckDB: one SQL query, the floor (bench/duckdb_floor.py) -------------------
 
 # --- Agreement ---------------------------------------------------------------------
 
@@ -304,6 +227,7 @@ def time_cli(path: Path) -> float | str:
     exe = Path(sys.executable).with_name("fluide")
     cmd = [str(exe), "analyze", str(path), "--scale", "1-7", "--polarity", "ease"]
     cmd += ["--by", "touchpoint", "--by", "outcome", "--tz", TZ, "--format", "json"]
+    cmd += ["--no-frictions"]  # as the in-process run: tagging is timed by tagger_speed.py
     if not exe.exists():
         return f"unavailable ({exe} not found)"
     t0 = time.perf_counter()

@@ -20,14 +20,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 from io import BytesIO
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from babel import Locale
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+# Babel is imported where a text is translated or a figure formatted, not here:
+# every command imports this module, and ``fluide --help`` must not pay for Babel.
+if TYPE_CHECKING:
+    from babel.support import Translations
 
 SUPPORTED_LANGS: Final = ("fr", "en")
 DEFAULT_LANG: Final = "fr"
@@ -46,6 +44,10 @@ def check_lang(lang: str) -> str:
 @functools.cache
 def translations(lang: str) -> Translations:
     """The catalogue of ``lang`` (English msgids translate to themselves)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     check_lang(lang)
     if lang == "en":
         return Translations()
@@ -100,6 +102,8 @@ def fmt_number(lang: str, x: float | None, digits: int = 1) -> str:
     """A decimal number with ``digits`` decimals: ``4,5`` in French."""
     if x is None:
         return MISSING
+    from babel import numbers as babel_numbers
+
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     text: str = babel_numbers.format_decimal(
         _clean(x, digits), format=pattern, locale=check_lang(lang)
@@ -111,6 +115,8 @@ def fmt_percent(lang: str, pct_0_100: float | None, digits: int = 0) -> str:
     """A percentage given on 0–100: ``45 %`` in French, ``45%`` in English."""
     if pct_0_100 is None:
         return MISSING
+    from babel import Locale
+
     # The locale's own pattern keeps its spacing rules; only the decimals change.
     pattern = copy.copy(Locale.parse(check_lang(lang)).percent_formats[None])
     pattern.frac_prec = (digits, digits)
@@ -122,6 +128,8 @@ def fmt_int(lang: str, n: int | None) -> str:
     """A whole number with the locale's thousands separator."""
     if n is None:
         return MISSING
+    from babel import numbers as babel_numbers
+
     text: str = babel_numbers.format_decimal(int(n), format="#,##0", locale=check_lang(lang))
     return text
 
@@ -136,6 +144,8 @@ def fmt_date(lang: str, d: date | str | None) -> str:
     """A calendar date (a ``date`` or an ISO string): ``4 mai 2026``."""
     if d is None:
         return MISSING
+    from babel import dates as babel_dates
+
     text: str = babel_dates.format_date(_as_date(d), "medium", locale=check_lang(lang))
     return text
 
@@ -144,6 +154,9 @@ def fmt_datetime(lang: str, dt: datetime | str | None) -> str:
     """A moment (a ``datetime`` or an ISO string) in its own time zone, to the minute."""
     if dt is None:
         return MISSING
+    from babel import Locale
+    from babel import dates as babel_dates
+
     moment = dt if isinstance(dt, datetime) else datetime.fromisoformat(dt)
     # Babel converts to its own default zone unless told otherwise; a moment
     # is shown in the offset it was recorded in (the analysis time zone).

@@ -14,13 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-from fluide.analysis import AnalyzeOptions, analyze_file
 from fluide.cli.app import LangOpt, _check_lang, _fail, _progress, app
-from fluide.comparison import CompareOptions, compare_file
 from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
-from fluide.problems import problem_lines
 
 FileArg = Annotated[
     Path, typer.Argument(help="CSV (UTF-8, ',' or ';') or XLSX export.", show_default=False)
@@ -112,6 +109,8 @@ def _emit(text: str, output: Path | None, lang: str) -> None:
 
 def _report_skips(doc: dict[str, Any], problems: list[Any], lang: str) -> None:
     if problems:
+        from fluide.problems import problem_lines
+
         typer.echo(
             _t(lang, "%(count)s invalid records skipped:", count=doc["input"]["skipped"]), err=True
         )
@@ -212,6 +211,9 @@ def analyze(
 ) -> None:
     """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend,
     and the week's top frictions from the comments."""
+    # The analysis (NumPy, DuckDB, SciPy) loads here, not when the command line starts.
+    from fluide.analysis import AnalyzeOptions, analyze_file
+
     lang = _check_lang(lang)
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
@@ -281,6 +283,8 @@ def compare(
 ) -> None:
     """Before/after a change: both blocks, the difference with its bootstrap interval,
     the Mann-Whitney p-value and Cliff's delta."""
+    from fluide.comparison import CompareOptions, compare_file
+
     lang = _check_lang(lang)
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))

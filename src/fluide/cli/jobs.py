@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, app
+from fluide.cli.app import Group, LangOpt, _check_lang, app
 from fluide.cli.service import _check_demo, _engine, _load
 from fluide.i18n import DEFAULT_LANG, fmt_datetime
 from fluide.i18n import gettext as _t
 
 jobs_app = typer.Typer(
+    cls=Group,
     help="Background jobs: deliveries of invitations. / Tâches de fond : envois des invitations.",
     no_args_is_help=True,
 )

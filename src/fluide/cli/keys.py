@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
+from fluide.cli.app import Group, LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
 from fluide.cli.service import _engine, _load, workspace_app
 from fluide.i18n import DEFAULT_LANG, fmt_datetime
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 
 secrets_app = typer.Typer(
+    cls=Group,
     help="Stored secrets, encrypted at rest. / Secrets stockés, chiffrés au repos.",
     no_args_is_help=True,
 )

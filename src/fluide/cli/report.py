@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, _fail, app
+from fluide.cli.app import Group, LangOpt, _check_lang, _fail, app
 from fluide.cli.service import _engine, _load
 from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 
 report_app = typer.Typer(
+    cls=Group,
     help="Reports for the team's rituals. / Rapports pour les rituels de l'équipe.",
     no_args_is_help=True,
 )

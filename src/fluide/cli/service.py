@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import SecretStr
 
 from fluide.cli.app import (
     EXIT_BAD_INPUT,
+    Group,
     LangOpt,
     T,
     _check_format,
@@ -25,8 +25,9 @@ from fluide.cli.app import (
 from fluide.i18n import DEFAULT_LANG, fmt_date, fmt_int
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
-from fluide.settings import Settings, SettingsError, load_settings
 
+# Settings (pydantic-settings), SQLAlchemy and the services load inside the commands:
+# ``fluide --help`` imports this module and must stay fast.
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from fluide.demo import DemoResult
     from fluide.demo.inbox import DemoInbox
     from fluide.services.demo_mode import DemoDatabaseRequired
+    from fluide.settings import Settings
 
 
 HostOpt = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
@@ -43,6 +45,7 @@ DEFAULT_PORT = 8000
 DEMO_DIR = Path("out") / "demo"
 
 workspace_app = typer.Typer(
+    cls=Group,
     help="Workspaces and their API keys. / Espaces de travail et clés d'API.",
     no_args_is_help=True,
 )
@@ -57,6 +60,8 @@ def _env_has(*names: str) -> bool:
 
 def _load(lang: str, **overrides: Any) -> Settings:
     """The settings, or a clear message and exit code 2 (never a traceback)."""
+    from fluide.settings import SettingsError, load_settings
+
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
@@ -392,6 +397,8 @@ def demo(
     inbox = DemoInbox()
     url = settings.public_url.rstrip("/")
     if not _env_has("FLUIDE_SMTP_URL"):
+        from pydantic import SecretStr
+
         smtp_url = inbox.start_smtp()
         settings = settings.model_copy(update={"smtp_url": SecretStr(smtp_url)})
         typer.echo(_t(lang, "Demo mailbox (the e-mails sent): %(url)s", url=url + "/demo/mailbox"))

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, app
-from fluide.domain.taxonomy import DEFAULT_TAXONOMY, Example
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
-from fluide.tagging.embed import load_embedder, load_failure
-from fluide.tagging.evaluate import score
-from fluide.tagging.files import read_examples, read_texts
-from fluide.tagging.model import Tagger, TaggerConfig
+
+# The tagger (NumPy, scikit-learn, the model) loads inside the commands, not at start-up.
+if TYPE_CHECKING:
+    from fluide.domain.taxonomy import Example
+    from fluide.tagging.model import Tagger
 
 WINDOW = 5_000
 """Rows tagged together: each row's close neighbours among them inform its tags
@@ -55,6 +55,10 @@ def _tagger(
     no_rules: bool,
     no_neighbours: bool = False,
 ) -> Tagger:
+    from fluide.domain.taxonomy import DEFAULT_TAXONOMY
+    from fluide.tagging.embed import load_embedder, load_failure
+    from fluide.tagging.model import Tagger, TaggerConfig
+
     embedder = None if no_model else load_embedder()
     if embedder is None and not no_model:
         typer.echo(
@@ -87,6 +91,8 @@ def tag(
     lang: LangOpt = "fr",
 ) -> None:
     """Tag each row's text with friction tags: {"row", "tags", "scores"} per line, in order."""
+    from fluide.tagging.files import read_examples, read_texts
+
     lang = _check_lang(lang)
     if fmt not in ("jsonl", "csv"):
         _fail(lang, InputError("--format must be jsonl or csv, got %(value)s.", value=fmt))
@@ -126,6 +132,9 @@ def tag_eval(
     lang: LangOpt = "fr",
 ) -> None:
     """Per-tag precision, recall, F1 and macro-F1 of the tagger on a labelled test file."""
+    from fluide.tagging.evaluate import score
+    from fluide.tagging.files import read_examples
+
     lang = _check_lang(lang)
     _check_format(lang, fmt)
     try:

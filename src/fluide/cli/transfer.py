@@ -12,12 +12,12 @@ from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, _check_lang, _progress, _wor
 from fluide.cli.service import _engine, _load, _opened, workspace_app
 from fluide.i18n import DEFAULT_LANG, N_, fmt_int, fmt_number
 from fluide.i18n import gettext as _t
-from fluide.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from fluide.services.errors import ServiceError
+    from fluide.settings import Settings
 
 DatabaseOpt = Annotated[
     str | None,

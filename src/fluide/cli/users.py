@@ -9,13 +9,15 @@ from typing import Annotated
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
+from fluide.cli.app import Group, LangOpt, _check_format, _check_lang, _fail, _workspace_arg, app
 from fluide.cli.service import _engine, _load
 from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 
-user_app = typer.Typer(help="Dashboard accounts (admin, analyst, agent).", no_args_is_help=True)
+user_app = typer.Typer(
+    cls=Group, help="Dashboard accounts (admin, analyst, agent).", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 
 
