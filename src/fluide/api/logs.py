@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fluide.settings import Settings
 
 _TOKEN = re.compile(r"(/[so]/)[A-Za-z0-9_\-:%]+\.[A-Za-z0-9_\-]+")
 _SIG = re.compile(r"([?&;]sig=)[^&;#\s\"]*", re.IGNORECASE)
@@ -42,3 +46,11 @@ def install() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+
+
+def uvicorn_log_config(settings: Settings) -> dict[str, Any] | None:
+    """uvicorn's ``log_config`` for these settings; None keeps uvicorn's own.
+
+    Stub on the "serving" branch: the observability work defines the real one.
+    """
+    return None
