@@ -239,7 +239,18 @@ def worker_app() -> FastAPI:
     parent = parent_process()
     if parent is not None and parent.pid is not None:
         stop_with_parent(parent.pid)
-    return create_app(load_settings(), migrate=False, deliveries=False)
+    try:
+        return create_app(load_settings(), migrate=False, deliveries=False)
+    except Exception:
+        # uvicorn would restart a crashed worker forever; a start-up failure stops the
+        # supervisor instead, which then exits 1 (the same failure would recur).
+        import logging
+        import sys
+
+        from uvicorn.config import STARTUP_FAILURE
+
+        logging.getLogger("uvicorn.error").exception("The server process could not start")
+        sys.exit(STARTUP_FAILURE)
 
 
 def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | None:
