@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -31,20 +33,35 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    """`fluide serve ARGS`; its messages go to a file (a pipe could be held open by an
+    orphaned child, and reading it would then never end), read by :func:`messages`."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+    server = subprocess.Popen(
         [sys.executable, "-m", "fluide", "serve", *args],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    _LOGS[server.pid] = log
+    return server
+
+
+_LOGS: dict[int, IO[bytes]] = {}
+
+
+def messages(server: subprocess.Popen[bytes]) -> str:
+    log = _LOGS[server.pid]
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 def wait_healthy(server: subprocess.Popen[bytes], url: str, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while True:
         if server.poll() is not None:
-            err = server.stderr.read().decode() if server.stderr else ""
-            raise AssertionError(f"fluide serve exited with {server.returncode}:\n{err}")
+            raise AssertionError(
+                f"fluide serve exited with {server.returncode}:\n{messages(server)}"
+            )
         try:
             if httpx.get(url + "/healthz", timeout=2).status_code == 200:
                 return
@@ -54,11 +71,16 @@ def wait_healthy(server: subprocess.Popen[bytes], url: str, seconds: float = 90)
         time.sleep(0.2)
 
 
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """Kill a server a failed test left running (and read its pipe, so it can end)."""
+def stop(server: subprocess.Popen[bytes], grace: float = 0) -> None:
+    """Stop a server: SIGTERM and ``grace`` seconds to finish, else (or at once) SIGKILL."""
+    if grace and server.poll() is None:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=grace)
     if server.poll() is None:
         server.kill()
-    server.communicate(timeout=30)
+    server.wait(timeout=30)
+    _LOGS.pop(server.pid).close()
 
 
 def children(pid: int) -> list[int]:

@@ -66,8 +66,8 @@ def test_sigterm_during_load_loses_no_acknowledged_event_and_leaves_no_process(
         with served.Load([url], key, threads=6) as load:
             load.wait_acked(30)
             server.send_signal(signal.SIGTERM)
-            _, err = server.communicate(timeout=60)
-        assert server.returncode == 0, err.decode()
+            server.wait(timeout=60)
+        assert server.returncode == 0, served.messages(server)
     finally:
         served.stop(server)
         leftover = served.still_running(kids)

@@ -67,9 +67,7 @@ def test_two_server_processes_never_invite_a_user_twice(postgres_url: str, pg: E
             load.wait_acked(160)
     finally:
         for server in servers:
-            server.send_signal(signal.SIGTERM)
-        for server in servers:
-            server.communicate(timeout=60)
+            served.stop(server, grace=60)
     assert set(load.statuses) == {200}, load.summary()
     with Session(pg) as s:
         invitations = s.scalar(select(func.count()).select_from(Invitation))
@@ -105,8 +103,8 @@ def test_sigterm_during_load_with_two_workers_loses_nothing_and_leaves_no_proces
         with served.Load([url], key, threads=6) as load:
             load.wait_acked(40)
             server.send_signal(signal.SIGTERM)
-            _, err = server.communicate(timeout=60)
-        assert server.returncode == 0, err.decode()
+            server.wait(timeout=60)
+        assert server.returncode == 0, served.messages(server)
     finally:
         served.stop(server)
         leftover = served.still_running(kids)
@@ -115,3 +113,21 @@ def test_sigterm_during_load_with_two_workers_loses_nothing_and_leaves_no_proces
     assert set(load.statuses) <= {200, 503}, load.summary()
     assert _acked_stored(pg, load.acked) == set(load.acked)
     assert not metrics_dir.exists()  # the workers' metrics folder is removed at exit
+
+
+def test_the_workers_stop_when_their_supervisor_is_killed(postgres_url: str, pg: Engine) -> None:
+    env = served.clean_env(FLUIDE_SECRET_KEY=SECRET, FLUIDE_DATABASE_URL=postgres_url)
+    port = served.free_port()
+    server = served.start(env, "--workers", "2", "--port", str(port))
+    kids: list[int] = []
+    try:
+        served.wait_healthy(server, f"http://127.0.0.1:{port}")
+        kids = served.children(server.pid)
+        assert sum("multiprocessing.spawn" in served.command_line(k) for k in kids) == 2
+        server.kill()  # SIGKILL: no handler runs in the parent
+        server.wait(timeout=30)
+    finally:
+        served.stop(server)
+        leftover = served.still_running(kids, grace=20)
+        served.end_all(kids)
+    assert leftover == []  # not serving on alone, orphaned
