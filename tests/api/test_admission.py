@@ -31,6 +31,7 @@ from fluide.storage.db import write_session
 from fluide.storage.models import Event
 from tests import served
 from tests.service.conftest import SECRET, LiveServer, event_body, touchpoint_body
+from tests.web.conftest import log_in, make_account
 
 
 @contextmanager
@@ -91,6 +92,19 @@ def test_a_request_that_cannot_get_a_connection_in_time_gets_a_503_with_retry_af
         assert fr.status_code == 503
         assert fr.json()["error"]["message"] == "Le serveur est surchargé : réessayez dans 1 s."
         assert client.get("/v1/touchpoints", headers=auth).status_code == 200  # once released
+
+
+def test_the_dashboard_gets_its_503_as_a_page(database_url: str, tmp_path: Path) -> None:
+    limits = {"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.3}
+    with app_with(database_url, tmp_path, **limits) as app:
+        ws = create_workspace(app.state.sessions, "Boutique")
+        _, email = make_account(app, ws.id, "analyst")
+        with log_in(app, email) as client, app.state.engine.connect():
+            r = client.get("/app", headers={"Accept-Language": "en"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.headers["content-type"].startswith("text/html")
+        # The account could not be read: the page follows the browser's language.
+        assert "The server is busy: try again in 1 s." in r.text
 
 
 def test_a_locked_database_is_a_503_and_other_database_errors_stay_500(tmp_path: Path) -> None:
