@@ -98,8 +98,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # Largest request body (API, widget, survey, dashboard forms): 413 past it.
     max_body_bytes: int = Field(default=1_048_576, ge=65_536, le=104_857_600)
-    # Database connections of one server process (PostgreSQL): kept open, and extra ones
-    # opened under load. A request that waits past the timeout for one gets a 503.
+    # Database connections of one server process: kept open, and extra ones opened under
+    # load. A request that waits past the timeout for one (or, on SQLite, for its write
+    # turn) gets a 503.
     db_pool_size: int = Field(default=10, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
     db_pool_timeout: float = Field(default=2.0, gt=0, le=60)

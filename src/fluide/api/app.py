@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from fluide import __version__
 from fluide.api import errors, logs, observe
+from fluide.api.admission import Admission
 from fluide.api.body_limit import BodyLimit
 from fluide.api.routes import (
     actions,
@@ -53,24 +56,47 @@ create`); a key sees its own workspace only. Every error has one shape:
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
-    engine = make_engine(settings.sqlalchemy_url)
+def open_database(settings: Settings) -> Engine:
+    """This process's engine, its pool sized by the ``FLUIDE_DB_POOL_*`` settings."""
+    return make_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
+
+
+def prepare_database(settings: Settings, engine: Engine) -> None:
+    """What runs once before serving: migrations, the demo-database check, and the
+    warning about secrets the key cannot read. (``fluide serve --workers N`` runs it
+    in the parent, and its workers skip it.)"""
     migrate(engine)
     sessions = session_factory(engine)
-    try:
-        check_demo_mode(settings, sessions)  # demo mode on `fluide demo`'s database only
-    except BaseException:
-        engine.dispose()
-        raise
+    check_demo_mode(settings, sessions)  # demo mode on `fluide demo`'s database only
     stored_secrets.warn_if_undecryptable(sessions, settings)  # a key changed without its former
+
+
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = True, deliveries: bool = True
+) -> FastAPI:
+    """The application; ``migrate=False`` skips :func:`prepare_database` (done by a parent),
+    ``deliveries=False`` leaves the inline delivery loop to another process."""
+    settings = settings or load_settings()
+    engine = open_database(settings)
+    if migrate:
+        try:
+            prepare_database(settings, engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    sessions = session_factory(engine)
     senders = default_senders()
-    worker = InlineWorker(sessions, settings, senders) if inline_wanted(settings) else None
-    # On SQLite without the inline thread, a separate `fluide worker` polls the table.
+    inline = inline_wanted(settings)
+    worker = InlineWorker(sessions, settings, senders) if inline and deliveries else None
+    # On SQLite without the inline thread, a separate `fluide worker` polls the table;
+    # with an inline loop in the parent process, that loop polls it.
     on_postgres = settings.sqlalchemy_url.startswith("postgresql")
-    queue_app = (
-        queue.build_app(settings, sessions, senders) if on_postgres and worker is None else None
-    )
+    queue_app = queue.build_app(settings, sessions, senders) if on_postgres and not inline else None
 
     if queue_app is not None:
         # Comments to tag and topics to compute wake a `fluide worker` (the model
@@ -78,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue.wake_on_commit(sessions, queue_app)
 
     def dispatch(delivery_ids: list[str]) -> None:
-        """Wake whoever sends: the thread here, or a `fluide worker` through a job."""
+        """Wake whoever sends: the thread here, or a `fluide worker` through a job (an
+        inline loop in a parent process finds the new rows at its next poll)."""
         if worker is not None:
             worker.wake()
         elif queue_app is not None:
@@ -87,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Admitted requests run at once: the admission limit is the only line to wait in.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, settings.max_concurrent_requests)
         if worker is not None:
             worker.start()
         if queue_app is not None:
@@ -117,6 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: a request waits for its turn before anything else reads it.
+    app.add_middleware(
+        Admission, limit=settings.max_concurrent_requests, wait=settings.queue_timeout
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions

@@ -28,6 +28,7 @@ def get_factory(request: Request) -> sessionmaker[Session]:
 def get_session(
     factory: Annotated[sessionmaker[Session], Depends(get_factory)],
 ) -> Iterator[Session]:
+    """The route's read session (it takes a connection at its first query)."""
     with factory() as session:
         yield session
 
@@ -40,15 +41,23 @@ class Caller:
     key_id: str
 
 
-def get_caller(request: Request, session: Annotated[Session, Depends(get_session)]) -> Caller:
-    """The key of the ``Authorization: Bearer KEY`` header and its workspace; 401 otherwise."""
+def get_caller(
+    request: Request, factory: Annotated[sessionmaker[Session], Depends(get_factory)]
+) -> Caller:
+    """The key of the ``Authorization: Bearer KEY`` header and its workspace; 401 otherwise.
+
+    Looked up in a session of its own, whose connection is back in the pool
+    before the route runs: a route that then writes (``write_session``) never
+    holds two connections, so a full pool cannot deadlock on itself.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ServiceError(
             "unauthorized", "Send your API key as: Authorization: Bearer KEY.", status=401
         )
-    found = authenticate(session, key.strip())
+    with factory() as session:
+        found = authenticate(session, key.strip())
     if found is None:
         raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
     return Caller(found[1], found[0].id)

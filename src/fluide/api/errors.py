@@ -10,10 +10,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fluide.i18n import gettext as _t
 from fluide.services.errors import ServiceError
+from fluide.storage.write_lock import Overloaded
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -123,16 +126,30 @@ def install(app: FastAPI) -> None:
             getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(
-        request: Request, exc: Exception
-    ) -> JSONResponse:  # pragma: no cover - last resort
-        import logging
+    async def _database(request: Request, exc: Exception) -> Response:
+        """A database saturated (pool, write turn, lock) is a 503 to retry, never a 500."""
+        from fluide.api.admission import overloaded_response
+        from fluide.storage.db import is_overload
 
-        logging.getLogger("fluide").exception(
-            "unexpected error on %s %s", request.method, request.url.path
-        )
-        lang = request_lang(request)
-        return error_response(
-            500, "internal", _t(lang, "Something went wrong on our side; it has been logged.")
-        )
+        if is_overload(exc):
+            return overloaded_response(request)
+        return _internal(request, exc)
+
+    for overload in (PoolTimeout, Overloaded, OperationalError):
+        app.add_exception_handler(overload, _database)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:  # pragma: no cover
+        return _internal(request, exc)  # last resort
+
+
+def _internal(request: Request, exc: Exception) -> JSONResponse:
+    import logging
+
+    logging.getLogger("fluide").error(
+        "unexpected error on %s %s", request.method, request.url.path, exc_info=exc
+    )
+    lang = request_lang(request)
+    return error_response(
+        500, "internal", _t(lang, "Something went wrong on our side; it has been logged.")
+    )

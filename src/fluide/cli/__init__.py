@@ -1,6 +1,6 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
-from fluide.cli import files, jobs, keys, report, service, tagging, transfer, users
+from fluide.cli import files, jobs, keys, report, serve, service, tagging, transfer, users
 from fluide.cli.app import app
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "keys",
     "main",
     "report",
+    "serve",
     "service",
     "tagging",
     "transfer",

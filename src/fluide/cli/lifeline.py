@@ -9,6 +9,10 @@ stays pending and is tagged again later. It therefore ends at once:
 - when the parent ends, however it ends (SIGKILL included): on Linux the
   kernel sends it SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
   second guard, a thread sees the parent process change within a second.
+
+The server processes of ``fluide serve --workers N`` (uvicorn's supervisor is
+their parent) are tied the same way, but with SIGTERM: one whose parent dies
+finishes its requests in flight, then exits, rather than serving on alone.
 """
 
 from __future__ import annotations
@@ -30,21 +34,21 @@ WATCH_EVERY = 0.5
 ENDING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
 
 
-def _kernel_guard() -> bool:
-    """Ask Linux for SIGKILL when the parent ends; whether it was granted."""
+def _kernel_guard(sig: int = signal.SIGKILL) -> bool:
+    """Ask Linux for ``sig`` when the parent ends; whether it was granted."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+        return int(libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
 
 
-def _watch(parent: int) -> None:
+def _watch(parent: int, sig: int = signal.SIGKILL) -> None:
     while os.getppid() == parent:
         time.sleep(WATCH_EVERY)
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), sig)
 
 
 def end_with_parent(parent: int) -> None:
@@ -55,6 +59,18 @@ def end_with_parent(parent: int) -> None:
     if os.getppid() != parent:  # the parent ended before the guard was set
         os.kill(os.getpid(), signal.SIGKILL)
     threading.Thread(target=_watch, args=(parent,), name="fluide-parent", daemon=True).start()
+
+
+def stop_with_parent(parent: int) -> None:
+    """Make this server process stop gracefully (SIGTERM, its server's own handler) when
+    ``parent`` ends; signal handlers are left as they are."""
+    _kernel_guard(signal.SIGTERM)
+    if os.getppid() != parent:  # the parent ended before the guard was set
+        os.kill(os.getpid(), signal.SIGTERM)
+    watcher = threading.Thread(
+        target=_watch, args=(parent, signal.SIGTERM), name="fluide-parent", daemon=True
+    )
+    watcher.start()
 
 
 class Stopped(SystemExit):
@@ -76,7 +92,9 @@ def stopped_by_signals() -> Iterator[None]:
 
     uvicorn handles SIGTERM (a graceful shutdown) then raises it again once done:
     with the default action the process would vanish there, before the code that
-    stops the tagging child; :class:`Stopped` lets that code run.
+    stops the tagging child; :class:`Stopped` lets that code run. (With several
+    workers, uvicorn's supervisor replaces these handlers while it runs: SIGTERM
+    and SIGINT stop the workers gracefully and return, SIGHUP restarts them.)
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # signals reach the main thread only (uvicorn leaves them alone there too)

@@ -1,10 +1,9 @@
-"""Commands of the collection service: ``serve``, ``workspace create``, ``demo``."""
+"""Commands of the collection service: ``workspace create``, ``demo`` (``serve``: cli/serve.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from fluide.demo import DemoResult
-    from fluide.demo.inbox import DemoInbox
     from fluide.services.demo_mode import DemoDatabaseRequired
     from fluide.settings import Settings
 
@@ -138,87 +136,6 @@ def _check_demo(lang: str, settings: Settings, factory: sessionmaker[Session]) -
 def _public_url(host: str, port: int) -> str:
     shown = DEFAULT_HOST if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - only shown
     return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
-
-
-def _serve(
-    lang: str, settings: Settings, host: str, port: int, inbox: DemoInbox | None = None
-) -> None:
-    import uvicorn
-
-    from fluide.api.app import create_app
-    from fluide.services.demo_mode import DemoDatabaseRequired
-
-    try:
-        application = _opened(lang, settings, lambda: create_app(settings))
-    except DemoDatabaseRequired as exc:
-        _demo_refused(lang, exc)
-    if inbox is not None:
-        application.state.demo_inbox = inbox
-    url = _public_url(host, port)
-    typer.echo(
-        _t(
-            lang,
-            "Fluide serves on %(url)s (API documentation: %(docs)s).",
-            url=url,
-            docs=url + "/docs",
-        ),
-        err=True,
-    )
-    from fluide.cli.lifeline import stopped_by_signals
-
-    child = _tagging_child(lang, settings)
-    try:
-        with stopped_by_signals():
-            uvicorn.run(application, host=host, port=port)
-    finally:
-        if child is not None:
-            _stop_child(child)
-
-
-def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | None:
-    """Where this server runs deliveries itself, a child process tags the comments.
-
-    The tagging model (about 70 MB) is loaded there, never in the server process,
-    which stays small and answers while comments are tagged.
-    """
-    import sys
-
-    from fluide.jobs.runner import inline_wanted
-
-    if not inline_wanted(settings):
-        return None  # `fluide worker` processes tag the comments
-    env = dict(os.environ)
-    env["FLUIDE_DATABASE_URL"] = settings.sqlalchemy_url
-    env["FLUIDE_DEMO"] = "true" if settings.demo else "false"
-    if settings.secret_key is not None:
-        env["FLUIDE_SECRET_KEY"] = settings.secret_key.get_secret_value()
-    # The child ends with this process however it ends (fluide.cli.lifeline); Linux ties
-    # it to the thread that starts it, the main thread here, which lives as long as the server.
-    command = [sys.executable, "-m", "fluide", "worker", "--tagging-only"]
-    command += ["--exit-with-parent", "--parent-pid", str(os.getpid()), "--lang", lang]
-    return subprocess.Popen(command, env=env)  # noqa: S603 - our own command
-
-
-def _stop_child(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(timeout=5)
-
-
-@app.command()
-def serve(
-    host: HostOpt = DEFAULT_HOST,
-    port: PortOpt = DEFAULT_PORT,
-    lang: LangOpt = DEFAULT_LANG,
-) -> None:
-    """Run the collection service (HTTP API and survey pages); GET /healthz answers when ready."""
-    lang = _check_lang(lang)
-    overrides = {} if _env_has("FLUIDE_PUBLIC_URL") else {"public_url": _public_url(host, port)}
-    _serve(lang, _load(lang, **overrides), host, port)
 
 
 @workspace_app.command("create")
@@ -403,6 +320,8 @@ def demo(
         settings = settings.model_copy(update={"smtp_url": SecretStr(smtp_url)})
         typer.echo(_t(lang, "Demo mailbox (the e-mails sent): %(url)s", url=url + "/demo/mailbox"))
     typer.echo(_t(lang, "Demo chat inbox (the chat posts): %(url)s", url=url + "/demo/inbox"))
+    from fluide.cli.serve import _serve
+
     try:
         _serve(lang, settings, host, port, inbox)
     finally:

@@ -16,6 +16,7 @@ from fluide.jobs import deliveries, follow_ups, retention, weekly_report
 from fluide.jobs.deliveries import Sender
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
+from fluide.storage.write_lock import Overloaded
 
 log = logging.getLogger("fluide.jobs")
 
@@ -49,6 +50,9 @@ class PollingLoop:
         while not self._stopping():
             try:
                 busy = bool(self.run_once())
+            except Overloaded:  # the server's requests come first; try again next round
+                log.warning("%s loop: no database write turn, retrying", self.name)
+                busy = False
             except Exception:  # keep the worker alive; the error is logged and retried
                 log.exception("%s loop", self.name)
                 busy = False

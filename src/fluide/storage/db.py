@@ -3,7 +3,13 @@
 SQLite runs in WAL mode (readers never wait for the writer), with a busy
 timeout, and write transactions take the database lock at BEGIN (``BEGIN
 IMMEDIATE``): two writers can then never both read "no invitation yet" and both
-insert one. PostgreSQL serialises per user with ``SELECT … FOR UPDATE``.
+insert one. Within one process, SQLite writes also queue for their turn in
+arrival order (:mod:`fluide.storage.write_lock`) rather than in SQLite's busy
+handler. PostgreSQL serialises per user with ``SELECT … FOR UPDATE``.
+
+Each process has its own pool (``FLUIDE_DB_POOL_SIZE``, ``FLUIDE_DB_MAX_OVERFLOW``,
+``FLUIDE_DB_POOL_TIMEOUT``); a wait past the timeout, for a connection or for
+the write turn, is an overload (:func:`is_overload`), not a crash.
 
 The SQLite file and its ``-wal`` and ``-shm`` companions are readable by their
 owner only (0600, in a 0700 folder when Fluide makes it): they hold e-mail
@@ -19,7 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.storage.write_lock import Overloaded, serialise_writes, turn
 
 WRITE = "fluide_write"
 FILE_MODE = 0o600
@@ -27,16 +37,41 @@ DIR_MODE = 0o700
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``)."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float | None = None,
+) -> Engine:
+    """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``).
+
+    Pool settings left out keep the defaults (SQLite 5 + 10, PostgreSQL 10 + 20,
+    30 s); on SQLite, ``pool_timeout`` also bounds the wait for the write turn.
+    """
+    pool: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("pool_size", pool_size),
+            ("max_overflow", max_overflow),
+            ("pool_timeout", pool_timeout),
+        )
+        if v is not None
+    }
     if url.startswith("sqlite"):
         path = make_url(url).database
-        if path and path != ":memory:" and not path.startswith("file:"):
-            owner_only(Path(path))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        on_file = bool(path) and path != ":memory:" and not str(path).startswith("file:")
+        if on_file:
+            owner_only(Path(str(path)))
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **(pool if on_file else {}),  # in memory: one connection, no pool to size
+        )
         _sqlite_pragmas(engine)
+        serialise_writes(engine, 30.0 if pool_timeout is None else pool_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **{"pool_size": 10, "max_overflow": 20, **pool})
 
 
 def owner_only(db: Path) -> None:
@@ -86,8 +121,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose transaction is a write from its first statement; commits on success."""
-    with factory() as session:
+    """A session whose transaction is a write from its first statement; commits on success.
+
+    On SQLite it first waits for the engine's write turn (no connection held
+    meanwhile); :class:`Overloaded` past ``pool_timeout``.
+    """
+    bind = factory.kw.get("bind")
+    with turn(bind if isinstance(bind, Engine) else None), factory() as session:
         session.connection(execution_options={WRITE: True})
         try:
             yield session
@@ -95,6 +135,28 @@ def write_session(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+OVERLOAD_SQLSTATES = frozenset({"53300", "57P03"})
+"""PostgreSQL: too many connections; cannot connect now (starting or stopping)."""
+
+
+def is_overload(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is saturated rather than broken.
+
+    A wait for a pool connection or the write turn past its timeout, SQLite's
+    "database is locked" (another process held the write lock past the busy
+    timeout), or PostgreSQL out of connection slots.
+    """
+    if isinstance(exc, PoolTimeout | Overloaded):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in OVERLOAD_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 def compact(factory: sessionmaker[Session]) -> None:
