@@ -93,7 +93,7 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(doc, ensure_ascii=False, default=str))
 
 
-def uvicorn_log_config(settings: Settings) -> dict[str, Any] | None:
+def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict for ``uvicorn.run(log_config=…)``.
 
     ``text`` is uvicorn's own output with tokens redacted. ``json`` writes one JSON

@@ -90,11 +90,10 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
 
     from fluide.api.logs import uvicorn_log_config
 
-    options: dict[str, Any] = {"timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout)}
-    log_config = uvicorn_log_config(settings)
-    if log_config is not None:
-        options["log_config"] = log_config
-    return options
+    return {
+        "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout),
+        "log_config": uvicorn_log_config(settings),
+    }
 
 
 def _announce(lang: str, host: str, port: int) -> None:
