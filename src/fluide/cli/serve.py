@@ -69,7 +69,10 @@ def serve(
     workers: WorkersOpt = 1,
     lang: LangOpt = DEFAULT_LANG,
 ) -> None:
-    """Run the collection service (HTTP API and survey pages); GET /readyz answers when ready (GET /healthz: alive)."""
+    """Run the collection service (HTTP API, survey pages, dashboard).
+
+    GET /readyz answers when ready, GET /healthz while alive.
+    """
     lang = _check_lang(lang)
     overrides = {} if _env_has("FLUIDE_PUBLIC_URL") else {"public_url": _public_url(host, port)}
     settings = _load(lang, **overrides)
