@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: install demo test lint bench i18n lock clean
+.PHONY: install demo test lint bench bench-ingest i18n lock clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
@@ -43,6 +43,11 @@ lint: install
 ## bench: 1 000 000 answers, Fluide vs pandas vs the DuckDB floor (see bench/README.md)
 bench: install
 	$(BIN)/python bench/run.py
+
+## bench-ingest: events under load (wrk), Fluide vs a bare FastAPI app, PostgreSQL and SQLite
+## (see bench/README.md); options through ARGS, e.g. make bench-ingest ARGS="--quick --profile"
+bench-ingest: install
+	$(BIN)/python bench/ingest.py $(ARGS)
 
 ## i18n: refresh the French catalogue from the source (then translate the new entries)
 i18n: install

@@ -1,0 +1,220 @@
+"""The pure parts of bench/ingest.py: wrk's summary read, rounds summed up, targets checked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ingest_markdown import render
+from ingest_profile import summarise as profile_summary
+from ingest_report import (
+    WrkOutputError,
+    WrkRun,
+    check_targets,
+    parse_wrk,
+    summarise,
+    wrk_requests_per_s,
+)
+
+# A real run of wrk/events.lua against bench/bare_app.py (1 thread, 4 connections).
+REAL = """Running 2s test @ http://127.0.0.1:8931
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.98ms    3.14ms  20.27ms   86.43%
+    Req/Sec   849.90    289.78     1.41k    65.00%
+  1706 requests in 2.02s, 600.07KB read
+Requests/sec:    845.96
+Transfer/sec:    297.56KB
+FLUIDE_WRK {"requests":1706,"duration_us":2016648,"bytes":614469,"errors":{"connect":0,\
+"read":0,"write":0,"status":0,"timeout":0},"latency_us":{"p50":3932,"p90":8920,"p99":15858,\
+"max":20270,"mean":4979.3},"threads":[{"id":0,"sent":1711,"s2xx":1706,"s4xx":0,"s500":0,\
+"s503":0,"s5xx":0,"other":0}]}
+"""
+
+
+def wrk_line(threads: list[dict[str, int]], **errors: int) -> str:
+    doc = {
+        "requests": sum(t.get("s2xx", 0) + t.get("s503", 0) + t.get("s500", 0) for t in threads),
+        "duration_us": 10_000_000,
+        "bytes": 1,
+        "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0, **errors},
+        "latency_us": {"p50": 20_000, "p90": 50_000, "p99": 90_000, "max": 120_000, "mean": 1.0},
+        "threads": [
+            {"id": i, "sent": 0, "s2xx": 0, "s4xx": 0, "s500": 0, "s503": 0, "s5xx": 0,
+             "other": 0, **t}
+            for i, t in enumerate(threads)
+        ],
+    }  # fmt: skip
+    return "Running 10s test\nFLUIDE_WRK " + json.dumps(doc) + "\n"
+
+
+def test_real_wrk_output_gives_counts_rate_and_latency_in_ms() -> None:
+    run = parse_wrk(REAL)
+    assert (run.requests, run.s2xx, run.sent) == (1706, 1706, 1711)
+    assert run.seconds == pytest.approx(2.016648)
+    assert run.ok_per_s == pytest.approx(845.96, rel=1e-3)
+    assert run.ok_per_s == pytest.approx(wrk_requests_per_s(REAL) or 0, rel=1e-3)
+    assert (run.p50_ms, run.p99_ms, run.max_ms) == (3.932, 15.858, 20.27)
+    assert run.errors == 0
+
+
+def test_status_counts_of_every_thread_add_up_and_every_failure_is_an_error() -> None:
+    out = wrk_line(
+        [{"s2xx": 100, "s503": 3, "s4xx": 1}, {"s2xx": 50, "s500": 2, "other": 1}],
+        connect=1,
+        read=2,
+        timeout=4,
+    )
+    run = parse_wrk(out)
+    assert (run.s2xx, run.s503, run.s500, run.s4xx, run.other) == (150, 3, 2, 1, 1)
+    assert run.ok_per_s == 15.0  # 2xx only: a fast 503 is no service
+    assert run.non_2xx == 7 and run.socket_errors == 3 and run.timeouts == 4
+    assert run.errors == 14
+    assert WrkRun.from_dict(run.as_dict()) == run
+
+
+def test_wrk_that_printed_no_summary_is_an_error_quoting_its_output() -> None:
+    out = "unable to connect to 127.0.0.1:1 Connection refused\n"
+    with pytest.raises(WrkOutputError, match="Connection refused"):
+        parse_wrk(out)
+
+
+def rounds(server: str, conns: int, ok: list[int], **errors: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "server": server,
+            "connections": conns,
+            "round": i,
+            "wrk": parse_wrk(wrk_line([{"s2xx": n, **errors}])).as_dict(),
+        }
+        for i, n in enumerate(ok)
+    ]
+
+
+def test_rounds_are_summed_up_as_medians_with_errors_added_and_the_ratio() -> None:
+    summary = summarise(
+        rounds("bare", 16, [10_000, 12_000, 14_000])
+        + rounds("fluide", 16, [5_000, 7_000, 6_500], s503=2)
+    )
+    row = summary[16]
+    assert row["bare"]["ok_per_s"] == 1200.0 and row["fluide"]["ok_per_s"] == 650.0
+    assert row["fluide"]["s503"] == 6 and row["fluide"]["errors"] == 6
+    assert row["fluide"]["acked"] == 18_500
+    assert row["ratio"] == pytest.approx(650 / 1200, abs=1e-3)
+
+
+def setup_report(fluide16: int, fluide64_errors: dict[str, int], batch: float) -> dict[str, Any]:
+    return {
+        "workers": 2,
+        "rounds": rounds("bare", 16, [10_000])
+        + rounds("fluide", 16, [fluide16])
+        + rounds("fluide", 64, [fluide16], **fluide64_errors),
+        "batches": {
+            "fluide": {
+                "events_per_s": batch,
+                "events_acked": 1000,
+                "seconds": 1.0,
+                "batches_2xx": 1,
+                "batches_failed": 0,
+            }
+        },
+        "invariants": {
+            "ok": True,
+            "invitations": 5,
+            "invited_users": 5,
+            "events_stored": 9,
+            "events_acked": 9,
+            "offender_count": 0,
+            "offenders": [],
+            "decisions": {"invited": 5},
+            "deliveries": {},
+        },
+    }
+
+
+def by_id(report: dict[str, Any]) -> dict[str, bool | None]:
+    return {t.id: t.met for t in check_targets(report)}
+
+
+def test_targets_met_and_missed_are_told_apart() -> None:
+    report = {
+        "setups": {
+            "postgres": setup_report(6_000, {}, 5_200.0),
+            "sqlite": setup_report(2_000, {"s503": 40}, 1_500.0),
+        }
+    }
+    met = by_id(report)
+    assert met["postgres.16.ratio"] is True  # 60 % ≥ 50 %
+    assert met["postgres.16.p99"] is True  # 90 ms ≤ 100 ms
+    assert met["postgres.64"] is True and met["postgres.batches"] is True
+    assert met["sqlite.16.ratio"] is False  # 20 % < 30 %
+    assert met["sqlite.64"] is True  # 503s are back-pressure, not failures, on SQLite
+    assert met["sqlite.batches"] is False and met["sqlite.invariants"] is True
+
+
+def test_a_500_or_a_timeout_fails_the_64_connection_targets() -> None:
+    report = {
+        "setups": {
+            "postgres": setup_report(6_000, {"s503": 1}, 5_200.0),
+            "sqlite": setup_report(6_000, {"s500": 1}, 2_500.0),
+        }
+    }
+    met = by_id(report)
+    assert met["postgres.64"] is False  # PostgreSQL: zero errors of any kind
+    assert met["sqlite.64"] is False
+
+
+def test_what_was_not_measured_is_neither_met_nor_missed() -> None:
+    report = {"setups": {"sqlite": {"error": "wrk failed", "workers": 1}}}
+    assert set(by_id(report).values()) == {None}
+
+
+def test_the_page_shows_each_table_and_each_target() -> None:
+    report = {
+        "started": "2026-12-07 06:00 UTC",
+        "machine": {
+            "nproc": 2,
+            "cpu": "AMD EPYC",
+            "ram_gb": 23.5,
+            "python": "3.11.7",
+            "load_average_at_start": [1.0, 1.0, 1.0],
+            "wrk": "wrk 4.1.0",
+            "uvicorn": "0.54.0",
+        },
+        "config": {
+            "duration_s": 5.0,
+            "rounds": 1,
+            "timeout_s": 5,
+            "users": 20_000,
+            "batch_clients": 4,
+            "batch_duration_s": 5.0,
+            "quick": True,
+        },
+        "setups": {"postgres": setup_report(6_000, {}, 5_200.0)},
+    }
+    page = render(report, check_targets(report))
+    assert "| 16 | fluide | 600 |" in page and "**60.0%**" in page
+    assert "≥ 5,000 events/s | 5,200 events/s | ✅ met |" in page
+
+
+def test_profile_counts_self_and_total_time_per_function() -> None:
+    doc = {
+        "shared": {
+            "frames": [
+                {"name": "handle", "file": "/x/site-packages/uvicorn/h.py", "line": 3},
+                {"name": "decide", "file": "/w/src/fluide/services/events.py", "line": 80},
+                {"name": "execute", "file": "/x/site-packages/sqlalchemy/e.py", "line": 9},
+            ]
+        },
+        "profiles": [
+            {"samples": [[0, 1, 2], [0, 1, 2], [0, 1], [0]], "weights": [1, 1, 1, 1]},
+        ],
+    }
+    summary = profile_summary(doc)
+    assert summary["samples"] == 4
+    own = {x["function"]: x["share"] for x in summary["self"]}
+    total = {x["function"]: x["share"] for x in summary["total"]}
+    assert own["execute (sqlalchemy/e.py:9)"] == 0.5
+    assert total["decide (fluide/services/events.py:80)"] == 0.75
+    assert total["handle (uvicorn/h.py:3)"] == 1.0
