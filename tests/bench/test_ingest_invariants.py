@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from ingest_invariants import check
 from sqlalchemy import select
 
 from fluide.services.workspaces import NewWorkspace
 from fluide.storage.db import write_session
 from fluide.storage.models import Invitation
 from fluide.storage.types import new_id
+from ingest_invariants import check
 from tests.service.conftest import event_body, touchpoint_body
 
 

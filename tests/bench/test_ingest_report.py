@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from ingest_markdown import render
 from ingest_profile import summarise as profile_summary
 from ingest_report import (
