@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 from ingest_report import Target, mark, summarise
@@ -104,13 +105,15 @@ def _profile(profile: dict[str, Any]) -> list[str]:
         return [*lines, f"No profile: {profile['error']}", ""]
     lines += [
         f"File: `{profile['file']}` (open it in https://www.speedscope.app). "
-        f"{_n(profile['samples'])} samples; that round's own figures "
-        f"(not used for the targets): {profile.get('round', '')}",
+        f"{_n(profile['samples'])} busy thread samples ({_n(profile['idle_samples'])} of idle "
+        "pool threads left out; waiting on the database counts as busy). That round "
+        f"(not used for the targets): {profile.get('round', '')}.",
         "",
-        "| on the stack (total) | share | running itself (self) | share |",
+        "| Fluide's functions (on the stack) | share | running itself (any code) | share |",
         "| --- | ---: | --- | ---: |",
     ]
-    for tot, own in zip(profile["total"], profile["self"], strict=False):
+    pairs = zip_longest(profile["fluide"], profile["self"], fillvalue={"function": "", "share": 0})
+    for tot, own in pairs:
         lines.append(
             f"| `{tot['function']}` | {tot['share']:.1%} | `{own['function']}` "
             f"| {own['share']:.1%} |"

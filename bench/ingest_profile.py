@@ -23,40 +23,60 @@ def start(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _where(frame: dict[str, Any]) -> str:
-    file = str(frame.get("file") or "")
+def _short(file: str) -> str:
     for cut in ("site-packages/", "/src/", "/lib/python"):
         if cut in file:
-            file = file.split(cut, 1)[1]
-            break
-    line = frame.get("line")
+            return file.split(cut, 1)[1]
+    return file
+
+
+def _where(frame: dict[str, Any], with_line: bool = True) -> str:
+    line = frame.get("line") if with_line else None
+    file = _short(str(frame.get("file") or ""))
     return f"{frame.get('name', '?')} ({file}{':' + str(line) if line else ''})"
 
 
+IDLE = ("Queue.get",)
+"""Frames of a thread waiting for work (anyio's idle pool threads): not time spent on a request."""
+
+
 def summarise(doc: dict[str, Any], top: int = 15) -> dict[str, Any]:
-    """Share of samples where each function runs itself (self) and is on the stack (total)."""
+    """Where the busy samples are: functions running themselves, and Fluide's own on the stack.
+
+    Samples of idle pool threads are left out; py-spy's per-process root frame
+    too. Waiting on the database counts as busy: that is where a request's time goes.
+    """
     frames = doc["shared"]["frames"]
-    own: Counter[int] = Counter()
-    total: Counter[int] = Counter()
-    samples = 0.0
+    skip = {i for i, f in enumerate(frames) if str(f.get("name", "")).startswith("process ")}
+    idle = {i for i, f in enumerate(frames) if f.get("name") in IDLE}
+    ours = {i for i, f in enumerate(frames) if "/fluide/" in str(f.get("file", ""))}
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()  # Fluide's functions, whatever the line
+    busy = idle_n = 0
     for profile in doc.get("profiles", []):
-        for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
+        for stack in profile["samples"]:
+            stack = [f for f in stack if f not in skip]
             if not stack:
                 continue
-            samples += weight
-            own[stack[-1]] += weight
-            for f in set(stack):
-                total[f] += weight
+            if idle.intersection(stack):
+                idle_n += 1
+                continue
+            busy += 1
+            own[_where(frames[stack[-1]])] += 1
+            for name in {_where(frames[f], False) for f in stack if f in ours}:
+                total[name] += 1
 
-    def table(counts: Counter[int]) -> list[dict[str, Any]]:
-        return [
-            {"function": _where(frames[f]), "share": round(n / samples, 4)}
-            for f, n in counts.most_common(top)
-        ]
+    def table(counts: Counter[str]) -> list[dict[str, Any]]:
+        return [{"function": k, "share": round(n / busy, 4)} for k, n in counts.most_common(top)]
 
-    if not samples:
-        return {"samples": 0, "self": [], "total": []}
-    return {"samples": int(samples), "self": table(own), "total": table(total)}
+    if not busy:
+        return {"samples": 0, "idle_samples": idle_n, "self": [], "fluide": []}
+    return {
+        "samples": busy,
+        "idle_samples": idle_n,
+        "self": table(own),
+        "fluide": table(total),
+    }
 
 
 def finish(proc: subprocess.Popen[bytes], out: Path, timeout: float) -> dict[str, Any]:

@@ -199,23 +199,30 @@ def test_the_page_shows_each_table_and_each_target() -> None:
     assert "≥ 5,000 events/s | 5,200 events/s | ✅ met |" in page
 
 
-def test_profile_counts_self_and_total_time_per_function() -> None:
+def test_profile_counts_busy_samples_per_function_and_leaves_idle_threads_out() -> None:
     doc = {
         "shared": {
             "frames": [
                 {"name": "handle", "file": "/x/site-packages/uvicorn/h.py", "line": 3},
                 {"name": "decide", "file": "/w/src/fluide/services/events.py", "line": 80},
                 {"name": "execute", "file": "/x/site-packages/sqlalchemy/e.py", "line": 9},
+                {"name": "Queue.get", "file": "/py/lib/python3.11/queue.py", "line": 171},
+                {"name": 'process 7:"fluide serve"', "file": "", "line": 0},
             ]
         },
         "profiles": [
-            {"samples": [[0, 1, 2], [0, 1, 2], [0, 1], [0]], "weights": [1, 1, 1, 1]},
+            {
+                "samples": [[4, 0, 1, 2], [0, 1, 2], [0, 1], [0], [4, 0, 3], [0, 3]],
+                "weights": [0.01] * 6,
+            },
         ],
     }
     summary = profile_summary(doc)
-    assert summary["samples"] == 4
+    assert (summary["samples"], summary["idle_samples"]) == (4, 2)
     own = {x["function"]: x["share"] for x in summary["self"]}
-    total = {x["function"]: x["share"] for x in summary["total"]}
-    assert own["execute (sqlalchemy/e.py:9)"] == 0.5
-    assert total["decide (fluide/services/events.py:80)"] == 0.75
-    assert total["handle (uvicorn/h.py:3)"] == 1.0
+    assert own == {
+        "execute (sqlalchemy/e.py:9)": 0.5,
+        "decide (fluide/services/events.py:80)": 0.25,
+        "handle (uvicorn/h.py:3)": 0.25,
+    }
+    assert summary["fluide"] == [{"function": "decide (fluide/services/events.py)", "share": 0.75}]
