@@ -62,6 +62,7 @@ from ingest_setups import (
 )
 
 OUT = ROOT / "out"
+MIN_ROUND_S = ingest_load.TIMEOUT_S + 3.0
 
 
 def log(message: str) -> None:
@@ -80,6 +81,8 @@ class Run:
     def wrk(self, server: Server, kind: str, conns: int, seconds: float, label: str) -> Any:
         probe, headers = ("/healthz", {})
         waited = wait_quiet(server, probe, headers)
+        if waited < 0:
+            log(f"{server.name} still busy after 60 s: this round starts anyway")
         self.seed += 1
         tag = f"{self.name[:2]}{label}{int(time.time())}"
         output, _ = ingest_load.run_wrk(
@@ -147,7 +150,8 @@ def run_setup(name: str, args: argparse.Namespace, workers_supported: bool) -> d
         setup["rounds"] = run.rounds
         setup["batches"] = {}
         for kind, server in servers.items():
-            wait_quiet(server, "/healthz", {})
+            if wait_quiet(server, "/healthz", {}) < 0:
+                log(f"{server.name} still busy after 60 s: batches start anyway")
             b = ingest_load.run_batches(
                 server.url,
                 key if kind == "fluide" else "",
@@ -197,7 +201,9 @@ def profile_round(run: Run, fluide: Server, seconds: float) -> dict[str, Any]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--quick", action="store_true", help="short rounds: a smoke run")
-    p.add_argument("--duration", type=float, help="seconds per wrk round (default 20; quick 5)")
+    p.add_argument(
+        "--duration", type=float, help=f"seconds per wrk round (default 20; quick {MIN_ROUND_S:g})"
+    )
     p.add_argument("--rounds", type=int, help="rounds per server and connections (default 2)")
     p.add_argument(
         "--connections",
@@ -210,7 +216,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-clients", type=int, default=4, help="batch clients (default 4)")
     p.add_argument("--batch-duration", type=float, help="seconds of batches (default 20; quick 5)")
     args = p.parse_args(argv)
-    args.duration = args.duration or (5.0 if args.quick else 20.0)
+    args.duration = args.duration or (MIN_ROUND_S if args.quick else 20.0)
+    if args.duration < MIN_ROUND_S:
+        # wrk counts a timeout when it checks (every 2 s) a request older than --timeout.
+        log(
+            f"--duration {args.duration:g} raised to {MIN_ROUND_S:g} s: a shorter round "
+            f"cannot see a request held past wrk's {ingest_load.TIMEOUT_S} s timeout"
+        )
+        args.duration = MIN_ROUND_S
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.batch_duration = args.batch_duration or (5.0 if args.quick else 20.0)
     args.warmup = 1.0 if args.quick else 3.0

@@ -59,6 +59,11 @@ class WrkRun:
         return self.s4xx + self.s500 + self.s503 + self.s5xx + self.other
 
     @property
+    def unanswered(self) -> int:
+        """Requests still waiting for their answer when the round ended."""
+        return max(self.sent - self.s2xx - self.non_2xx, 0)
+
+    @property
     def socket_errors(self) -> int:
         return self.connect_errors + self.read_errors + self.write_errors
 
@@ -68,7 +73,8 @@ class WrkRun:
         return self.non_2xx + self.socket_errors + self.timeouts
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok_per_s": round(self.ok_per_s, 1), "errors": self.errors}
+        extra = {"ok_per_s": round(self.ok_per_s, 1), "errors": self.errors}
+        return {**asdict(self), **extra, "unanswered": self.unanswered}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WrkRun:
@@ -126,6 +132,7 @@ def summarise(rounds: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
                 "s503": sum(r.s503 for r in runs),
                 "socket_errors": sum(r.socket_errors for r in runs),
                 "timeouts": sum(r.timeouts for r in runs),
+                "unanswered": sum(r.unanswered for r in runs),
                 "errors": sum(r.errors for r in runs),
                 "acked": sum(r.s2xx for r in runs),
             }
@@ -171,7 +178,9 @@ def _single_targets(
             f"{name}.16.p99",
             f"{where}, 16 connections: p99 ≤ {p99_max:.0f} ms",
             "—" if f16 is None else f"{f16['p99_ms']:.1f} ms",
-            None if f16 is None else f16["p99_ms"] <= p99_max and f16["timeouts"] == 0,
+            None
+            if f16 is None
+            else f16["p99_ms"] <= p99_max and f16["timeouts"] == 0 and f16["acked"] > 0,
         )
     )
     out.append(
@@ -179,7 +188,7 @@ def _single_targets(
             f"{name}.16.errors",
             f"{where}, 16 connections: zero errors",
             "—" if f16 is None else _errors_text(f16),
-            None if f16 is None else f16["errors"] == 0,
+            None if f16 is None else f16["errors"] == 0 and f16["acked"] > 0,
         )
     )
     f64 = _fluide(summary, 64)
@@ -188,6 +197,8 @@ def _single_targets(
     else:
         text = "64 connections: no 500 and no request held past its timeout"
         ok = f64 is not None and f64["s500"] + f64["timeouts"] == 0
+    # A server that answered nothing at all had no error to count: it failed.
+    ok = ok and f64 is not None and f64["acked"] + f64["s503"] > 0
     out.append(
         Target(
             f"{name}.64",
@@ -201,7 +212,7 @@ def _single_targets(
 
 def _errors_text(row: dict[str, Any]) -> str:
     return (
-        f"{row['non_2xx']} non-2xx ({row['s500']} × 500, {row['s503']} × 503), "
+        f"{row['acked']} 2xx, {row['non_2xx']} non-2xx ({row['s500']} × 500, {row['s503']} × 503), "
         f"{row['socket_errors']} socket errors, {row['timeouts']} timeouts"
     )
 

@@ -226,3 +226,25 @@ def test_profile_counts_busy_samples_per_function_and_leaves_idle_threads_out() 
         "handle (uvicorn/h.py:3)": 0.25,
     }
     assert summary["fluide"] == [{"function": "decide (fluide/services/events.py)", "share": 0.75}]
+
+
+def test_requests_still_waiting_when_the_round_ends_are_counted() -> None:
+    # 64 connections held by a server that answered nobody: no timeout seen, 64 waiting.
+    run = parse_wrk(wrk_line([{"sent": 32}, {"sent": 32}]))
+    assert run.requests == 0 and run.timeouts == 0
+    assert run.unanswered == 64
+    assert summarise(rounds("fluide", 64, [0]))[64]["fluide"]["unanswered"] == 0
+
+
+def test_a_server_that_answered_nothing_meets_no_error_target() -> None:
+    # Held requests that wrk could not yet count as timeouts: no error, no answer either.
+    report = {
+        "setups": {
+            "postgres": setup_report(0, {}, 5_200.0),
+            "sqlite": setup_report(0, {}, 2_500.0),
+        }
+    }
+    met = by_id(report)
+    assert met["postgres.16.errors"] is False and met["postgres.64"] is False
+    assert met["sqlite.16.errors"] is False and met["sqlite.64"] is False
+    assert met["postgres.16.p99"] is False  # no latency measured is no latency met
