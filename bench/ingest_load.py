@@ -57,7 +57,7 @@ def run_wrk(
         wrk_path(),
         *("-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"),
         *("--timeout", f"{TIMEOUT_S}s", "-s", str(LUA), url),
-        *("--", key or "-", tag, str(USERS), occurred_at(), str(seed)),
+        *("--", key or "-", tag, str(USERS), occurred_at(), str(seed), str(TIMEOUT_S * 1000)),
     ]
     started = time.monotonic()
     proc = subprocess.run(

@@ -47,7 +47,7 @@ def _setup(name: str, setup: dict[str, Any]) -> list[str]:
     if summary:
         lines += [
             "| conns | server | 2xx/s | p50 ms | p99 ms | max ms | non-2xx (500 / 503) "
-            "| socket errors | timeouts | Fluide / bare |",
+            "| socket errors | held past timeout | Fluide / bare |",
             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for conns, row in summary.items():
@@ -60,7 +60,7 @@ def _setup(name: str, setup: dict[str, Any]) -> list[str]:
                     f"| {conns} | {server} | {_n(r['ok_per_s'])} | {r['p50_ms']:.1f} "
                     f"| {r['p99_ms']:.1f} | {r['max_ms']:.0f} "
                     f"| {r['non_2xx']} ({r['s500']} / {r['s503']}) | {r['socket_errors']} "
-                    f"| {r['timeouts']} | {ratio} |"
+                    f"| {r['held']} | {ratio} |"
                 )
         lines.append("")
     batches = setup.get("batches", {})

@@ -19,18 +19,18 @@ from ingest_report import (
 )
 
 # A real run of wrk/events.lua against bench/bare_app.py (1 thread, 4 connections).
-REAL = """Running 2s test @ http://127.0.0.1:8931
+REAL = """Running 2s test @ http://127.0.0.1:8938
   1 threads and 4 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
-    Latency     4.98ms    3.14ms  20.27ms   86.43%
-    Req/Sec   849.90    289.78     1.41k    65.00%
-  1706 requests in 2.02s, 600.07KB read
-Requests/sec:    845.96
-Transfer/sec:    297.56KB
-FLUIDE_WRK {"requests":1706,"duration_us":2016648,"bytes":614469,"errors":{"connect":0,\
-"read":0,"write":0,"status":0,"timeout":0},"latency_us":{"p50":3932,"p90":8920,"p99":15858,\
-"max":20270,"mean":4979.3},"threads":[{"id":0,"sent":1711,"s2xx":1706,"s4xx":0,"s500":0,\
-"s503":0,"s5xx":0,"other":0}]}
+    Latency    12.97ms   14.43ms 112.15ms   94.44%
+    Req/Sec   382.68    136.73   717.00     73.68%
+  745 requests in 2.01s, 260.94KB read
+Requests/sec:    369.93
+Transfer/sec:    129.57KB
+FLUIDE_WRK {"requests":745,"duration_us":2013883,"bytes":267200,"errors":{"connect":0,"read":0,\
+"write":0,"status":0,"timeout":0},"latency_us":{"p50":9627,"p90":20229,"p99":90496,"max":112150,\
+"mean":12965.7},"threads":[{"id":0,"sent":749,"s2xx":745,"s4xx":0,"s500":0,"s503":0,"s5xx":0,\
+"other":0,"late":0,"held":0}]}
 """
 
 
@@ -43,7 +43,7 @@ def wrk_line(threads: list[dict[str, int]], **errors: int) -> str:
         "latency_us": {"p50": 20_000, "p90": 50_000, "p99": 90_000, "max": 120_000, "mean": 1.0},
         "threads": [
             {"id": i, "sent": 0, "s2xx": 0, "s4xx": 0, "s500": 0, "s503": 0, "s5xx": 0,
-             "other": 0, **t}
+             "other": 0, "late": 0, "held": 0, **t}
             for i, t in enumerate(threads)
         ],
     }  # fmt: skip
@@ -52,17 +52,17 @@ def wrk_line(threads: list[dict[str, int]], **errors: int) -> str:
 
 def test_real_wrk_output_gives_counts_rate_and_latency_in_ms() -> None:
     run = parse_wrk(REAL)
-    assert (run.requests, run.s2xx, run.sent) == (1706, 1706, 1711)
-    assert run.seconds == pytest.approx(2.016648)
-    assert run.ok_per_s == pytest.approx(845.96, rel=1e-3)
+    assert (run.requests, run.s2xx, run.sent) == (745, 745, 749)
+    assert run.seconds == pytest.approx(2.013883)
+    assert run.ok_per_s == pytest.approx(369.93, rel=1e-3)
     assert run.ok_per_s == pytest.approx(wrk_requests_per_s(REAL) or 0, rel=1e-3)
-    assert (run.p50_ms, run.p99_ms, run.max_ms) == (3.932, 15.858, 20.27)
-    assert run.errors == 0
+    assert (run.p50_ms, run.p99_ms, run.max_ms) == (9.627, 90.496, 112.15)
+    assert run.errors == 0 and run.unanswered == 4  # one in flight per connection
 
 
 def test_status_counts_of_every_thread_add_up_and_every_failure_is_an_error() -> None:
     out = wrk_line(
-        [{"s2xx": 100, "s503": 3, "s4xx": 1}, {"s2xx": 50, "s500": 2, "other": 1}],
+        [{"s2xx": 100, "s503": 3, "s4xx": 1, "late": 4}, {"s2xx": 50, "s500": 2, "other": 1}],
         connect=1,
         read=2,
         timeout=4,
@@ -70,7 +70,7 @@ def test_status_counts_of_every_thread_add_up_and_every_failure_is_an_error() ->
     run = parse_wrk(out)
     assert (run.s2xx, run.s503, run.s500, run.s4xx, run.other) == (150, 3, 2, 1, 1)
     assert run.ok_per_s == 15.0  # 2xx only: a fast 503 is no service
-    assert run.non_2xx == 7 and run.socket_errors == 3 and run.timeouts == 4
+    assert run.non_2xx == 7 and run.socket_errors == 3 and run.held_past_timeout == 4
     assert run.errors == 14
     assert WrkRun.from_dict(run.as_dict()) == run
 
@@ -228,16 +228,16 @@ def test_profile_counts_busy_samples_per_function_and_leaves_idle_threads_out() 
     assert summary["fluide"] == [{"function": "decide (fluide/services/events.py)", "share": 0.75}]
 
 
-def test_requests_still_waiting_when_the_round_ends_are_counted() -> None:
-    # 64 connections held by a server that answered nobody: no timeout seen, 64 waiting.
-    run = parse_wrk(wrk_line([{"sent": 32}, {"sent": 32}]))
-    assert run.requests == 0 and run.timeouts == 0
-    assert run.unanswered == 64
-    assert summarise(rounds("fluide", 64, [0]))[64]["fluide"]["unanswered"] == 0
+def test_requests_held_when_the_round_ends_are_errors_though_wrk_saw_no_timeout() -> None:
+    # 64 connections held by a server that answered nobody: wrk counts no timeout.
+    run = parse_wrk(wrk_line([{"sent": 32, "held": 32}, {"sent": 32, "held": 32}]))
+    assert run.requests == 0 and run.timeouts == 0 and run.unanswered == 64
+    assert run.held_past_timeout == 64 and run.errors == 64
+    assert summarise(rounds("fluide", 64, [0], held=5))[64]["fluide"]["held"] == 5
 
 
 def test_a_server_that_answered_nothing_meets_no_error_target() -> None:
-    # Held requests that wrk could not yet count as timeouts: no error, no answer either.
+    # A round too short to see a held request: no error counted, no answer either.
     report = {
         "setups": {
             "postgres": setup_report(0, {}, 5_200.0),
@@ -248,3 +248,8 @@ def test_a_server_that_answered_nothing_meets_no_error_target() -> None:
     assert met["postgres.16.errors"] is False and met["postgres.64"] is False
     assert met["sqlite.16.errors"] is False and met["sqlite.64"] is False
     assert met["postgres.16.p99"] is False  # no latency measured is no latency met
+
+
+def test_a_request_held_past_its_timeout_fails_the_sqlite_64_connection_target() -> None:
+    report = {"setups": {"sqlite": setup_report(6_000, {"s503": 10, "held": 1}, 2_500.0)}}
+    assert by_id(report)["sqlite.64"] is False
