@@ -192,6 +192,8 @@ def profile_round(run: Run, fluide: Server, seconds: float) -> dict[str, Any]:
     time.sleep(1)  # py-spy attached before the load starts
     result = run.wrk(fluide, "fluide", 16, seconds, "p")
     profile = ingest_profile.finish(spy, out, timeout=seconds + 30)
+    if profile.get("file"):
+        profile["file"] = str(out.relative_to(ROOT))
     profile["round"] = (
         f"{result.ok_per_s:.0f} 2xx/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
     )
