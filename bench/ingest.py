@@ -79,8 +79,7 @@ class Run:
         self.seed = 0
 
     def wrk(self, server: Server, kind: str, conns: int, seconds: float, label: str) -> Any:
-        probe, headers = ("/healthz", {})
-        waited = wait_quiet(server, probe, headers)
+        waited = wait_quiet(server, "/healthz", {})
         if waited < 0:
             log(f"{server.name} still busy after 60 s: this round starts anyway")
         self.seed += 1

@@ -65,14 +65,14 @@ def check(engine: Engine, workspace_id: str, events_acked: int) -> dict[str, Any
         stored = conn.execute(
             select(func.count()).select_from(Event).where(Event.workspace_id == workspace_id)
         ).scalar_one()
-        decisions = dict(
+        decisions: dict[str, int] = dict(
             conn.execute(
                 select(Event.decision, func.count())
                 .where(Event.workspace_id == workspace_id)
                 .group_by(Event.decision)
             ).all()
         )
-        deliveries = dict(
+        deliveries: dict[str, int] = dict(
             conn.execute(
                 select(Delivery.status, func.count())
                 .where(Delivery.workspace_id == workspace_id)

@@ -123,9 +123,9 @@ def wrk_requests_per_s(stdout: str) -> float | None:
 def summarise(rounds: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Per connection count and server: medians over rounds, errors summed, and the ratio."""
     grouped: dict[int, dict[str, list[WrkRun]]] = {}
-    for r in rounds:
-        runs = grouped.setdefault(int(r["connections"]), {})
-        runs.setdefault(r["server"], []).append(WrkRun.from_dict(r["wrk"]))
+    for one in rounds:
+        servers = grouped.setdefault(int(one["connections"]), {})
+        servers.setdefault(one["server"], []).append(WrkRun.from_dict(one["wrk"]))
     out: dict[int, dict[str, Any]] = {}
     for conns, by_server in sorted(grouped.items()):
         row: dict[str, Any] = {}
