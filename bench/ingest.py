@@ -78,8 +78,14 @@ class Run:
         self.fluide_acked = 0
         self.seed = 0
 
+    def quiet(self, server: Server, kind: str) -> float:
+        """Wait until the server answers promptly again; Fluide through its database pool."""
+        if kind == "bare":
+            return wait_quiet(server, "/healthz", {})
+        return wait_quiet(server, "/v1/touchpoints", {"Authorization": f"Bearer {self.key}"})
+
     def wrk(self, server: Server, kind: str, conns: int, seconds: float, label: str) -> Any:
-        waited = wait_quiet(server, "/healthz", {})
+        waited = self.quiet(server, kind)
         if waited < 0:
             log(f"{server.name} still busy after 60 s: this round starts anyway")
         self.seed += 1
@@ -149,7 +155,7 @@ def run_setup(name: str, args: argparse.Namespace, workers_supported: bool) -> d
         setup["rounds"] = run.rounds
         setup["batches"] = {}
         for kind, server in servers.items():
-            if wait_quiet(server, "/healthz", {}) < 0:
+            if run.quiet(server, kind) < 0:
                 log(f"{server.name} still busy after 60 s: batches start anyway")
             b = ingest_load.run_batches(
                 server.url,
@@ -186,7 +192,7 @@ def profile_round(run: Run, fluide: Server, seconds: float) -> dict[str, Any]:
     assert fluide.proc is not None
     out = OUT / "bench-ingest-profile.speedscope.json"
     out.unlink(missing_ok=True)
-    wait_quiet(fluide, "/healthz", {})
+    run.quiet(fluide, "fluide")
     spy = ingest_profile.start(fluide.proc.pid, seconds + 1, out)
     time.sleep(1)  # py-spy attached before the load starts
     result = run.wrk(fluide, "fluide", 16, seconds, "p")
@@ -266,9 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"--- {name} ---")
         try:
             report["setups"][name] = run_setup(name, args, workers_supported)
-        except (SetupError, OSError) as exc:
-            log(f"{name}: {exc}")
-            report["setups"][name] = {"error": str(exc)}
+        except Exception as exc:  # the other set-up still runs; the page says why this one failed
+            log(f"{name}: {type(exc).__name__}: {exc}")
+            report["setups"][name] = {"error": f"{type(exc).__name__}: {exc}"}
         if "profile" in report["setups"][name]:
             report["profile"] = report["setups"][name].pop("profile")
     targets = check_targets(report)
