@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: install demo test lint bench bench-cli i18n lock clean
+.PHONY: install demo test lint bench bench-cli bench-ingest i18n lock clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
@@ -48,6 +48,11 @@ bench: install
 ## bench-cli: every --help and `fluide analyze` (1M rows) as whole processes, vs a DuckDB script
 bench-cli: install
 	$(BIN)/python bench/cli_startup.py
+
+## bench-ingest: events under load (wrk), Fluide vs a bare FastAPI app, PostgreSQL and SQLite
+## (see bench/README.md); options through ARGS, e.g. make bench-ingest ARGS="--quick --profile"
+bench-ingest: install
+	$(BIN)/python bench/ingest.py $(ARGS)
 
 ## i18n: refresh the French catalogue from the source (then translate the new entries)
 i18n: install
