@@ -5,9 +5,11 @@ every event is a query per event. They are cached as immutable values keyed
 by the workspace and its ``rules_version``, which every transaction that
 inserts, changes or deletes a touchpoint or a question version bumps:
 
-- ORM changes, whatever the path (API, dashboard, demo, erasure…): a
-  ``before_flush`` listener on every :class:`~sqlalchemy.orm.Session`;
-- Core statements on those tables (the import of an export): :func:`bump`.
+a ``before_flush`` listener on every :class:`~sqlalchemy.orm.Session` does it,
+whatever the path (API, dashboard, demo…); a Core statement on those tables
+must call :func:`bump`. (The import of an export inserts them with Core and
+does not: it only makes workspaces the database never held, so no process
+can have cached their rules, and their rows stay exactly the exported ones.)
 
 A request reads the version with its workspace (the API key's query), so a
 warm cache costs no statement, and a change made by another process is seen
@@ -35,7 +37,6 @@ MAX_WORKSPACES: Final = 4096
 """Workspaces whose rules one process keeps (least recently used dropped first)."""
 CHANGED: Final = "fluide_rules_changed"
 """``Session.info`` key: workspaces whose rules this transaction changed."""
-RULE_TABLES: Final = frozenset({Touchpoint.__tablename__, QuestionVersion.__tablename__})
 
 
 @dataclass(frozen=True)

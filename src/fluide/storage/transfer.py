@@ -29,7 +29,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.storage import rules
 from fluide.storage.row_codec import kind_of
 
 ROOT: Final = "workspaces"
@@ -180,8 +179,6 @@ def insert_rows(s: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
         if isinstance(exc, psycopg.IntegrityError):
             raise Conflict(_constraint(exc)) from None
         raise
-    if table.name in rules.RULE_TABLES:  # processes caching decision rules read them again
-        rules.bump(s, {str(r["workspace_id"]) for r in rows})
 
 
 def _constraint(exc: object) -> str | None:
