@@ -148,9 +148,10 @@ def main() -> None:
                 k: {"batch": [], "single": []} for k in urls
             }
             statements: dict[str, int] = {}
-            with _client(urls["sqlite"], Path(tmp)) as lite, (
-                _client(urls["postgresql"], Path(tmp)) if pg else _none()
-            ) as post:
+            with (
+                _client(urls["sqlite"], Path(tmp)) as lite,
+                _client(urls["postgresql"], Path(tmp)) if pg else _none() as post,
+            ):
                 clients = {"sqlite": lite, **({"postgresql": post} if post else {})}
                 for name, (client, auth, engine) in clients.items():
                     statements[name] = _statements(client, auth, engine, "st")

@@ -133,9 +133,7 @@ def decide_batch(
         outcome = decide(
             EventFacts(e.id, e.type, e.outcome, e.occurred_at),
             tp_rules,
-            UserHistory(
-                user.opted_out, max(per_touchpoint.values(), default=None), per_touchpoint
-            ),
+            UserHistory(user.opted_out, max(per_touchpoint.values(), default=None), per_touchpoint),
             now=moment,
             fatigue_days=ws.fatigue_days,
         )

@@ -166,9 +166,7 @@ def bump(s: Session, workspaces: Iterable[str]) -> None:
     table = Workspace.metadata.tables[Workspace.__tablename__]
     # Core, not ORM: no synchronisation of loaded rows, and safe inside a flush.
     s.execute(
-        update(table)
-        .where(table.c.id.in_(ids))
-        .values(rules_version=table.c.rules_version + 1)
+        update(table).where(table.c.id.in_(ids)).values(rules_version=table.c.rules_version + 1)
     )
     s.info.setdefault(CHANGED, set()).update(ids)
 
