@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -41,6 +51,21 @@ class UserState:
     last_invited_at: datetime | None
 
 
+def _postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: Any, values: Collection[str], postgres: bool) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter, not one per value
+    (a statement with a thousand placeholders costs psycopg more than the query)."""
+    match: ColumnElement[bool] = (
+        column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        if postgres
+        else column.in_(list(values))
+    )
+    return match
+
+
 def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[str]:
     """Which of these event ids the workspace already has."""
     if not external_ids:
@@ -48,9 +73,37 @@ def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[
     return set(
         s.scalars(
             select(Event.external_id).where(
-                Event.workspace_id == ws, Event.external_id.in_(list(external_ids))
+                Event.workspace_id == ws, _among(Event.external_id, external_ids, _postgres(s))
             )
         )
+    )
+
+
+_PG_CREATE = text(
+    # unnest WITH ORDINALITY keeps the sorted order: rows are inserted (and
+    # wait for a concurrent insert of the same user) in the lock order.
+    "INSERT INTO end_users (id, workspace_id, external_id, attributes, created_at) "
+    "SELECT u.id, :ws, u.external_id, '{}'::jsonb, :now "
+    "FROM unnest(CAST(:ids AS varchar[]), CAST(:external_ids AS varchar[])) "
+    "WITH ORDINALITY AS u(id, external_id, n) ORDER BY u.n "
+    "ON CONFLICT (workspace_id, external_id) DO NOTHING"
+)
+
+
+def _create_users(s: Session, ws: str, external_ids: list[str], postgres: bool) -> None:
+    """Insert the users that do not exist yet, in the order given, in one statement."""
+    now = utcnow()
+    ids = [new_id("usr") for _ in external_ids]
+    if postgres:
+        s.execute(_PG_CREATE, {"ws": ws, "now": now, "ids": ids, "external_ids": external_ids})
+        return
+    table = EndUser.metadata.tables[EndUser.__tablename__]
+    s.execute(
+        sqlite_insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "external_id"]),
+        [
+            {"id": i, "workspace_id": ws, "external_id": x, "attributes": {}, "created_at": now}
+            for i, x in zip(ids, external_ids, strict=True)
+        ],
     )
 
 
@@ -60,30 +113,14 @@ def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, 
     PostgreSQL: ``SELECT … FOR UPDATE`` in sorted order; SQLite holds the
     database's write lock from ``BEGIN IMMEDIATE`` anyway.
     """
-    postgres = s.get_bind().dialect.name == "postgresql"
-    insert_ = pg_insert if postgres else sqlite_insert
+    postgres = _postgres(s)
     table = EndUser.metadata.tables[EndUser.__tablename__]
     found: dict[str, UserState] = {}
     wanted = sorted(set(external_ids))
-    if not wanted:
-        return found
     for _ in range(LOCK_ATTEMPTS):
-        now = utcnow()
-        rows = [
-            {
-                "id": new_id("usr"),
-                "workspace_id": ws,
-                "external_id": x,
-                "attributes": {},
-                "created_at": now,
-            }
-            for x in wanted
-        ]
-        s.execute(
-            insert_(table)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-        )
+        if not wanted:
+            return found
+        _create_users(s, ws, wanted, postgres)
         q = (
             select(
                 table.c.id,
@@ -94,7 +131,7 @@ def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, 
                 table.c.opted_out_at,
                 table.c.last_invited_at,
             )
-            .where(table.c.workspace_id == ws, table.c.external_id.in_(wanted))
+            .where(table.c.workspace_id == ws, _among(table.c.external_id, wanted, postgres))
             .order_by(table.c.external_id)
         )
         for r in s.execute(q.with_for_update() if postgres else q):
@@ -108,8 +145,8 @@ def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, 
                 r.last_invited_at,
             )
         wanted = [x for x in wanted if x not in found]
-        if not wanted:
-            return found
+    if not wanted:
+        return found
     raise RuntimeError(f"users {wanted[:3]!r} vanished twice while being locked")
 
 
@@ -123,7 +160,7 @@ def invitation_histories(
     rows = s.execute(
         select(Invitation.user_id, Touchpoint.key, func.max(Invitation.created_at))
         .join(Touchpoint, Touchpoint.id == Invitation.touchpoint_id)
-        .where(Invitation.workspace_id == ws, Invitation.user_id.in_(list(user_ids)))
+        .where(Invitation.workspace_id == ws, _among(Invitation.user_id, user_ids, _postgres(s)))
         .group_by(Invitation.user_id, Touchpoint.key)
     ).all()
     for user_id, key, last in rows:
@@ -134,9 +171,14 @@ def invitation_histories(
 
 
 def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    """One bulk INSERT of ``rows`` (each gives every column the model needs)."""
+    """One bulk INSERT of ``rows``, each giving every column.
+
+    Core's executemany, not the ORM's bulk insert (which sends one statement
+    per row to PostgreSQL): psycopg pipelines the rows in one round trip,
+    SQLite runs them in-process.
+    """
     if rows:
-        s.execute(insert(model), list(rows))
+        s.execute(insert(model.metadata.tables[model.__tablename__]), list(rows))
 
 
 def update_users(s: Session, users: Sequence[UserState]) -> None:
