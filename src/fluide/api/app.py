@@ -109,8 +109,7 @@ def create_app(
         if worker is not None:
             worker.wake()
         elif queue_app is not None:
-            for delivery_id in delivery_ids:
-                queue.defer(queue_app, delivery_id)
+            queue.defer_all(queue_app, delivery_ids)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -70,6 +70,30 @@ def enqueue(s: Session, inv: Invitation) -> Delivery | None:
     return d
 
 
+def new_row(
+    workspace_id: str,
+    invitation_id: str,
+    channel: str,
+    created_at: datetime,
+    request_id: str | None,
+) -> dict[str, object] | None:
+    """The delivery of a new invitation as a row for a bulk insert (what :func:`enqueue` makes)."""
+    if channel not in DRIVEN_CHANNELS:
+        return None
+    return {
+        "id": new_id("dlv"),
+        "workspace_id": workspace_id,
+        "invitation_id": invitation_id,
+        "channel": channel,
+        "idempotency_key": idempotency_key(invitation_id, channel),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": created_at,
+        "created_at": utcnow(),
+        "request_id": request_id,
+    }
+
+
 def claim(
     factory: sessionmaker[Session], delivery_id: str, now: datetime, lease: timedelta = LEASE
 ) -> bool:

@@ -129,6 +129,24 @@ def defer(app: procrastinate.App, delivery_id: str) -> None:
         )
 
 
+def defer_all(app: procrastinate.App, delivery_ids: list[str]) -> None:
+    """A job per delivery, deferred in one statement (a batch of events makes hundreds).
+
+    Each job keeps its delivery's queueing lock; if one is already waiting
+    (the sweep got there first), the batch is refused whole and each is
+    deferred on its own.
+    """
+    jobs = [
+        app.configure_task("fluide.deliver", queueing_lock=d).make_new_job(delivery_id=d)
+        for d in delivery_ids
+    ]
+    try:
+        app.job_manager.batch_defer_jobs(jobs=jobs)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        for delivery_id in delivery_ids:
+            defer(app, delivery_id)
+
+
 def ensure_schema(app: procrastinate.App) -> None:
     """Create procrastinate's tables once (its own schema, beside ours)."""
     connector = app.connector.get_sync_connector()

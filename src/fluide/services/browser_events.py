@@ -31,7 +31,7 @@ from fluide.i18n import N_
 from fluide.services.errors import ServiceError
 from fluide.services.events import SNAPSHOT_KEYS
 from fluide.storage import widget as widget_repo
-from fluide.storage.models import EndUser, Touchpoint
+from fluide.storage.models import Touchpoint
 
 WIDGET_CHANNELS: Final = ("in_app", "popover")
 """The channels the widget shows: a card (``in_app``) or a mini popover (``popover``)."""
@@ -103,15 +103,15 @@ def check_properties(properties: dict[str, Any]) -> None:
         )
 
 
-def rate_guard(ws: str, per_minute: int) -> Callable[[Session, EndUser, datetime], None]:
+def rate_guard(ws: str, per_minute: int) -> Callable[[Session, str, datetime], None]:
     """A check for :func:`fluide.services.events.record_events`, run under the user's lock.
 
     Counts the user's browser events received in the last minute; a 429 when
     the new one would exceed ``per_minute``, saying when the oldest leaves the window.
     """
 
-    def guard(s: Session, user: EndUser, now: datetime) -> None:
-        count, oldest = widget_repo.browser_events_since(s, ws, user.id, now - RATE_WINDOW)
+    def guard(s: Session, user_id: str, now: datetime) -> None:
+        count, oldest = widget_repo.browser_events_since(s, ws, user_id, now - RATE_WINDOW)
         if count < per_minute:
             return
         wait = (oldest + RATE_WINDOW - now).total_seconds() if oldest else 60.0

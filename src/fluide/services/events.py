@@ -1,181 +1,48 @@
 """Events → decisions → invitations, with fatigue enforced on the server.
 
-Each event is decided in its own write transaction, holding the user's lock,
-so concurrent events for one user are decided one after the other and can
+A request's events (one, or a batch) are decided in one write transaction
+(:mod:`fluide.services.decide_batch`), holding the locks of all their users,
+so concurrent requests for one user are decided one after the other and can
 never both invite. The same event id twice is a ``duplicate`` and creates
-nothing, even when both copies arrive at the same moment (unique key).
+nothing, even when both copies arrive at the same moment (unique key: the
+loser's transaction is redone and finds the id stored). A request is refused
+whole or stored whole: an event in the future, or a refusal of ``guard``,
+stores nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import EventIn
-from fluide.domain.fatigue import Decision, EventFacts, TouchpointRule, Trigger, UserHistory, decide
-from fluide.domain.json_limits import JsonLimitError, check_json_object
-from fluide.i18n import lang_of
-from fluide.jobs import deliveries
-from fluide.services import tokens
-from fluide.services.errors import ServiceError, invalid
+from fluide.services.decide_batch import SNAPSHOT_KEYS, Guard, Source, decide_batch, link_json
+from fluide.services.errors import ServiceError
+from fluide.services.event_input import EventInput
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.db import write_session
-from fluide.storage.models import EndUser, Event, Invitation, Touchpoint, Workspace
-from fluide.storage.types import new_id, utcnow
+from fluide.storage.models import Invitation, Workspace
+from fluide.storage.types import utcnow
+
+__all__ = ["SNAPSHOT_KEYS", "Guard", "Source", "history", "invitation_json", "record_events"]
 
 MAX_CLOCK_SKEW = timedelta(hours=1)
-SNAPSHOT_KEYS = ("agent_id", "ticket_id")
-"""Properties kept on the invitation: the answer is attributed to this agent and ticket."""
-Source = Literal["api", "browser"]
-Guard = Callable[[Session, EndUser, datetime], None]
-
-
-def _rule(tp: Touchpoint) -> TouchpointRule:
-    return TouchpointRule(
-        key=tp.key,
-        triggers=tuple(Trigger(t["event"], t.get("outcome")) for t in tp.triggers),
-        sampling=tp.sampling,
-        cooldown_days=tp.cooldown_days,
-        expires_after_hours=tp.expires_after_hours,
-        active=tp.active,
-    )
+ATTEMPTS: Final = 3
+"""Transactions a request may take: a concurrent request storing one of its event ids
+(or, on PostgreSQL, a deadlock the server broke) makes it start again."""
+DEADLOCK: Final = "40P01"
 
 
 def invitation_json(inv: Invitation, settings: Settings) -> dict[str, Any]:
-    return {
-        "id": inv.id,
-        "url": f"{settings.public_url}/s/{tokens.sign(settings.secret, inv.id)}",
-        "channel": inv.channel,
-        "expires_at": inv.expires_at.isoformat(),
-    }
+    return link_json(inv.id, inv.channel, inv.expires_at, settings)
 
 
-def _refresh_user(user: EndUser, e: EventIn) -> None:
-    if e.user.email:
-        user.email = e.user.email
-    if e.user.locale:
-        user.locale = e.user.locale
-    if e.user.attributes:
-        merged = {**(user.attributes or {}), **e.user.attributes}
-        try:
-            # A user's attributes add up event after event: the limits hold for the sum.
-            check_json_object(merged, "user.attributes")
-        except JsonLimitError as exc:
-            raise invalid("user.attributes", exc.message, **exc.params) from None
-        user.attributes = merged
-
-
-def _decide_one(
-    s: Session,
-    ws: Workspace,
-    e: EventIn,
-    settings: Settings,
-    now: datetime,
-    source: Source,
-    guard: Guard | None,
-) -> dict[str, Any]:
-    if repo.event_by_external_id(s, ws.id, e.id) is not None:
-        return {"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None}
-    user = repo.locked_user(s, ws.id, e.user.id)
-    if guard is not None:  # under the user's lock: concurrent events are counted in turn
-        guard(s, user, now)
-    _refresh_user(user, e)
-    last, per_touchpoint = repo.last_invitations(s, ws.id, user.id)
-    active = repo.touchpoints(s, ws.id, active_only=True)
-    outcome = decide(
-        EventFacts(e.id, e.type, e.outcome, e.occurred_at),
-        [_rule(tp) for tp in active],
-        UserHistory(user.opted_out_at is not None, last, per_touchpoint),
-        now=now,
-        fatigue_days=ws.fatigue_days,
-    )
-    tp = next((t for t in active if t.key == outcome.touchpoint), None)
-    event = Event(
-        id=new_id("evt"),
-        workspace_id=ws.id,
-        external_id=e.id,
-        type=e.type,
-        occurred_at=e.occurred_at,
-        received_at=now,
-        user_id=user.id,
-        outcome=outcome.outcome or e.outcome,
-        properties=e.properties,
-        user_attributes=dict(user.attributes or {}),
-        decision=outcome.decision,
-        reason=outcome.reason,
-        touchpoint_id=tp.id if tp else None,
-        source=source,
-    )
-    repo.add(s, event)
-    result: dict[str, Any] = {
-        "event_id": e.id,
-        "decision": str(outcome.decision),
-        "invitation": None,
-        "touchpoint": outcome.touchpoint,
-        "reason": outcome.reason,
-    }
-    if outcome.decision != Decision.INVITED or tp is None or tp.current_version_id is None:
-        return result
-    channel = e.channel if e.channel in tp.channels else tp.channels[0]
-    # Attribution is the host server's word only, whatever a browser put in its properties.
-    snapshot = SNAPSHOT_KEYS if source == "api" else ()
-    inv = Invitation(
-        id=new_id("inv"),
-        workspace_id=ws.id,
-        touchpoint_id=tp.id,
-        question_version_id=tp.current_version_id,
-        user_id=user.id,
-        event_id=event.id,
-        channel=channel,
-        outcome=outcome.outcome,
-        occurred_at=e.occurred_at,
-        created_at=now,
-        expires_at=outcome.expires_at or now,
-        locale=lang_of(user.locale),
-        context={
-            "attributes": dict(user.attributes or {}),
-            "properties": e.properties,
-            **{k: str(e.properties[k]) for k in snapshot if e.properties.get(k) is not None},
-        },
-    )
-    repo.add(s, inv)
-    event.invitation_id = inv.id
-    user.last_invited_at = now
-    delivery = deliveries.enqueue(s, inv)  # same transaction: no invitation without its send
-    result["invitation"] = invitation_json(inv, settings)
-    if delivery is not None:
-        result["_delivery"] = delivery.id
-    return result
-
-
-def record_events(
-    factory: sessionmaker[Session],
-    ws: Workspace,
-    events: list[EventIn],
-    settings: Settings,
-    now: datetime | None = None,
-    dispatch: Callable[[list[str]], None] | None = None,
-    *,
-    source: Source = "api",
-    guard: Guard | None = None,
-) -> list[dict[str, Any]]:
-    """The decision for each event, in order; each event commits on its own.
-
-    ``dispatch`` is told the deliveries to send once they are committed (it
-    wakes the worker; a missed wake-up only delays: workers also poll).
-    ``source`` is stored on each event (``browser`` for the widget's);
-    ``guard`` runs under the user's lock before the decision and may refuse
-    the event (a :class:`ServiceError`: nothing of it is stored).
-    """
-    out = []
-    to_send: list[str] = []
-    for e in events:
-        moment = now or utcnow()
+def _check_times(events: Sequence[EventInput], moments: Sequence[datetime]) -> None:
+    for e, moment in zip(events, moments, strict=True):
         if e.occurred_at - moment > MAX_CLOCK_SKEW:
             raise ServiceError(
                 "event_in_future",
@@ -183,15 +50,49 @@ def record_events(
                 id=e.id,
                 at=e.occurred_at.isoformat(),
             )
+
+
+def _redo(exc: DBAPIError) -> bool:
+    """Whether a fresh transaction may succeed where this one failed."""
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == DEADLOCK
+
+
+def record_events(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    events: Sequence[EventInput],
+    settings: Settings,
+    now: datetime | None = None,
+    dispatch: Callable[[list[str]], None] | None = None,
+    *,
+    source: Source = "api",
+    guard: Guard | None = None,
+) -> list[dict[str, Any]]:
+    """The decision for each event, in order, all committed together.
+
+    ``dispatch`` is told the deliveries to send once they are committed (it
+    wakes the worker; a missed wake-up only delays: workers also poll).
+    ``source`` is stored on each event (``browser`` for the widget's);
+    ``guard`` runs under the user's lock before each decision and may refuse
+    the event (a :class:`ServiceError`: nothing of the request is stored).
+    """
+    moments = [now or utcnow() for _ in events]
+    _check_times(events, moments)
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             with write_session(factory) as s:
-                decided = _decide_one(s, ws, e, settings, moment, source, guard)
-        except IntegrityError:
-            # The same event id committed by a concurrent request in between.
-            decided = {"event_id": e.id, "decision": Decision.DUPLICATE.value, "invitation": None}
-        if "_delivery" in decided:
-            to_send.append(decided.pop("_delivery"))
-        out.append(decided)
+                out, to_send = decide_batch(s, ws, events, moments, settings, source, guard)
+            break
+        except DBAPIError as exc:
+            if not _redo(exc):
+                raise
+            if attempt == ATTEMPTS:
+                raise ServiceError(
+                    "events_conflict",
+                    "Other requests were storing the same events at the same moment: send "
+                    "the request again (events already stored will be answered duplicate).",
+                    status=409,
+                ) from None
     if to_send and dispatch is not None:
         dispatch(to_send)
     return out

@@ -4,12 +4,9 @@ its own workspace only, whatever ids a caller sends."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
@@ -21,7 +18,6 @@ from fluide.storage.models import (
     Response,
     Touchpoint,
 )
-from fluide.storage.types import new_id
 
 
 def touchpoints(s: Session, ws: str, *, active_only: bool = False) -> list[Touchpoint]:
@@ -67,54 +63,9 @@ def version_by_id(s: Session, ws: str, version_id: str) -> QuestionVersion | Non
     ).scalar_one_or_none()
 
 
-def locked_user(s: Session, ws: str, external_id: str) -> EndUser:
-    """The user row, created if new, and locked until the transaction ends.
-
-    The lock serialises concurrent events of one user (PostgreSQL row lock;
-    SQLite holds the database write lock from BEGIN IMMEDIATE anyway).
-    """
-    dialect = s.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    q = select(EndUser).where(EndUser.workspace_id == ws, EndUser.external_id == external_id)
-    if dialect == "postgresql":
-        q = q.with_for_update()
-    # Twice at most: a row erased while this waited for its lock is made anew.
-    for _ in range(2):
-        values = {"id": new_id("usr"), "workspace_id": ws, "external_id": external_id}
-        s.execute(
-            insert(EndUser)
-            .values(**values, attributes={})
-            .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
-        )
-        user = s.execute(q.execution_options(populate_existing=True)).scalar_one_or_none()
-        if user is not None:
-            return user
-    raise RuntimeError(f"user {external_id!r} vanished twice while being locked")
-
-
 def user_by_external_id(s: Session, ws: str, external_id: str) -> EndUser | None:
     return s.execute(
         select(EndUser).where(EndUser.workspace_id == ws, EndUser.external_id == external_id)
-    ).scalar_one_or_none()
-
-
-def last_invitations(
-    s: Session, ws: str, user_id: str
-) -> tuple[datetime | None, dict[str, datetime]]:
-    """The user's last invitation overall, and the last per touchpoint key."""
-    rows = s.execute(
-        select(Touchpoint.key, func.max(Invitation.created_at))
-        .join(Touchpoint, Touchpoint.id == Invitation.touchpoint_id)
-        .where(Invitation.workspace_id == ws, Invitation.user_id == user_id)
-        .group_by(Touchpoint.key)
-    ).all()
-    per = {str(k): v for k, v in rows if v is not None}
-    return (max(per.values()) if per else None), per
-
-
-def event_by_external_id(s: Session, ws: str, external_id: str) -> Event | None:
-    return s.execute(
-        select(Event).where(Event.workspace_id == ws, Event.external_id == external_id)
     ).scalar_one_or_none()
 
 

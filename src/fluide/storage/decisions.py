@@ -1,0 +1,209 @@
+"""The SQL of deciding a batch of events: a few set-wise statements per request.
+
+Users are created and locked in one fixed order (sorted external ids), so two
+batches sharing users wait for each other instead of deadlocking. Their
+invitation histories are read by a statement of their own *after* the lock:
+on PostgreSQL a statement that waited for a row lock still reads with the
+snapshot it started with, so a history read in the locking statement could
+miss the invitation the lock holder had just committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fluide.domain.fatigue import as_utc
+from fluide.storage.models import EndUser, Event, Invitation, Touchpoint
+from fluide.storage.types import new_id, utcnow
+
+LOCK_ATTEMPTS: Final = 2
+"""A user erased while this waited for its lock is made anew, once."""
+
+
+@dataclass
+class UserState:
+    """A locked user as the batch sees it; the batch updates it event after event."""
+
+    id: str
+    external_id: str
+    email: str | None
+    locale: str | None
+    attributes: dict[str, Any]
+    opted_out: bool
+    last_invited_at: datetime | None
+
+
+def _postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: Any, values: Collection[str], postgres: bool) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter, not one per value
+    (a statement with a thousand placeholders costs psycopg more than the query)."""
+    match: ColumnElement[bool] = (
+        column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        if postgres
+        else column.in_(list(values))
+    )
+    return match
+
+
+def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[str]:
+    """Which of these event ids the workspace already has."""
+    if not external_ids:
+        return set()
+    return set(
+        s.scalars(
+            select(Event.external_id).where(
+                Event.workspace_id == ws, _among(Event.external_id, external_ids, _postgres(s))
+            )
+        )
+    )
+
+
+_PG_CREATE = text(
+    # unnest WITH ORDINALITY keeps the sorted order: rows are inserted (and
+    # wait for a concurrent insert of the same user) in the lock order.
+    "INSERT INTO end_users (id, workspace_id, external_id, attributes, created_at) "
+    "SELECT u.id, :ws, u.external_id, '{}'::jsonb, :now "
+    "FROM unnest(CAST(:ids AS varchar[]), CAST(:external_ids AS varchar[])) "
+    "WITH ORDINALITY AS u(id, external_id, n) ORDER BY u.n "
+    "ON CONFLICT (workspace_id, external_id) DO NOTHING"
+)
+
+
+def _create_users(s: Session, ws: str, external_ids: list[str], postgres: bool) -> None:
+    """Insert the users that do not exist yet, in the order given, in one statement."""
+    now = utcnow()
+    ids = [new_id("usr") for _ in external_ids]
+    if postgres:
+        s.execute(_PG_CREATE, {"ws": ws, "now": now, "ids": ids, "external_ids": external_ids})
+        return
+    table = EndUser.metadata.tables[EndUser.__tablename__]
+    s.execute(
+        sqlite_insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "external_id"]),
+        [
+            {"id": i, "workspace_id": ws, "external_id": x, "attributes": {}, "created_at": now}
+            for i, x in zip(ids, external_ids, strict=True)
+        ],
+    )
+
+
+def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, UserState]:
+    """The users, created if new, locked until the transaction ends; by external id.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` in sorted order; SQLite holds the
+    database's write lock from ``BEGIN IMMEDIATE`` anyway.
+    """
+    postgres = _postgres(s)
+    table = EndUser.metadata.tables[EndUser.__tablename__]
+    found: dict[str, UserState] = {}
+    wanted = sorted(set(external_ids))
+    for _ in range(LOCK_ATTEMPTS):
+        if not wanted:
+            return found
+        _create_users(s, ws, wanted, postgres)
+        q = (
+            select(
+                table.c.id,
+                table.c.external_id,
+                table.c.email,
+                table.c.locale,
+                table.c.attributes,
+                table.c.opted_out_at,
+                table.c.last_invited_at,
+            )
+            .where(table.c.workspace_id == ws, _among(table.c.external_id, wanted, postgres))
+            .order_by(table.c.external_id)
+        )
+        for r in s.execute(q.with_for_update() if postgres else q):
+            found[r.external_id] = UserState(
+                r.id,
+                r.external_id,
+                r.email,
+                r.locale,
+                dict(r.attributes or {}),
+                r.opted_out_at is not None,
+                r.last_invited_at,
+            )
+        wanted = [x for x in wanted if x not in found]
+    if not wanted:
+        return found
+    raise RuntimeError(f"users {wanted[:3]!r} vanished twice while being locked")
+
+
+def invitation_histories(
+    s: Session, ws: str, user_ids: Collection[str]
+) -> dict[str, dict[str, datetime]]:
+    """Each user's last invitation per touchpoint key (users never invited are absent)."""
+    out: dict[str, dict[str, datetime]] = {}
+    if not user_ids:
+        return out
+    rows = s.execute(
+        select(Invitation.user_id, Touchpoint.key, func.max(Invitation.created_at))
+        .join(Touchpoint, Touchpoint.id == Invitation.touchpoint_id)
+        .where(Invitation.workspace_id == ws, _among(Invitation.user_id, user_ids, _postgres(s)))
+        .group_by(Invitation.user_id, Touchpoint.key)
+    ).all()
+    for user_id, key, last in rows:
+        if last is not None:
+            # as_utc: func.max() may come back naive from SQLite (it is UTC).
+            out.setdefault(str(user_id), {})[str(key)] = as_utc(last)
+    return out
+
+
+def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """One bulk INSERT of ``rows``, each giving every column.
+
+    Core's executemany, not the ORM's bulk insert (which sends one statement
+    per row to PostgreSQL): psycopg pipelines the rows in one round trip,
+    SQLite runs them in-process.
+    """
+    if rows:
+        s.execute(insert(model.metadata.tables[model.__tablename__]), list(rows))
+
+
+def update_users(s: Session, users: Sequence[UserState]) -> None:
+    """Write the users' contact, attributes and last invitation back, in one executemany."""
+    if not users:
+        return
+    table = EndUser.metadata.tables[EndUser.__tablename__]
+    s.execute(
+        update(table)
+        .where(table.c.id == bindparam("user_id"))
+        .values(
+            # Bound names differ from the columns' (SQLAlchemy reserves those).
+            email=bindparam("new_email", type_=table.c.email.type),
+            locale=bindparam("new_locale", type_=table.c.locale.type),
+            attributes=bindparam("new_attributes", type_=table.c.attributes.type),
+            last_invited_at=bindparam("new_last_invited_at", type_=table.c.last_invited_at.type),
+        ),
+        [
+            {
+                "user_id": u.id,
+                "new_email": u.email,
+                "new_locale": u.locale,
+                "new_attributes": u.attributes,
+                "new_last_invited_at": u.last_invited_at,
+            }
+            for u in users
+        ],
+    )
