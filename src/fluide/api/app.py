@@ -40,6 +40,7 @@ from fluide.api.routes import (
 from fluide.jobs import queue
 from fluide.jobs.runner import InlineWorker, inline_wanted
 from fluide.jobs.senders import default_senders
+from fluide.services import events as events_service
 from fluide.services import stored_secrets
 from fluide.services.demo_mode import check_demo_mode
 from fluide.settings import Settings, load_settings
@@ -124,6 +125,9 @@ def create_app(
         try:
             yield
         finally:
+            # Requests in flight are answered by now (uvicorn waited for them): the
+            # writer has nothing left to write, or writes it before it ends.
+            app.state.event_groups.stop()
             if worker is not None:
                 worker.stop()
             if queue_app is not None:
@@ -154,6 +158,8 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.dispatch = dispatch
+    # Events of requests arriving together share a transaction (see services.event_groups).
+    app.state.event_groups = events_service.group_commit(sessions, settings, dispatch)
     errors.install(app)
     logs.install()
     for module in (

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -65,6 +68,80 @@ def authenticate(
     if not key.startswith(KEY_PREFIX) or len(key) > MAX_KEY_LENGTH:
         return None
     return store.key_by_hash(s, hash_key(key), now or utcnow())
+
+
+KEY_CACHE_SECONDS: Final = 2.0
+"""How long a server process trusts a key it checked, on the events path only.
+
+Revoking or rotating through this process takes effect at once (the cache is
+emptied); through another process, within this many seconds. The workspace's
+rules and fatigue are read again in every transaction that decides events.
+"""
+KEY_CACHE_SIZE: Final = 10_000
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A checked key: which one, and its workspace's id (all ``record_events`` needs)."""
+
+    key_id: str
+    workspace_id: str
+    ends_at: datetime | None
+
+
+class KeyCache:
+    """Checked keys by hash, trusted for :data:`KEY_CACHE_SECONDS` (thread-safe).
+
+    Unknown keys are never cached: each wrong key asks the database, as before.
+    """
+
+    def __init__(self, seconds: float = KEY_CACHE_SECONDS, size: int = KEY_CACHE_SIZE) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, KeyRef]] = {}
+
+    def cached(self, key: str, now: datetime | None = None) -> KeyRef | None:
+        """The key if the cache vouches for it now; None means "ask :meth:`lookup`"."""
+        with self._lock:
+            hit = self._entries.get(hash_key(key))
+        if hit is None or time.monotonic() - hit[0] >= self._seconds:
+            return None
+        ref = hit[1]
+        return ref if ref.ends_at is None or ref.ends_at > (now or utcnow()) else None
+
+    def lookup(
+        self, factory: sessionmaker[Session], key: str, now: datetime | None = None
+    ) -> KeyRef | None:
+        """The valid key ``key``, from the cache when checked less than a moment ago."""
+        if not key.startswith(KEY_PREFIX) or len(key) > MAX_KEY_LENGTH:
+            return None
+        moment = now or utcnow()
+        found_ref = self.cached(key, moment)
+        if found_ref is not None:
+            return found_ref
+        digest = hash_key(key)
+        clock = time.monotonic()
+        with factory() as s:
+            found = store.key_ref_by_hash(s, digest, moment)
+        if found is None:
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        ref = KeyRef(*found)
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()  # rare: more live keys than entries; start afresh
+            self._entries[digest] = (clock, ref)
+        return ref
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+key_cache = KeyCache()
+"""This process's cache (emptied by :func:`rotate` and :func:`revoke`)."""
 
 
 def _valid(k: ApiKey, now: datetime) -> bool:
@@ -141,12 +218,14 @@ def rotate(
             k.revoked_at = until if k.revoked_at is None else min(k.revoked_at, until)
             ends.append(k.revoked_at)
         key, row = add_key(s, workspace_id, label)
-        return {
+        out = {
             "api_key": key,
             **key_json(row, moment),
             "revokes": [k.prefix for k in old],
             "old_key_valid_until": max(ends).isoformat() if ends else None,
         }
+    key_cache.clear()  # committed: this process stops trusting the old keys at once
+    return out
 
 
 def revoke(
@@ -191,4 +270,6 @@ def revoke(
                 value=target.prefix,
             )
         target.revoked_at = moment
-        return key_json(target, moment)
+        out = key_json(target, moment)
+    key_cache.clear()  # committed: this process stops trusting the key at once
+    return out

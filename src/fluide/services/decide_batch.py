@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -23,11 +23,11 @@ from fluide.i18n import lang_of
 from fluide.jobs import deliveries
 from fluide.request_context import current_request_id
 from fluide.services import tokens
-from fluide.services.errors import invalid
+from fluide.services.errors import ServiceError, invalid
 from fluide.services.event_input import EventInput
 from fluide.settings import Settings
 from fluide.storage import decisions as store
-from fluide.storage.models import Delivery, Event, Invitation, Workspace
+from fluide.storage.models import Delivery, Event, Invitation
 from fluide.storage.rules import rules_for
 from fluide.storage.types import new_id
 
@@ -36,6 +36,21 @@ SNAPSHOT_KEYS: Final = ("agent_id", "ticket_id")
 Source = Literal["api", "browser"]
 Guard = Callable[[Session, str, datetime], None]
 """A check run under the user's lock before each decision (session, user's row id, now)."""
+
+
+class WorkspaceRules(Protocol):
+    """Which workspace (a ``Workspace`` row is one); its rules and fatigue are read
+    again in the deciding transaction, so a caller may hold an old copy."""
+
+    @property
+    def id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class WorkspaceId:
+    """A workspace known by its id only (the events route's cached key gives no row)."""
+
+    id: str
 
 
 def link_json(
@@ -93,7 +108,7 @@ def _attribution(properties: dict[str, Any], keys: Sequence[str]) -> dict[str, s
 
 def decide_batch(
     s: Session,
-    ws: Workspace,
+    ws: WorkspaceRules,
     events: Sequence[EventInput],
     moments: Sequence[datetime],
     settings: Settings,
@@ -101,7 +116,11 @@ def decide_batch(
     guard: Guard | None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Each event's decision in order, and the deliveries to send once committed."""
-    rules = rules_for(s, ws.id, ws.rules_version)
+    current = store.workspace_rules(s, ws.id)
+    if current is None:  # deleted since the key was checked
+        raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
+    fatigue_days, rules_version = current
+    rules = rules_for(s, ws.id, rules_version)
     tp_rules = rules.rules()
     stored = store.stored_event_ids(s, ws.id, {e.id for e in events})
     seen = set(stored)
@@ -135,7 +154,7 @@ def decide_batch(
             tp_rules,
             UserHistory(user.opted_out, max(per_touchpoint.values(), default=None), per_touchpoint),
             now=moment,
-            fatigue_days=ws.fatigue_days,
+            fatigue_days=fatigue_days,
         )
         tp = rules.by_key(outcome.touchpoint)
         event_row: dict[str, Any] = {

@@ -19,16 +19,33 @@ from typing import Any, Final
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.services.decide_batch import SNAPSHOT_KEYS, Guard, Source, decide_batch, link_json
+from fluide.services.decide_batch import (
+    SNAPSHOT_KEYS,
+    Guard,
+    Source,
+    WorkspaceRules,
+    decide_batch,
+    link_json,
+)
 from fluide.services.errors import ServiceError
+from fluide.services.event_groups import GroupCommit, Job
 from fluide.services.event_input import EventInput
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.db import write_session
-from fluide.storage.models import Invitation, Workspace
+from fluide.storage.models import Invitation
 from fluide.storage.types import utcnow
 
-__all__ = ["SNAPSHOT_KEYS", "Guard", "Source", "history", "invitation_json", "record_events"]
+__all__ = [
+    "SNAPSHOT_KEYS",
+    "Guard",
+    "Source",
+    "group_commit",
+    "history",
+    "invitation_json",
+    "record_events",
+    "record_events_async",
+]
 
 MAX_CLOCK_SKEW = timedelta(hours=1)
 ATTEMPTS: Final = 3
@@ -59,7 +76,7 @@ def _redo(exc: DBAPIError) -> bool:
 
 def record_events(
     factory: sessionmaker[Session],
-    ws: Workspace,
+    ws: WorkspaceRules,
     events: Sequence[EventInput],
     settings: Settings,
     now: datetime | None = None,
@@ -67,6 +84,7 @@ def record_events(
     *,
     source: Source = "api",
     guard: Guard | None = None,
+    groups: GroupCommit | None = None,
 ) -> list[dict[str, Any]]:
     """The decision for each event, in order, all committed together.
 
@@ -75,27 +93,70 @@ def record_events(
     ``source`` is stored on each event (``browser`` for the widget's);
     ``guard`` runs under the user's lock before each decision and may refuse
     the event (a :class:`ServiceError`: nothing of the request is stored).
+    With ``groups`` (the server's :func:`group_commit`), the request may be
+    decided in one transaction with others arriving at the same moment
+    (a request with a ``guard`` is always decided alone); ``dispatch`` is then
+    the group's.
     """
     moments = [now or utcnow() for _ in events]
     _check_times(events, moments)
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with write_session(factory) as s:
-                out, to_send = decide_batch(s, ws, events, moments, settings, source, guard)
-            break
-        except DBAPIError as exc:
-            if not _redo(exc):
-                raise
-            if attempt == ATTEMPTS:
-                raise ServiceError(
-                    "events_conflict",
-                    "Other requests were storing the same events at the same moment: send "
-                    "the request again (events already stored will be answered duplicate).",
-                    status=409,
-                ) from None
+    if groups is not None and guard is None:
+        return groups.submit(Job(ws, events, moments, source))
+    out, to_send = _alone(factory, ws, events, moments, settings, source, guard)
     if to_send and dispatch is not None:
         dispatch(to_send)
     return out
+
+
+async def record_events_async(
+    ws: WorkspaceRules,
+    events: Sequence[EventInput],
+    groups: GroupCommit,
+    source: Source = "api",
+) -> list[dict[str, Any]]:
+    """:func:`record_events` for an ``async`` route: awaits the group commit on the
+    event loop, taking no thread of the pool while the events wait and are written."""
+    moments = [utcnow() for _ in events]
+    _check_times(events, moments)
+    return await groups.submit_async(Job(ws, events, moments, source))
+
+
+def group_commit(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    dispatch: Callable[[list[str]], None] | None,
+) -> GroupCommit:
+    """The group commit of one server process (see :mod:`fluide.services.event_groups`)."""
+
+    def solo(job: Job) -> tuple[list[dict[str, Any]], list[str]]:
+        return _alone(factory, job.ws, job.events, job.moments, settings, job.source, None)
+
+    return GroupCommit(factory, settings, solo, dispatch)
+
+
+def _alone(
+    factory: sessionmaker[Session],
+    ws: WorkspaceRules,
+    events: Sequence[EventInput],
+    moments: Sequence[datetime],
+    settings: Settings,
+    source: Source,
+    guard: Guard | None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One request in a transaction of its own, started again after a collision."""
+    for _ in range(ATTEMPTS):
+        try:
+            with write_session(factory) as s:
+                return decide_batch(s, ws, events, moments, settings, source, guard)
+        except DBAPIError as exc:
+            if not _redo(exc):
+                raise
+    raise ServiceError(
+        "events_conflict",
+        "Other requests were storing the same events at the same moment: send "
+        "the request again (events already stored will be answered duplicate).",
+        status=409,
+    )
 
 
 def history(s: Session, ws: str, external_id: str, settings: Settings) -> dict[str, Any]:

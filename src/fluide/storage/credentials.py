@@ -29,6 +29,18 @@ def key_by_hash(s: Session, key_hash: str, now: datetime) -> tuple[ApiKey, Works
     return None if row is None else (row[0], row[1])
 
 
+def key_ref_by_hash(
+    s: Session, key_hash: str, now: datetime
+) -> tuple[str, str, datetime | None] | None:
+    """The valid key of this hash as (key id, workspace id, end), without loading rows."""
+    row = s.execute(
+        select(ApiKey.id, ApiKey.workspace_id, ApiKey.revoked_at).where(
+            ApiKey.key_hash == key_hash, _valid(now)
+        )
+    ).first()
+    return None if row is None else (str(row[0]), str(row[1]), row[2])
+
+
 def keys(s: Session, ws: str) -> list[ApiKey]:
     """Every key of the workspace, revoked ones too, oldest first."""
     return list(

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fluide.domain.fatigue import as_utc
-from fluide.storage.models import EndUser, Event, Invitation, Touchpoint
+from fluide.storage.models import EndUser, Event, Invitation, Touchpoint, Workspace
 from fluide.storage.types import new_id, utcnow
 
 LOCK_ATTEMPTS: Final = 2
@@ -64,6 +64,14 @@ def _among(column: Any, values: Collection[str], postgres: bool) -> ColumnElemen
         else column.in_(list(values))
     )
     return match
+
+
+def workspace_rules(s: Session, ws: str) -> tuple[int, int] | None:
+    """The workspace's fatigue days and rules version, as committed (None: no such workspace)."""
+    row = s.execute(
+        select(Workspace.fatigue_days, Workspace.rules_version).where(Workspace.id == ws)
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[str]:

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from fluide.api import telemetry
-from fluide.api.deps import FactoryDep, SettingsDep, WorkspaceDep
+from fluide.api.deps import KeyDep
 from fluide.api.schemas import DecisionOut, DecisionsOut, EventBatch, EventsBody
 from fluide.services import events as service
+from fluide.services.decide_batch import WorkspaceId
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -19,11 +20,12 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
     summary='Send one event, or {"events": [...]} (up to 1000); get a decision for each',
     response_model=DecisionOut | DecisionsOut,
 )
-def post_events(
-    request: Request, body: EventsBody, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
-) -> dict[str, Any]:
-    dispatch = request.app.state.dispatch
+async def post_events(request: Request, body: EventsBody, key: KeyDep) -> dict[str, Any]:
+    # Decided on the server's writer thread with the events of concurrent requests
+    # (group commit); the key was checked against a short cache, and the
+    # workspace's rules are read again in the deciding transaction.
     events = body.events if isinstance(body, EventBatch) else [body]
-    decisions = service.record_events(factory, ws, events, settings, dispatch=dispatch)
+    ws = WorkspaceId(key.workspace_id)
+    decisions = await service.record_events_async(ws, events, request.app.state.event_groups)
     telemetry.count_decisions(decisions)
     return {"decisions": decisions} if isinstance(body, EventBatch) else decisions[0]
