@@ -114,8 +114,13 @@ def decide_batch(
     settings: Settings,
     source: Source,
     guard: Guard | None,
+    request_ids: Sequence[str | None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each event's decision in order, and the deliveries to send once committed."""
+    """Each event's decision in order, and the deliveries to send once committed.
+
+    ``request_ids`` (one per event) name the request each event came in, kept on
+    its delivery; by default the request this code runs for.
+    """
     current = store.workspace_rules(s, ws.id)
     if current is None:  # deleted since the key was checked
         raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
@@ -137,8 +142,8 @@ def decide_batch(
     out: list[dict[str, Any]] = []
     to_send: list[str] = []
     snapshot = SNAPSHOT_KEYS if source == "api" else ()
-    request_id = current_request_id()
-    for e, moment, new in zip(events, moments, fresh, strict=True):
+    requests = request_ids or [current_request_id()] * len(events)
+    for e, moment, new, request_id in zip(events, moments, fresh, requests, strict=True):
         if not new:
             out.append(duplicate(e.id))
             continue

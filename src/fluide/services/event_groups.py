@@ -39,6 +39,7 @@ from typing import Any, Final
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.request_context import current_request_id, request_id
 from fluide.services.decide_batch import Source, WorkspaceRules, decide_batch
 from fluide.services.errors import ServiceError
 from fluide.services.event_input import EventInput
@@ -64,6 +65,8 @@ class Job:
     events: Sequence[EventInput]
     moments: Sequence[datetime]
     source: Source
+    request_id: str | None = field(default_factory=current_request_id)
+    """The request the events came in (the writer thread runs outside its context)."""
     result: list[dict[str, Any]] | None = None
     error: BaseException | None = None
     done: bool = False
@@ -217,11 +220,14 @@ class GroupCommit:
             self._dispatcher.add(to_send)
 
     def _alone(self, job: Job) -> None:
+        token = request_id.set(job.request_id)  # logs and deliveries name its request
         try:
             out, to_send = self._solo(job)
         except BaseException as exc:
             job.finish(None, exc)
             return
+        finally:
+            request_id.reset(token)
         job.finish(out, None)
         if to_send and self._dispatcher is not None:
             self._dispatcher.add(to_send)
@@ -244,7 +250,10 @@ class GroupCommit:
                 ws = jobs[0].ws
                 events = [e for j in jobs for e in j.events]
                 moments = [m for j in jobs for m in j.moments]
-                out, sends = decide_batch(s, ws, events, moments, self._settings, source, None)
+                requests = [j.request_id for j in jobs for _ in j.events]
+                out, sends = decide_batch(
+                    s, ws, events, moments, self._settings, source, None, requests
+                )
                 to_send += sends
                 start = 0
                 for n, j in zip(members, jobs, strict=True):
