@@ -6,6 +6,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from sqlalchemy import Engine, inspect, select
 
@@ -58,3 +59,48 @@ def test_0005_upgrades_and_downgrades_a_filled_database(
         response = s.execute(select(Response).where(Response.id == rid)).scalar_one()
         assert response.comment == "Un commentaire d'avant"
     assert _differences(engine) == []
+
+
+def test_servers_starting_together_on_one_postgresql_migrate_it_once(postgres_url: str) -> None:
+    """Three processes starting at once (three engines, three threads) on an empty
+    database: each upgrade waits for the one before it, none fails."""
+    import threading
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from fluide.storage.db import make_engine
+
+    admin = create_engine(
+        postgres_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    name = f"fluide_migrate_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_url.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0]
+    engines = [make_engine(f"{url}/{name}") for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(engine: Engine) -> None:
+        try:
+            migrate(engine)
+        except BaseException as exc:  # the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        with engines[0].connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == ScriptDirectory.from_config(_config(None)).get_current_head()
+        assert _differences(engines[0]) == []
+    finally:
+        for e in engines:
+            e.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

@@ -180,13 +180,25 @@ def compact(factory: sessionmaker[Session]) -> None:
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+MIGRATION_LOCK = 0x466C7569646531
+"""PostgreSQL advisory lock key ("Fluide1") held while migrating."""
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (safe to run at every start)."""
+    """Bring the schema to the newest migration (safe to run at every start).
+
+    On PostgreSQL, servers starting at once on several machines take turns
+    (an advisory lock held until the migration's transaction ends): the first
+    migrates, the next find the schema current.
+    """
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy import text
 
     config = Config()
     config.set_main_option("script_location", "fluide.storage:migrations")
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
