@@ -114,13 +114,18 @@ ENGLISH = [f"L'application reste en anglais malgré mon choix, écran {i}" for i
 
 
 def embed_as(
-    f: sessionmaker[Session], ws: str, vectors: dict[str, NDArray[np.float64]], score: float
+    f: sessionmaker[Session],
+    ws: str,
+    vectors: dict[str, NDArray[np.float64]],
+    score: float,
+    tag: str | None = None,
 ) -> None:
-    """Store the worker's result for these verbatims: these embeddings, no tag."""
+    """Store the worker's result for these verbatims: these embeddings, ``tag`` (by the model)."""
     with f() as s:
         items = {p.response_id: p for p in queue_store.pending(s, 1000, ws)}
+    tags = [(tag, "model", score)] if tag else []
     results = [
-        queue_store.Tagged(rid, items[rid].revision, v.astype(np.float32).tobytes(), score, [])
+        queue_store.Tagged(rid, items[rid].revision, v.astype(np.float32).tobytes(), score, tags)
         for rid, v in vectors.items()
     ]
     with write_session(f) as s:

@@ -182,6 +182,19 @@ def test_noise_only_or_too_few_texts_give_no_topic() -> None:
     assert find_topics(["a", "b"], x[:2], [1.0, 2.0]) == []
 
 
+def test_one_dense_group_amid_scattered_comments_is_a_topic() -> None:
+    # HDBSCAN alone finds nothing here: the group is all that is left of its tree's root.
+    rng = np.random.default_rng(4)
+    scattered = [f"Remarque isolée numéro {i}" for i in range(20)]
+    x = np.vstack(
+        [blob(rng, unit(rng.normal(size=DIM)), len(PASSWORD)), rng.normal(size=(20, DIM))]
+    )
+    found = find_topics(PASSWORD + scattered, unit(x), [90.0] * 26)
+    assert len(found) == 1
+    assert set(found[0].members) <= set(range(len(PASSWORD))) and found[0].size >= 5
+    assert "mot de passe" in found[0].words
+
+
 def test_english_workspaces_keep_french_homographs() -> None:
     texts = ["Car rental was late"] * 5 + ["Refund took weeks"] * 5
     x = np.vstack([np.eye(DIM)[0]] * 5 + [np.eye(DIM)[1]] * 5)

@@ -49,5 +49,7 @@ def test_covered_or_old_comments_make_no_topic(
     ids = answer(f, settings, other.id, [(2, t) for t in PARCEL])
     v = np.zeros(384)
     v[0] = 1.0
-    embed_as(f, other.id, dict.fromkeys(ids, v), 0.9)  # the model is sure of some tag
+    # The model is sure of a tag. (Without the tag, no tag covers them: six alike
+    # comments are then a topic, HDBSCAN's single cluster.)
+    embed_as(f, other.id, dict.fromkeys(ids, v), 0.9, "payment")
     assert refresh_topics(f, other.id) == 0

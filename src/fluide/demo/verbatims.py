@@ -200,9 +200,22 @@ def situation_for(score: int, base: str) -> str:
     return "neg" if score <= 3 else "mid" if score <= 5 else "pos"
 
 
+EMERGING_MAX_SCORE = 5
+"""Checkouts rated up to this (moderate and high effort, what topics cluster) may mention it."""
+EMERGING_RATE = 0.85
+
+
 def emerging_comment(rng: random.Random, touchpoint: str, score: int, locale: str) -> str | None:
-    """In the last weeks, most hard checkouts talk about the new dark theme."""
-    if touchpoint != EMERGING_TOUCHPOINT or score > 4 or rng.random() >= 0.7:
+    """In the last weeks, most checkouts not rated easy talk about the new dark theme.
+
+    After the payment fix hard checkouts are few: hard ones alone would leave a
+    handful of comments some weeks, too few to stand out as a topic.
+    """
+    if (
+        touchpoint != EMERGING_TOUCHPOINT
+        or score > EMERGING_MAX_SCORE
+        or rng.random() >= EMERGING_RATE
+    ):
         return None
     return rng.choice(EMERGING["en" if locale == "en" else "fr"])
 

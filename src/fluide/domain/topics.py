@@ -42,6 +42,9 @@ from fluide.domain.taxonomy import normalize
 NAME_WORDS = 3
 REPRESENTATIVES = 3
 KEY_MAX = 40
+SINGLE_TIGHTER = 0.5
+"""When HDBSCAN finds one dense group only, it is a topic if its comments are at most
+this spread (root mean squared distance) relative to all the comments."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -223,6 +226,28 @@ def _representatives(members: Sequence[int], x: Vectors, texts: Sequence[str]) -
     return tuple(out)
 
 
+def _clusters(hdbscan: Any, x: Vectors, min_size: int, *, single: bool) -> dict[int, list[int]]:
+    """Members of each HDBSCAN cluster of ``x``; noise and groups under ``min_size`` left out."""
+    labels = hdbscan(
+        min_cluster_size=min_size, metric="euclidean", copy=False, allow_single_cluster=single
+    ).fit_predict(x)
+    clusters: dict[int, list[int]] = {}
+    for i, label in enumerate(labels.tolist()):
+        if label >= 0:
+            clusters.setdefault(int(label), []).append(i)
+    return {k: v for k, v in clusters.items() if len(v) >= min_size}
+
+
+def _spread(x: Vectors) -> float:
+    """Root mean squared distance between two distinct rows of ``x``: O(n), no n × n matrix."""
+    n = len(x)
+    if n < 2:
+        return 0.0
+    # The sum over all ordered pairs of |a - b|² is 2n Σ|a|² - 2|Σa|².
+    total = 2 * n * float(np.sum(x * x)) - 2 * float(np.sum(x.sum(axis=0) ** 2))
+    return math.sqrt(max(total, 0.0) / (n * (n - 1)))
+
+
 def find_topics(
     texts: Sequence[str],
     embeddings: Vectors,
@@ -255,13 +280,15 @@ def find_topics(
     # Imported when clustering only (it is heavy); through importlib because
     # scikit-learn ships no type information.
     hdbscan = importlib.import_module("sklearn.cluster").HDBSCAN
-    labels = hdbscan(min_cluster_size=min_cluster_size, metric="euclidean", copy=False).fit_predict(
-        x
-    )
-    clusters: dict[int, list[int]] = {}
-    for i, label in enumerate(labels.tolist()):
-        if label >= 0:
-            clusters.setdefault(int(label), []).append(i)
+    clusters = _clusters(hdbscan, x, min_cluster_size, single=False)
+    if not clusters:
+        # HDBSCAN never selects the root of its tree: when the comments hold one
+        # dense group only (one new complaint amid scattered ones), the group is
+        # what is left of the root as the others fall away, and nothing would be
+        # found. Allowed a single cluster, it keeps that group; but noise has such
+        # a remnant too, so the group must be much tighter than the comments at large.
+        single = _clusters(hdbscan, x, min_cluster_size, single=True)
+        clusters = {k: v for k, v in single.items() if _spread(x[v]) <= SINGLE_TIGHTER * _spread(x)}
     if not clusters:
         return []
     stop = STOP_WORDS[lang]
