@@ -158,7 +158,7 @@ class GroupCommit:
     def _enqueue(self, job: Job) -> None:
         with self._ready:
             self._queue.append(job)
-            if self._writer is None:
+            if self._writer is None or not self._writer.is_alive():
                 # Started here rather than at creation: an app that never takes an
                 # event never has the thread (tests make hundreds of apps).
                 self._writer = threading.Thread(
@@ -187,7 +187,13 @@ class GroupCommit:
                         self._ready.wait(left)
                 group = self._take()
             self._busy = len(group) > 1
-            self._write(group)
+            try:
+                self._write(group)
+            except BaseException as exc:  # never leave a request waiting for an answer
+                log.exception("event writer")
+                for job in group:
+                    if not job.done:
+                        job.finish(None, exc)
 
     def _take(self) -> list[Job]:
         """The jobs waiting, oldest first, up to the group's size (always at least one)."""
