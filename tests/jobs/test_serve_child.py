@@ -22,6 +22,7 @@ from fluide.services.tags import TagIn, TagNames, create_tag
 from fluide.services.workspaces import create_workspace
 from fluide.settings import load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
+from tests.served import children
 from tests.service.conftest import SECRET
 from tests.service.test_worker_kill import free_port
 from tests.verbatims import answer
@@ -34,18 +35,6 @@ def maps(pid: int) -> str:
         return Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return ""
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
