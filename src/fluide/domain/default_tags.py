@@ -44,7 +44,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             "The cash machine gave me the wrong amount",
         ),
         "keywords": (
-            r"(paiement|payer|paye[rsz]?\b|debit(e|es|ee)?\b|prelev|rembours|\bfrais\b"
+            r"(paiement|payer|paye[rsz]?\b|debitee?s?\b|prelev|rembours|\bfrais\b"
             r"|(me|m'a|m'ont|nous|on|ils|vous|etre|suis) (\w+ )?factur|surfactur|facturation"
             r"|factur\w* (\w+ )?(double|trop|elevee?|erronee?|fausse|incorrecte|abusive|\d)"
             r"|virement|carte (bleue|bancaire)|\bcb\b|sans contact|\bmontant|\btarif|\bprix\b"
@@ -54,6 +54,13 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"\b(payment|pay|paid|paying|charged?|charges|fees?|refund\w*|billed|billing|invoice"
             r"|declined|direct debits?|top.?up\w*|transfer\w*|exchange rate|cash|money|withdraw\w*"
             r"|reimburse\w*|atm|\d+ ?(eur|euros?|gbp|usd|pounds?))\b",
+            r"(\bdebite[es]?\b|debiter|double debit|debit (sur|de) (ma|mon|la|le) (carte|compte)|"
+            r"\bprelev|rembours|\bfrais\b|factur|\bpaye[rsz]?\b|\bpaie\b|\bpaient\b|payant|"
+            r"payable|\bpayee?s?\b|paiement|\d+([,.]\d+)? ?(euros?|eur|€|balles)|€|\bballes\b|"
+            r"\bargent\b|\bcher\b|trop cher|\bprix\b|\btarif|augment|geste commercial|dedommag|"
+            r"indemnis|surtax|\bdouill|arnaqu|\bcb\b|carte (bleue|bancaire|refusee)|virement|"
+            r"\bmontant|penalite|\bcaution|encaiss|\bavoir\b (promis|de)|\bagios?\b|decouvert|"
+            r"cotisation|abonnement (plus cher|augmente|double))",
         ),
     },
     {
@@ -86,6 +93,15 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"|(connecter|connexion|acceder|entrer) (a|sur|dans) (mon |l'|votre )?espace client)",
             r"\b(log ?in|log ?onto|logged out|logging in|sign ?in|password|passcode|pin|locked out"
             r"|two.factor|2fa|credentials|username)\b",
+            r"(mot de passe|\bmdp\b|identifiant|\bcode (pin|secret|confidentiel|de (verification|"
+            r"confirmation|securite|validation))|compte (est )?(bloque|verrouille|suspendu)|"
+            r"authentification|\b2fa\b|(me|se|pas a|pas me|arrive pas a|impossible de (me|"
+            r"vous)?) ?(re)?connecter (a|sur|dans) (mon|ma|l'|votre|son|mes|l'appli|l'application|"
+            r"le site|l'espace)|(acceder|acces) (a|au) (mon|ma|l'espace|votre|mes) ?(compte|"
+            r"espace|mails?|messagerie|boite)|espace (client|abonne|perso)\w* (inaccessible|"
+            r"bloque|impossible|ne (marche|fonctionne|charge|s'ouvre))|(connexion|connecter|"
+            r"acceder|entrer) (a|sur|dans|au) (mon |l'|votre |son |le )?(espace|compte|webmail|"
+            r"messagerie|appli)|\bwebmail\b|reinitialis)",
         ),
     },
     {
@@ -120,6 +136,15 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"|beneficier de|nouveau client|mise en place)",
             r"\b(activat\w*|activate|open(ing)? (an|my|the|a new) account|account opening|sign(ing)? up"
             r"|verify (my )?identity|identity verification|onboarding|set ?up|new card|approved|application fee)\b",
+            r"(raccord|eligib|demenag|migration|\bmigrer|souscri|m'abonner|\babonnement (max|"
+            r"ultra|pop|fibre)|\bcommande\b|suivi de (commande|livraison)|\binstall|\bactiv|"
+            r"mise en service|nouvelle (box|ligne|adresse|offre|carte|appli)|nouveau (logement|"
+            r"client|compte|forfait|decodeur)|(passer|passe) (a|en) la fibre|(avoir|installer|"
+            r"amener) la fibre|fibre (arrive|dispo|chez|dans (mon|notre|l'))|fibre\w* (mon|"
+            r"notre) (immeuble|quartier|logement)|portabilit|\brio\b|ouvr(ir|ture) (d'un|un|mon|"
+            r"de|du) compte|justificatif|piece d'identite|verification d'identite|inscription|"
+            r"retractation|premiere (utilisation|connexion)|mise en place|"
+            r"construction de (la )?ligne|ecrasement|changement d'offre|changer d'offre|deploi)",
         ),
     },
     {
@@ -160,6 +185,27 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"\b(waiting|waited|wait|pending|still (not|no|nothing|hasn'?t|haven'?t|waiting)|how long"
             r"|delay\w*|takes? (so|too) long|no (reply|response|answer)|not arrived|for (days|weeks|months)"
             r"|(\d+|two|three|four|several) (days|weeks|months)|slow|absent|doesn'?t react|never (answer|respond)\w*)\b",
+            r"(\battend|\battente|\bdelai|toujours (pas|rien|aucun|en attente|en panne|pas de|"
+            r"sans|bloque)|\btjr?s? (pas|rien|aucun|sans)|depuis (des|plusieurs|quelques|qq|"
+            r"plus d'une?|plus de|bientot|hier|avant.hier|ce matin|cette nuit|ce midi|ce soir|"
+            r"la semaine|le mois|le debut|debut|mi|fin|lundi|mardi|mercredi|jeudi|vendredi|samedi|"
+            r"dimanche|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|"
+            r"novembre|decembre|le \d|\d|un|une|deux|trois)|(ca|cela) fait (deja |maintenant |"
+            r"bientot |plus d'|plus de |presque )?(\d|un|une|deux|trois|quatre|cinq|plusieurs|des|"
+            r"quelques|qq)|\d+ ?(h|j|jours?|sem|semaines?|mois|min|mn|minutes?|heures?|"
+            r"ans?)\b( \w+){0,2} (que|sans|d'attente|a attendre|de panne|pour)|(des|"
+            r"plusieurs) (heures|jours|semaines|mois)|une (semaine|eternite)|trop long|(c'est|"
+            r"etre|faire|ca commence a faire|ca commence a etre) long|longtemps|joignable|joindre|"
+            r"(personne|aucun conseiller) (ne )?(repond|decroche|pour)|personne au)",
+            r"(aucune? (reponse|nouvelles?|retour|rappel)|pas de (reponse|retour|nouvelles?|"
+            r"rappel)|sans (reponse|retour|nouvelles?)|\blent\b|lenteur|une eternite|rendez.vous|"
+            r"\brdv\b|quand (est.ce|allez|vais|va|pourrai|aurai|sera)|c'est pour quand|pour quand|"
+            r"(une idee|idee) (du|de) (delai|temps|date)|combien de temps|vous en etes ou|"
+            r"ou en est|retabliss|reparation prevue|pas avant le|raccroche|de nouveau|remettez|"
+            r"rendez.nous|\bdelais?\b|prochainement|encore (combien|longtemps)|toujours rien|"
+            r"\bj\+\d|(le|la|les) (technicien|livreur|colis|carte|box)\w*( \w+){0,3} (n'est|"
+            r"ne sont|n'a|n'ont) (toujours )?(pas|jamais) (venu|passe|arrive|livre|recu)|"
+            r"jamais (venu|passe|arrive|recu|rappele)|pas (venu|passe|arrive|rappele|livre))",
         ),
     },
     {
@@ -195,6 +241,20 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"|renseign|explication|\bnumero (du|de|pour)|une adresse|quelle? (est|sont|option|offre))",
             r"\b(can'?t find|cannot find|where (can|do|is|are)|how (do|can) i|no information|unclear"
             r"|not clear|help page|faq|no (real )?reason|vague|explain\w*|which)\b",
+            r"(introuvable|je ne trouve pas|ne trouve pas|trouve pas|pas trouve|\bou (est|sont|"
+            r"trouver|puis|peut|se trouve)|aucune? (information|info|explication|communication|"
+            r"idee|precision|visibilite|suivi|evolution)|pas d'(information|info|explication)|"
+            r"sans (aucune )?(explication|information|info|communication|suivi|nouvelles?)|"
+            r"\bfaq\b|comment (faire|on fait|faut|puis|peut|acced|fait.on|ca se fait|je fais|"
+            r"ca marche|se fait|proceder|savoir|obtenir|joindre|contacter|resilier|annuler|avoir)|"
+            r"on fait comment|que faire|quoi faire|pas clair|nulle part|pas (du tout )?(indique|"
+            r"precise|specifie|mentionne|explique)|est.il possible|est.ce (que|qu'on|qu'il)|"
+            r"pourriez.vous|auriez.vous|savoir (si|comment|pourquoi|quand|ou)|j'aimerais savoir|"
+            r"voudrais savoir|m'informer|nous informer|\binform|renseign|explication|expliqu|"
+            r"pourquoi|\bpk\b|\bpq\b|une idee|il se passe quoi|qu'est.ce qu'il se passe|"
+            r"qu'est ce qui se passe|que se passe|ca vient d'ou|d'ou vient|prevenir)",
+            r"(previen|une question|petite question|des nouvelles|quelle? (est|sont|option|offre|"
+            r"numero|adresse|demarche)|\bnumero (du|de|pour))",
         ),
     },
     {
@@ -226,6 +286,24 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"|puis le \d|(\d+ )?eme (fois|appel)|\bescalad|lettre recommandee|toujours la meme)",
             r"\b(twice|three times|several times|again and again|multiple times|called (again|back)"
             r"|keep (calling|explaining|having to)|chas\w+|follow.?up|escalat\w*|repeated\w*|every time)\b",
+            r"((appel|contact|relanc|ecri|mail|message|telephon|joindre|rappel|signal|"
+            r"reclam)\w*( \w+){0,4} (\d+|deux|trois|quatre|cinq|six|sept|huit|plusieurs|"
+            r"une dizaine de|dix|mille|\d+e|\d+eme) fois|(\d+|deux|trois|quatre|cinq|six|"
+            r"plusieurs|nombreux|nombreuses|maintes|une dizaine de|dix|\w+aine d'?) ?(appels|"
+            r"relances|mails|messages|courriers|techniciens|conseillers|tickets|reclamations|"
+            r"demandes|fois)|relanc|\brappel|recontact|re-?expliqu|a chaque (appel|fois)|"
+            r"encore une fois|de nouveau|rebelote|renvoi|renvoy|baladent|balade|tourne en rond|"
+            r"patate chaude|de (numero|service|conseiller) en (numero|service|conseiller)|"
+            r"d'un service a l'autre|ne sert a rien|sert a rien|(malgre|apres) (mes|nos|plusieurs|"
+            r"des|de nombreux|nombreux) (appels|mails|relances|messages|courriers|echanges|"
+            r"demandes)|signale depuis|je (le )?signale|je repete|(je|on) me repete|"
+            r"(vous )?mentez|mensonge|promesse|promis|\d+ (puis|et) (le )?\d|puis le \d)",
+            r"(tous les \d+ (mois|jours|semaines)|(oblige|obligee|contraint|dois|devoir|"
+            r"doit) (de )?(rappeler|appeler|relancer|revenir|aller en boutique|retourner)|"
+            r"temps perdu|perdre mon temps|litige|mise en demeure|recommande|\bescalad|"
+            r"toujours la meme|meme probleme|\bencore\b (un|une) (fois|appel|technicien)|"
+            r"aucune solution|(service|sav|hotline|support|conseillers?)( client)? (nul|inutile|"
+            r"incompetent|catastrophique|lamentable|inexistant|deplorable|pitoyable)|raccroch)",
         ),
     },
     {
@@ -263,6 +341,29 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"|non disponible|impossible de (telecharger|imprimer|ouvrir|utiliser))",
             r"\b(outage|down|crash\w*|bug\w*|error|not working|doesn'?t work|don'?t work|broken|faults?"
             r"|no (internet|signal|connection|service)|unavailable|glitch\w*)\b",
+            r"(panne|coupure|\bcoupe|\bbug|beug|plante|erreur|ne (marche|fonctionne|capte|charge|"
+            r"s'ouvre|s'allume|repond) (plus|pas|jamais|toujours pas|rien)|(marche|fonctionne|"
+            r"capte) (plus|pas|jamais|rien|mal|a moitie)|hors service|\bhs\b|\bko\b|indisponib|"
+            r"(plus|pas|sans|zero|aucun|prive de|privee? d') (d'|de |du |la |le |l')?(internet|"
+            r"reseau|wifi|wi.fi|tele|tv|ligne|connexion|\bco\b|fibre|adsl|4g|5g|telephone|box|"
+            r"signal|service|chaines?|son|image|net|mail|e.mail|appel)|\bdebits?\b|ne s'affiche|"
+            r"inaccessible|crash|bloquee? (sur|a|en|au) (l')?eta[pg]e|\beta[pg]e \d|instab|"
+            r"\bdeco\b|deconnect|deconnexion|\brame\b|ramer|\blag|\bping\b|repar|retabl|incident|"
+            r"derangement|technicien|debranch|rebranch|s'eteint|redemarr|saute|\bsautent|"
+            r"ecran noir|fige|saccad|decalage|pixelis|\bdown\b|\d+ ?(mb|mbps|mbits?|mo|ko|kb|gb|"
+            r"gbps)(/s)?\b|capte (plus|pas|rien|nul)|reseau (de merde|pourri|nul|catastroph))",
+            r"(connexion (de merde|pourrie|affreuse|instable|lente|nulle|coupee|catastroph|"
+            r"ultra lente)|(problemes?|soucis?|pb|galeres?) (de|d'|avec|sur) (ma |la |mon |le |l'|"
+            r"mes |votre )?(box|connexion|reseau|fibre|ligne|wifi|tv|tele|decodeur|mails?|appli|"
+            r"application|site|debit|internet|telephone|co)\b|non disponible|"
+            r"impossible d'(envoyer|acceder|ouvrir|imprimer|telecharger|utiliser|regarder|appeler|"
+            r"recevoir)|impossible de (telecharger|imprimer|ouvrir|utiliser|regarder|envoyer|"
+            r"recevoir|lancer|charger)|n'apparai|a disparu|disparue?s?\b|ne (recois|recoit|"
+            r"recevons) plus|plus acces|pas acces|plus d'acces|(j'ai|on a|nous avons|n'ai|n'avons|"
+            r"j'ai) plus (de |d')?(internet|co|connexion|reseau|tele|tv|wifi|ligne|telephone|"
+            r"mails?)|remettez (la|le|moi|nous|internet)|rendez.(moi|nous) (la|le|internet)|"
+            r"maintenance|vandalisme|travaux|dysfonctionn|defaillan|defectu|pas stable|(tres|trop|"
+            r"ultra|super) lente?|en rade|plus rien ne marche|rien ne (marche|fonctionne))",
         ),
     },
 )

@@ -73,8 +73,16 @@ def score(
     gold: Sequence[Set[str]],
     tags: Sequence[str],
     also_right: Sequence[Set[str]] | None = None,
+    ignored: Sequence[Set[str]] | None = None,
 ) -> Report:
-    """Count true/false positives and misses per tag, over ``tags`` only."""
+    """Count true/false positives and misses per tag, over ``tags`` only.
+
+    ``ignored`` (optional, per text): tags not counted for that text either way
+    (where two annotators disagree, neither reading is the truth).
+
+    >>> score([{"delay"}], [set()], ["delay"], ignored=[{"delay"}]).per_tag["delay"]
+    TagScore(tp=0, fp=0, fn=0)
+    """
     if len(predicted) != len(gold):
         raise ValueError(f"{len(predicted)} predictions for {len(gold)} gold rows")
     counts = {t: [0, 0, 0] for t in tags}
@@ -82,7 +90,10 @@ def score(
         alt = also_right[i] if also_right is not None else set()
         right = set(g) | set(alt)
         satisfied = bool(set(p) & right)
+        skip = ignored[i] if ignored is not None else set()
         for t in tags:
+            if t in skip:
+                continue
             if t in p:
                 counts[t][0 if t in right else 1] += 1
             elif t in g and not (alt and satisfied):
