@@ -18,9 +18,7 @@ from fluide.storage import topics as topic_store
 from fluide.storage import verbatim_queue as queue_store
 from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
-from fluide.storage.models import Topic
-from fluide.storage.types import new_id, utcnow
-from tests.verbatims import WordsEmbedder, answer, two_themes
+from tests.verbatims import WordsEmbedder, answer, make_topic, two_themes
 
 
 @pytest.fixture
@@ -110,26 +108,6 @@ def test_a_refresh_is_asked_of_the_worker(
     assert service.list_topics(f, workspace.id)["refreshing"] is False
 
 
-def _topic(f: sessionmaker[Session], ws: str, members: list[str], key: str = "sombre") -> str:
-    """An open topic of these verbatims, as the topics job would store it."""
-    topic = Topic(
-        id=new_id("top"),
-        workspace_id=ws,
-        computed_at=utcnow(),
-        label="mode sombre / illisible",
-        words=["mode sombre", "illisible"],
-        suggested_key=key,
-        size=len(members),
-        mean_effort_index=70.0,
-        member_ids=members,
-        representative_ids=members[:3],
-        status="open",
-    )
-    with write_session(f) as s:
-        s.add(topic)
-    return topic.id
-
-
 def _tags(f: sessionmaker[Session], ws: str, rid: str) -> dict[str, str]:
     with f() as s:
         return {k: src for k, src, _ in verbatim_store.tags_of(s, ws, [rid]).get(rid, [])}
@@ -167,7 +145,7 @@ def test_accepting_a_topic_tags_every_member_as_a_persons_decision(
             1,
             [queue_store.Tagged(r, items[r].revision, None, None, t) for r, t in machine.items()],
         )
-    topic_id = _topic(f, ws, members)
+    topic_id = make_topic(f, ws, members)
 
     out = service.accept(f, ws, topic_id, AcceptIn())
     assert (out["members"], out["tagged_before"], out["tagged_after"]) == (5, 0, 5)
@@ -191,7 +169,7 @@ def test_a_later_comment_like_the_topic_gets_its_tag_and_an_unrelated_one_does_n
     fake = WordsEmbedder()
     members = answer(f, settings, ws, [(3, t) for t in DARK])
     tagging.drain(f, settings, embedder=lambda: fake)
-    service.accept(f, ws, _topic(f, ws, members), AcceptIn())
+    service.accept(f, ws, make_topic(f, ws, members), AcceptIn())
 
     alike, unrelated = answer(
         f,
