@@ -136,8 +136,9 @@ def request_refresh(factory: sessionmaker[Session], ws: str) -> dict[str, Any]:
         return {"status": "queued", "requested_at": state.topics_requested_at.isoformat()}
 
 
-def _tag_members(s: Session, ws: str, key: str, member_ids: list[str]) -> tuple[int, int]:
-    """Give ``key`` to every member as a person's tags (their other tags kept); ``(before, n)``.
+def _tag_members(s: Session, ws: str, key: str, member_ids: list[str]) -> int:
+    """Give ``key`` to every member as a person's tags (their other tags kept); how many
+    carried it before.
 
     Like adding a tag by hand (:mod:`fluide.services.verbatim_bulk`), each member
     becomes a correction: its tags are never overwritten by the worker and teach the
@@ -146,19 +147,19 @@ def _tag_members(s: Session, ws: str, key: str, member_ids: list[str]) -> tuple[
     """
     current = verbatim_store.tags_of(s, ws, member_ids)
     texts = verbatim_store.comments_of(s, ws, member_ids)
+    states = queue_store.states_of(s, ws, member_ids)
     state = store.tagger_state(s, ws)
     version = int(state.version) if state is not None else 0
-    before = n = 0
-    for rid in member_ids:
-        if rid not in texts or queue_store.state_of(s, ws, rid) is None:
+    before = 0
+    for rid in dict.fromkeys(member_ids):
+        if rid not in texts or rid not in states:
             continue  # erased since the topic was computed
         keys = [k for k in dict.fromkeys(k for k, _, _ in current.get(rid, [])) if k != key]
         before += len(keys) < len(current.get(rid, []))
         wanted = [*keys[: MAX_TAGS - 1], key]
         queue_store.set_human_tags(s, ws, rid, wanted, version)
         store.record_correction(s, ws, rid, texts[rid], wanted)
-        n += 1
-    return before, n
+    return before
 
 
 def accept(
@@ -184,7 +185,7 @@ def accept(
             label = t.label[:1].upper() + t.label[1:100]
             names = names_of(body.names) if body.names else {"fr": label, "en": label}
             # Members first: as corrections they are not queued again by the new tag.
-            before, _ = _tag_members(s, ws, key, list(t.member_ids))
+            before = _tag_members(s, ws, key, list(t.member_ids))
             tag = insert_tag(s, ws, key, names, {}, [], [], f"topic:{t.id}")
             t.status, t.tag_key, t.decided_at = "accepted", key, utcnow()
             s.flush()
