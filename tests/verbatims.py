@@ -26,7 +26,8 @@ from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
-from fluide.storage.models import Workspace
+from fluide.storage.models import Topic, Workspace
+from fluide.storage.types import new_id, utcnow
 from tests.service.conftest import touchpoint_body
 
 _users = itertools.count()
@@ -148,3 +149,29 @@ def two_themes(
             vectors[rid] = v / np.linalg.norm(v)
     embed_as(f, ws, vectors, 0.1)
     return parcel, english
+
+
+def make_topic(
+    f: sessionmaker[Session],
+    ws: str,
+    members: list[str],
+    key: str = "sombre",
+    label: str = "mode sombre / illisible",
+) -> str:
+    """An open topic of these verbatims, as the topics job would store it; its id."""
+    topic = Topic(
+        id=new_id("top"),
+        workspace_id=ws,
+        computed_at=utcnow(),
+        label=label,
+        words=label.split(" / "),
+        suggested_key=key,
+        size=len(members),
+        mean_effort_index=70.0,
+        member_ids=members,
+        representative_ids=members[:3],
+        status="open",
+    )
+    with write_session(f) as s:
+        s.add(topic)
+    return topic.id

@@ -29,6 +29,20 @@ def test_refresh_accept_dismiss(
     r = client.post(f"/v1/topics/{first['id']}/accept", headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["tag"]["key"] == first["suggested_key"]
+    # Every comment the topic showed carries the tag at once: counts before and after.
+    size = first["size"]
+    assert (r.json()["members"], r.json()["tagged_before"], r.json()["tagged_after"]) == (
+        size,
+        0,
+        size,
+    )
+    [accepted] = client.get("/v1/topics?status=accepted", headers=auth).json()["topics"]
+    assert accepted["tagging"] == {
+        "tag": first["suggested_key"],
+        "members": size,
+        "tagged": size,
+        "matched_later": 0,
+    }
     assert first["suggested_key"] in [
         t["key"] for t in client.get("/v1/tags", headers=auth).json()["tags"]
     ]

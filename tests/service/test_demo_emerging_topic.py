@@ -2,7 +2,8 @@
 
 `fluide demo` ends its activity now: the events, the answers and so the comments
 the topics cluster all depend on that moment. On SQLite, in process, over four
-weeks (the three of the dark theme and one before) to stay fast.
+weeks (the three of the dark theme and one before) to stay fast. Accepting the
+topic then tags every one of its comments, and the tagger does not take it back.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from sqlalchemy import select
 from fluide.demo import build_demo
 from fluide.jobs.tagging import drain
 from fluide.jobs.topics import refresh_topics
+from fluide.services import topics as service
+from fluide.services.topics import AcceptIn
 from fluide.settings import load_settings
 from fluide.storage.db import make_engine, migrate, session_factory
-from fluide.storage.models import Topic
+from fluide.storage.models import ResponseTag, Topic
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -47,5 +50,26 @@ def test_the_dark_theme_comes_up_as_an_emerging_topic(end: datetime, tmp_path: P
         with factory() as s:
             labels = list(s.scalars(select(Topic.label).where(Topic.workspace_id == ws)))
         assert any("sombre" in label for label in labels), labels
+
+        dark = max(
+            (t for t in service.list_topics(factory, ws)["topics"] if "sombre" in t["label"]),
+            key=lambda t: t["size"],
+        )
+        out = service.accept(factory, ws, dark["id"], AcceptIn(key="theme_sombre"))
+        assert (out["members"], out["tagged_before"], out["tagged_after"]) == (
+            dark["size"],
+            0,
+            dark["size"],
+        )
+        drain(factory, workspace_id=ws)  # every other comment re-tagged with the new tag
+        with factory() as s:
+            tagged = set(
+                s.scalars(
+                    select(ResponseTag.response_id).where(
+                        ResponseTag.workspace_id == ws, ResponseTag.tag == "theme_sombre"
+                    )
+                )
+            )
+        assert set(dark["member_ids"]) <= tagged
     finally:
         engine.dispose()

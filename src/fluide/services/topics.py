@@ -3,8 +3,12 @@
 ``POST /v1/topics/refresh`` asks the worker to cluster the last eight weeks'
 comments that no tag covers well (:mod:`fluide.jobs.topics`); ``GET
 /v1/topics`` shows the open ones. Accepting a topic is one action: a new tag,
-taught by the topic's representative comments, and every machine-tagged
-verbatim (the topic's members included) queued for tagging again.
+given at once to **every comment the topic showed** as a person's decision
+(what the CSM accepted: the same as adding the tag to each of them by hand,
+their other tags kept), and every other machine-tagged verbatim queued for
+tagging again. The members, as corrections, teach the tagger the new tag, so
+comments that come later and say the same get it from the tagger, like any
+other tag (its thresholds, its neighbours, later corrections included).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import Input
+from fluide.domain.taxonomy import MAX_TAGS
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.tags import (
     TagKey,
@@ -23,6 +28,7 @@ from fluide.services.tags import (
     ensure_seeded,
     insert_tag,
     names_of,
+    resolve,
     tag_detail,
     tag_exists,
 )
@@ -31,11 +37,10 @@ from fluide.storage import topics as topic_store
 from fluide.storage import verbatim_queue as queue_store
 from fluide.storage import verbatims as verbatim_store
 from fluide.storage.db import write_session
-from fluide.storage.models import Topic
+from fluide.storage.models import Tag, Topic
 from fluide.storage.types import utcnow
 
 TopicStatus = Literal["open", "accepted", "dismissed", "all"]
-EXAMPLES = 5
 
 
 class AcceptIn(Input):
@@ -51,7 +56,28 @@ class AcceptIn(Input):
     names: TagNames | None = None
 
 
-def _json(t: Topic, comments: dict[str, str]) -> dict[str, Any]:
+def _tagging(s: Session, ws: str, t: Topic, tags: dict[str, Tag]) -> dict[str, Any] | None:
+    """An accepted topic's reach: its members carrying the tag, and the comments matched later.
+
+    The tag is followed where it was merged; every comment outside the topic that
+    carries it got it after the acceptance (the tag did not exist before).
+    """
+    if t.status != "accepted" or not t.tag_key:
+        return None
+    tag = resolve(tags, t.tag_key)
+    key = tag.key if tag is not None else t.tag_key
+    tagged, total = topic_store.tag_reach(s, ws, key, t.member_ids)
+    return {
+        "tag": key,
+        "members": len(t.member_ids),
+        "tagged": tagged,
+        "matched_later": total - tagged,
+    }
+
+
+def _json(
+    t: Topic, comments: dict[str, str], tagging: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "id": t.id,
         "label": t.label,
@@ -67,6 +93,7 @@ def _json(t: Topic, comments: dict[str, str]) -> dict[str, Any]:
         "tag": t.tag_key,
         "computed_at": t.computed_at.isoformat(),
         "decided_at": t.decided_at.isoformat() if t.decided_at else None,
+        "tagging": tagging,
     }
 
 
@@ -87,10 +114,12 @@ def list_topics(
         rows = topic_store.topics(s, ws, None if status == "all" else status)
         comments = _comments(s, ws, rows)
         state = store.tagger_state(s, ws)
+        tags = {tag.key: tag for tag in store.tags(s, ws)}
+        reach = {t.id: _tagging(s, ws, t, tags) for t in rows}
     requested = state.topics_requested_at if state else None
     computed = state.topics_computed_at if state else None
     return {
-        "topics": [_json(t, comments) for t in rows],
+        "topics": [_json(t, comments, reach[t.id]) for t in rows],
         "requested_at": requested.isoformat() if requested else None,
         "computed_at": computed.isoformat() if computed else None,
         "refreshing": requested is not None and (computed is None or computed < requested),
@@ -107,10 +136,40 @@ def request_refresh(factory: sessionmaker[Session], ws: str) -> dict[str, Any]:
         return {"status": "queued", "requested_at": state.topics_requested_at.isoformat()}
 
 
+def _tag_members(s: Session, ws: str, key: str, member_ids: list[str]) -> int:
+    """Give ``key`` to every member as a person's tags (their other tags kept); how many
+    carried it before.
+
+    Like adding a tag by hand (:mod:`fluide.services.verbatim_bulk`), each member
+    becomes a correction: its tags are never overwritten by the worker and teach the
+    tagger. A member already carrying the most tags a verbatim may have loses its
+    least confident one: the CSM's decision outweighs the machine's weakest guess.
+    """
+    current = verbatim_store.tags_of(s, ws, member_ids)
+    texts = verbatim_store.comments_of(s, ws, member_ids)
+    states = queue_store.states_of(s, ws, member_ids)
+    state = store.tagger_state(s, ws)
+    version = int(state.version) if state is not None else 0
+    before = 0
+    for rid in dict.fromkeys(member_ids):
+        if rid not in texts or rid not in states:
+            continue  # erased since the topic was computed
+        keys = [k for k in dict.fromkeys(k for k, _, _ in current.get(rid, [])) if k != key]
+        before += len(keys) < len(current.get(rid, []))
+        wanted = [*keys[: MAX_TAGS - 1], key]
+        queue_store.set_human_tags(s, ws, rid, wanted, version)
+        store.record_correction(s, ws, rid, texts[rid], wanted)
+    return before
+
+
 def accept(
     factory: sessionmaker[Session], ws: str, topic_id: str, body: AcceptIn
 ) -> dict[str, Any]:
-    """One action: the topic becomes a tag, taught by its comments; verbatims are re-tagged."""
+    """One action: the topic becomes a tag, every member carries it, the others are re-tagged.
+
+    ``members``: the topic's comments; ``tagged_before`` / ``tagged_after``: how many
+    of them carried the tag before and after.
+    """
     ensure_seeded(factory, ws)
     key = body.key or ""
     try:
@@ -121,19 +180,25 @@ def accept(
             if t.status != "open":
                 raise _decided(t)
             key = body.key or t.suggested_key
+            if store.tag_by_key(s, ws, key) is not None:
+                raise tag_exists(key)
             label = t.label[:1].upper() + t.label[1:100]
             names = names_of(body.names) if body.names else {"fr": label, "en": label}
-            ids = t.representative_ids or t.member_ids[:EXAMPLES]
-            examples = [c for c in verbatim_store.comments_of(s, ws, ids).values() if c.strip()]
-            if not examples:
-                examples = [t.label]
-            tag = insert_tag(s, ws, key, names, {}, [], examples[:EXAMPLES], f"topic:{t.id}")
+            # Members first: as corrections they are not queued again by the new tag.
+            before = _tag_members(s, ws, key, list(t.member_ids))
+            tag = insert_tag(s, ws, key, names, {}, [], [], f"topic:{t.id}")
             t.status, t.tag_key, t.decided_at = "accepted", key, utcnow()
             s.flush()
+            tags = {row.key: row for row in store.tags(s, ws)}
+            tagging = _tagging(s, ws, t, tags)
+            assert tagging is not None
             return {
-                "topic": _json(t, _comments(s, ws, [t])),
+                "topic": _json(t, _comments(s, ws, [t]), tagging),
                 "tag": tag_detail(s, ws, tag),
                 "pending": queue_store.pending_count(s, ws),
+                "members": tagging["members"],
+                "tagged_before": before,
+                "tagged_after": tagging["tagged"],
             }
     except IntegrityError:
         raise tag_exists(key) from None

@@ -8,9 +8,10 @@ same list. A new table that holds a customer's data must be added here.
 
 Two places hold copies that no foreign key reaches, handled by name:
 
-- ``tag_examples.text``: accepting a topic teaches the new tag with its
-  representative comments, copied without ``response_id``. Examples whose
-  text is exactly one of the erased comments are deleted.
+- ``tag_examples.text``: topics accepted before their members became
+  corrections taught the new tag with copies of their representative comments,
+  without ``response_id``. Examples whose text is exactly one of the erased
+  comments are deleted.
 - ``topics.member_ids`` / ``representative_ids``: lists of response ids.
   The erased ids are removed from them and ``size`` follows. A topic's
   ``label`` and ``words`` are made only of terms found in at least two of its

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
+    ResponseTag,
     TaggerState,
     Topic,
 )
@@ -78,3 +79,18 @@ def replace_open_topics(s: Session, ws: str, new: Sequence[Topic], computed_at: 
         .values(topics_computed_at=computed_at)
     )
     s.flush()
+
+
+def tag_reach(s: Session, ws: str, key: str, member_ids: Sequence[str]) -> tuple[int, int]:
+    """``(members carrying the tag, verbatims carrying it)`` in the workspace."""
+    carrying = and_(ResponseTag.workspace_id == ws, ResponseTag.tag == key)
+    total = s.execute(select(func.count()).select_from(ResponseTag).where(carrying)).scalar_one()
+    members = 0
+    for i in range(0, len(member_ids), 500):
+        chunk = list(member_ids[i : i + 500])
+        members += s.execute(
+            select(func.count())
+            .select_from(ResponseTag)
+            .where(carrying, ResponseTag.response_id.in_(chunk))
+        ).scalar_one()
+    return int(members), int(total)

@@ -42,6 +42,7 @@ NAV: Final = (
     ("overview", "/app", "Overview", ("admin", "analyst")),
     ("verbatims", "/app/verbatims", "Verbatims", ("admin", "analyst")),
     ("frictions", "/app/frictions", "Frictions", ("admin", "analyst")),
+    ("topics", "/app/topics", "Topics", ("admin", "analyst")),
     ("actions", "/app/actions", "Actions", ("admin", "analyst")),
     ("follow_ups", "/app/follow-ups", "Follow-ups", ("admin", "analyst", "agent")),
     ("agents", "/app/agents", "Agents", ("admin", "analyst", "agent")),

@@ -20,8 +20,10 @@ IdPath = Path(min_length=1, max_length=40, description="The topic's id, e.g. top
     description=(
         "Each topic: `id`, `label` (its most distinctive words), `words`, `suggested_key`, "
         "`size`, `mean_effort_index`, three representative `verbatims`, `member_ids`, "
-        "`status` (open, accepted, dismissed) and `tag` once accepted. `refreshing` is true "
-        "while the worker computes the topics asked for at `requested_at`."
+        "`status` (open, accepted, dismissed) and `tag` once accepted, with `tagging`: how "
+        "many of its `members` carry the tag (`tagged`) and how many comments outside it got "
+        "the tag since (`matched_later`). `refreshing` is true while the worker computes the "
+        "topics asked for at `requested_at`."
     ),
 )
 def list_topics(
@@ -45,7 +47,12 @@ def refresh(ws: WorkspaceDep, factory: FactoryDep) -> dict[str, Any]:
 
 @router.post(
     "/{topic_id}/accept",
-    summary="Make the topic a tag (taught by its comments); verbatims are re-tagged",
+    summary="Make the topic a tag, given to every comment of the topic; others re-tagged",
+    description=(
+        "The new tag goes to every member at once, as a person's decision (their other tags "
+        "kept); they teach the tagger, which gives the tag to comments like them. Adds "
+        "`members`, `tagged_before` and `tagged_after` to `topic`, `tag` and `pending`."
+    ),
     responses={409: {"description": "The key is taken, or the topic was already decided"}},
 )
 def accept(

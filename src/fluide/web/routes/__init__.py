@@ -14,6 +14,7 @@ from fluide.web.routes import (
     overview,
     report,
     session,
+    topics,
     touchpoint,
     verbatims,
 )
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     touchpoint.router,
     verbatims.router,
     frictions.router,
+    topics.router,
     actions.router,
     follow_ups.router,
     agents.router,
