@@ -4,10 +4,12 @@ answers" under five answers) while their JSON keeps the exact ones (both databas
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 
+from fluide.services.actions import create_action
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
 from tests.services.test_agents import record
@@ -46,6 +48,10 @@ def test_overview_cuts_a_mean_interval_to_the_scale_and_hides_a_thin_one(
     assert metrics["payer"]["ci95"] == pytest.approx([-14.5593, 23.5593], abs=1e-4)
     assert metrics["activer"]["ci95"] == pytest.approx([-0.5706, 4.5706], abs=1e-4)
     assert metrics["activer"]["effort_index_ci95"][1] > 100
+    touchpoint = login.client.get("/app/touchpoints/activer").text
+    assert "[1.00, 4.57]" in touchpoint and "[40.5, 100.0]" in touchpoint
+    assert "too few answers" in login.client.get("/app/touchpoints/payer").text
+    assert "-0.57" not in touchpoint and "126.2" not in touchpoint
 
 
 def test_agents_page_shows_no_interval_past_the_scale(
@@ -68,3 +74,38 @@ def test_agents_page_shows_no_interval_past_the_scale(
     assert raw["low"]["ci"] == pytest.approx([-0.5706, 4.5706], abs=1e-4)
     page = login.client.get("/app/agents/low").text
     assert "[1,00 ; 4,57]" in page and "0,57" not in page
+
+
+def test_an_actions_before_after_shows_readable_intervals(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = app.state.sessions
+    delivered = datetime.now(UTC).date() - timedelta(days=10)
+    noon = datetime(delivered.year, delivered.month, delivered.day, 12, tzinfo=UTC)
+    answer(f, settings, workspace.id, [(s, None) for s in THIN], at=noon - timedelta(days=8))
+    answer(f, settings, workspace.id, [(s, None) for s in LOW], at=noon + timedelta(days=2))
+    made = create_action(
+        f,
+        workspace.id,
+        touchpoint="payer",
+        title="Message clair",
+        kind="ux_change",
+        status="delivered",
+        delivered_on=delivered,
+    )
+    login = logged_in(app, workspace.id, "analyst", lang="fr")
+    page = login.client.get(f"/app/actions/{made['id']}").text
+    cards = {
+        side: page.split(f'id="{side}"', 1)[1].split('<div class="card"', 1)[0]
+        for side in ("before", "after", "difference")
+    }
+    assert "trop peu de réponses" in cards["before"]  # 2 answers
+    assert "[1,00 ; 4,57]" in cards["after"]  # 6 answers, cut at the scale's 1
+    assert "trop peu de réponses" in cards["difference"]  # as good as its thinner side
+    assert "14,56" not in page and "0,57" not in page
+    listing = login.client.get("/app/actions").text.split('id="delivered"')[1]
+    assert '<span class="muted">trop peu de réponses</span>' in listing
+    ba = login.client.get(f"/app/actions/{made['id']}?format=json").json()["before_after"]
+    assert ba["before"]["ci"] == pytest.approx([-14.5593, 23.5593], abs=1e-4)
+    assert ba["after"]["ci"] == pytest.approx([-0.5706, 4.5706], abs=1e-4)
+    assert ba["difference"]["ci"] is not None
