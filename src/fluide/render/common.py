@@ -14,6 +14,14 @@ from typing import Any
 
 from babel import dates as babel_dates
 
+from fluide.domain.display import (
+    EFFORT_INDEX_BOUNDS,
+    TOO_FEW_ANSWERS,
+    UNBOUNDED,
+    Bounds,
+    difference_bounds,
+    shown_interval,
+)
 from fluide.domain.notices import Notice
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import (
@@ -56,15 +64,69 @@ def signed(lang: str, x: float | None, digits: int = 1) -> str:
     return text
 
 
-def ci_text(lang: str, ci: Sequence[float] | None, digits: int = 1) -> str:
-    if not ci:
+def ci_text(
+    lang: str, ci: Sequence[float] | None, digits: int = 1, *, bounds: Bounds, n: int | None
+) -> str:
+    """An interval as a person reads it (:func:`~fluide.domain.display.shown_interval`):
+    cut to ``bounds``, "too few answers" under five answers, "—" without answers."""
+    if not n:
+        return MISSING
+    shown = shown_interval(ci, bounds, int(n))
+    if shown is TOO_FEW_ANSWERS:
+        return gettext(lang, "too few answers")
+    if shown is None:
         return MISSING
     return gettext(
         lang,
         "[%(lo)s, %(hi)s]",
-        lo=fmt_number(lang, ci[0], digits),
-        hi=fmt_number(lang, ci[1], digits),
+        lo=fmt_number(lang, shown[0], digits),
+        hi=fmt_number(lang, shown[1], digits),
     )
+
+
+def shown_ci(
+    ci: Sequence[float] | None, bounds: Bounds, n: int | None
+) -> tuple[float, float] | None:
+    """The interval a chart draws: cut to ``bounds``, none under five answers."""
+    shown = shown_interval(ci, bounds, int(n or 0))
+    return None if shown is TOO_FEW_ANSWERS else shown
+
+
+def scale_bounds_of(scale: Doc | None) -> Bounds:
+    """The bounds of a mean on a document's ``scale`` (its first and last points)."""
+    points = [float(p) for p in (scale or {}).get("points") or []]
+    return (min(points), max(points)) if len(points) >= 2 else UNBOUNDED
+
+
+def figure_bounds(metric: object, scale: Doc | None) -> Bounds:
+    """The bounds of a document's figure: the effort index's 0–100, or the scale's."""
+    return EFFORT_INDEX_BOUNDS if metric == "effort_index" else scale_bounds_of(scale)
+
+
+def smaller_n(*blocks: Doc | None) -> int:
+    """The answers of a difference's smaller side: its interval is as good as that side."""
+    return min(int((b or {}).get("n") or 0) for b in blocks)
+
+
+def before_after_ci(lang: str, ba: Doc, side: str) -> str:
+    """The interval of a delivered action's ``before``, ``after`` or ``difference``, as the
+    action pages read it (the document of :mod:`fluide.services.before_after`)."""
+    metric, scale = ba.get("metric"), ba.get("scale")
+    before, after = ba.get("before") or {}, ba.get("after") or {}
+    if side == "difference":
+        return ci_text(
+            lang,
+            (ba.get("difference") or {}).get("ci"),
+            2,
+            bounds=difference_bounds(figure_bounds(metric, scale)),
+            n=smaller_n(before, after),
+        )
+    block = before if side == "before" else after
+    if metric == "effort_index":
+        ci, digits = block.get("effort_index_ci"), 0
+    else:
+        ci, digits = block.get("ci"), 2
+    return ci_text(lang, ci, digits, bounds=figure_bounds(metric, scale), n=block.get("n"))
 
 
 def p_text(lang: str, p: float | None) -> str:

@@ -142,7 +142,7 @@ def trend_section(lang: str, report: Doc) -> dict[str, Any] | None:
     if found is None:
         return None
     kind, rows = found
-    formatted = trend_rows(lang, kind, rows, report.get("metric"))
+    formatted = trend_rows(lang, kind, rows, report.get("metric"), report.get("scale"))
     axis = y_axis(lang, report)
     points = [
         TrendPoint(
@@ -198,7 +198,7 @@ def render_html(report: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
         scale_desc=common.scale_description(lang, scale),
         metric=report.get("metric", "mean"),
         warnings=common.warning_texts(lang, report.get("warnings")),
-        figures=key_figures(lang, overall, report.get("metric")),
+        figures=key_figures(lang, overall, report.get("metric"), scale),
         small_sample=bool(overall.get("small_sample")),
         groups=effort_groups_chart(lang, overall, scale),
         distribution=distribution_chart(lang, overall, scale),

@@ -170,7 +170,7 @@ def _trend(console: Console, lang: str, report: Doc) -> None:
     )
     rows = [
         (r["name"], r["own_n"], r["n"], r["value_text"], r["ci_text"], r["notes"])
-        for r in trend_rows(lang, kind, periods, metric)
+        for r in trend_rows(lang, kind, periods, metric, report.get("scale"))
     ]
     console.print(_table(headers, rows, numeric=(1, 2, 3, 4)))
 
@@ -291,7 +291,8 @@ def render_text(report: dict[str, Any], lang: str = DEFAULT_LANG, width: int = 1
     _warnings(console, lang, common.warning_texts(lang, report.get("warnings")))
     _heading(console, gettext(lang, "Key figures"))
     figures = [
-        (f.label, f.value, f.detail) for f in key_figures(lang, overall, report.get("metric"))
+        (f.label, f.value, f.detail)
+        for f in key_figures(lang, overall, report.get("metric"), scale)
     ]
     console.print(_table(("", "", ""), figures, numeric=(1,)))
     _effort_groups(console, lang, overall, scale)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fluide.domain.display import EFFORT_INDEX_BOUNDS, difference_bounds
 from fluide.i18n import MISSING, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.render.common import (
     GROUPS,
@@ -16,6 +17,7 @@ from fluide.render.common import (
     Figure,
     ci_text,
     effect_size,
+    figure_bounds,
     figure_digits,
     group_name,
     group_value,
@@ -25,25 +27,38 @@ from fluide.render.common import (
     period_covered,
     period_name,
     period_tick,
+    scale_bounds_of,
     scale_label,
+    shown_ci,
     signed,
     skipped_lines,
+    smaller_n,
     tag_name,
     trend_value,
     yes_no,
 )
 
 
-def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
+def block_cis(lang: str, block: Doc, scale: Doc | None) -> tuple[str, str]:
+    """The mean's interval (within the scale) and the effort index's (within 0–100)."""
+    n = block.get("n")
+    return (
+        ci_text(lang, block.get("ci95"), 2, bounds=scale_bounds_of(scale), n=n),
+        ci_text(lang, block.get("effort_index_ci95"), 1, bounds=EFFORT_INDEX_BOUNDS, n=n),
+    )
+
+
+def key_figures(lang: str, block: Doc, metric: object, scale: Doc | None) -> list[Figure]:
     """The headline figures of a block, each with its interval or meaning."""
     ci95 = gettext(lang, "95% CI")
+    mean_ci, index_ci = block_cis(lang, block, scale)
     out = []
     if metric != "effort_index":
         out.append(
             Figure(
                 gettext(lang, "Mean CES"),
                 fmt_number(lang, block.get("mean"), 2),
-                f"{ci95} {ci_text(lang, block.get('ci95'), 2)}",
+                f"{ci95} {mean_ci}",
             )
         )
     out.append(
@@ -57,7 +72,7 @@ def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
         Figure(
             gettext(lang, "Effort index"),
             fmt_number(lang, block.get("effort_index"), 1),
-            f"{ci95} {ci_text(lang, block.get('effort_index_ci95'), 1)}",
+            f"{ci95} {index_ci}",
         )
     )
     out.append(
@@ -91,18 +106,19 @@ def key_figures(lang: str, block: Doc, metric: object) -> list[Figure]:
     return out
 
 
-def block_rows(lang: str, block: Doc, metric: object) -> list[tuple[str, str]]:
+def block_rows(lang: str, block: Doc, metric: object, scale: Doc | None) -> list[tuple[str, str]]:
     """Every figure of a block as (label, value), for side-by-side tables."""
     groups = block.get("effort_groups") or {}
+    mean_ci, index_ci = block_cis(lang, block, scale)
     rows = [(gettext(lang, "Answers"), fmt_int(lang, block.get("n")))]
     if metric != "effort_index":
         rows += [
             (gettext(lang, "Mean CES"), fmt_number(lang, block.get("mean"), 2)),
-            (gettext(lang, "95% CI"), ci_text(lang, block.get("ci95"), 2)),
+            (gettext(lang, "95% CI"), mean_ci),
         ]
     rows += [
         (gettext(lang, "Effort index"), fmt_number(lang, block.get("effort_index"), 1)),
-        (gettext(lang, "95% CI"), ci_text(lang, block.get("effort_index_ci95"), 1)),
+        (gettext(lang, "95% CI"), index_ci),
     ]
     rows += [(group_name(lang, g), fmt_percent(lang, groups.get(g), 1)) for g in GROUPS]
     rows += [
@@ -130,9 +146,13 @@ def input_rows(lang: str, inp: Doc | None) -> list[tuple[str, str]]:
     return rows
 
 
-def trend_rows(lang: str, kind: str, rows: Sequence[Doc], metric: object) -> list[dict[str, Any]]:
-    """Each period of the trend, formatted, with the flags the chart needs."""
+def trend_rows(
+    lang: str, kind: str, rows: Sequence[Doc], metric: object, scale: Doc | None
+) -> list[dict[str, Any]]:
+    """Each period of the trend, formatted, with the flags the chart needs (its band is
+    the interval a person reads: cut to the bounds, none under five answers)."""
     digits = figure_digits(metric)
+    bounds = figure_bounds(metric, scale)
     out = []
     for row in rows:
         label = str(row.get(kind, ""))
@@ -158,9 +178,9 @@ def trend_rows(lang: str, kind: str, rows: Sequence[Doc], metric: object) -> lis
                 "own_n": fmt_int(lang, row.get("own_n", row.get("n"))),
                 "n": fmt_int(lang, row.get("n")),
                 "value": value if row.get("n") else None,
-                "ci": tuple(ci) if ci and row.get("n") else None,
+                "ci": shown_ci(ci, bounds, row.get("n")),
                 "value_text": fmt_number(lang, value, digits),
-                "ci_text": ci_text(lang, ci, digits),
+                "ci_text": ci_text(lang, ci, digits, bounds=bounds, n=row.get("n")),
                 "pooled": bool(row.get("pooled")),
                 "small": bool(row.get("small_sample")) and bool(row.get("n")),
                 "notes": "; ".join(notes),
@@ -172,6 +192,7 @@ def trend_rows(lang: str, kind: str, rows: Sequence[Doc], metric: object) -> lis
 def group_tables(lang: str, report: Doc) -> list[dict[str, Any]]:
     metric = report.get("metric")
     digits = figure_digits(metric)
+    bounds = figure_bounds(metric, report.get("scale"))
     out = []
     for grouping, rows in (report.get("groups") or {}).items():
         out.append(
@@ -182,7 +203,7 @@ def group_tables(lang: str, report: Doc) -> list[dict[str, Any]]:
                         "value": group_value(lang, grouping, r.get("value")),
                         "n": fmt_int(lang, r.get("n")),
                         "mean": fmt_number(lang, r.get("mean"), digits),
-                        "ci": ci_text(lang, r.get("ci95"), digits),
+                        "ci": ci_text(lang, r.get("ci95"), digits, bounds=bounds, n=r.get("n")),
                         "effort_index": fmt_number(lang, r.get("effort_index"), 1),
                         "high": fmt_percent(lang, (r.get("effort_groups") or {}).get("high"), 1),
                         "net_effort": signed(lang, r.get("net_effort")),
@@ -301,9 +322,9 @@ def friction_headers(lang: str) -> list[str]:
 
 def compare_rows(lang: str, comp: Doc) -> list[tuple[str, str, str]]:
     """The figures of both sides, row by row: (label, before, after)."""
-    metric = comp.get("metric")
-    before = block_rows(lang, comp.get("before") or {}, metric)
-    after = block_rows(lang, comp.get("after") or {}, metric)
+    metric, scale = comp.get("metric"), comp.get("scale")
+    before = block_rows(lang, comp.get("before") or {}, metric, scale)
+    after = block_rows(lang, comp.get("after") or {}, metric, scale)
     return [(b[0], b[1], a[1]) for b, a in zip(before, after, strict=True)]
 
 
@@ -311,10 +332,17 @@ def difference_rows(lang: str, comp: Doc) -> list[tuple[str, str]]:
     digits = figure_digits(comp.get("metric"))
     delta = comp.get("cliffs_delta")
     effect = effect_size(lang, delta)
+    diff_ci = ci_text(
+        lang,
+        comp.get("diff_ci95"),
+        digits,
+        bounds=difference_bounds(figure_bounds(comp.get("metric"), comp.get("scale"))),
+        n=smaller_n(comp.get("before"), comp.get("after")),
+    )
     return [
         (gettext(lang, "Compared figure"), metric_name(lang, comp.get("metric"))),
         (gettext(lang, "Difference (after − before)"), signed(lang, comp.get("diff_mean"), digits)),
-        (gettext(lang, "95% CI of the difference"), ci_text(lang, comp.get("diff_ci95"), digits)),
+        (gettext(lang, "95% CI of the difference"), diff_ci),
         (gettext(lang, "p-value (Mann–Whitney)"), p_text(lang, comp.get("p_value"))),
         (
             gettext(lang, "Cliff's delta"),

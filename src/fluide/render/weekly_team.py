@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fluide.domain.display import difference_bounds
 from fluide.i18n import MISSING, N_, fmt_date, fmt_int, fmt_number, gettext, ngettext
-from fluide.render.common import Doc, ci_text, signed
+from fluide.render.common import Doc, ci_text, scale_bounds_of, signed, smaller_n
 from fluide.render.weekly_view import (
     NAME_CHARS,
     VERDICTS,
@@ -43,13 +44,14 @@ def before_after(lang: str, ba: Doc | None) -> dict[str, str] | None:
         return {"text": gettext(lang, reason), "kind": ""}
     before, after = ba.get("before") or {}, ba.get("after") or {}
     diff = ba.get("difference") or {}
+    bounds = difference_bounds(scale_bounds_of(ba.get("scale")))
     text = gettext(
         lang,
         "CES %(before)s → %(after)s (%(diff)s %(ci)s)",
         before=fmt_number(lang, before.get("mean"), 2),
         after=fmt_number(lang, after.get("mean"), 2),
         diff=signed(lang, diff.get("value"), 2),
-        ci=ci_text(lang, diff.get("ci"), 2),
+        ci=ci_text(lang, diff.get("ci"), 2, bounds=bounds, n=smaller_n(before, after)),
     )
     verdict = ba.get("verdict")
     if verdict is None and ba.get("improved") is not None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 
 from fluide.domain.before_after import verdict as ci_verdict
+from fluide.domain.display import Bounds, difference_bounds
 from fluide.i18n import (
     MISSING,
     N_,
@@ -27,7 +28,16 @@ from fluide.i18n import (
     gettext,
     ngettext,
 )
-from fluide.render.common import Doc, ci_text, figure_digits, group_value, signed
+from fluide.render.common import (
+    Doc,
+    ci_text,
+    figure_bounds,
+    figure_digits,
+    group_value,
+    signed,
+    smaller_n,
+    trend_value,
+)
 from fluide.render.html import effort_groups_chart, trend_section
 from fluide.services.weekly_report import NOTICES
 
@@ -88,13 +98,14 @@ def _metric_label(lang: str, metric: str) -> str:
     return gettext(lang, "Effort index") if metric == "effort_index" else gettext(lang, "Mean CES")
 
 
-def _value(lang: str, block: Doc, metric: str) -> tuple[str, str]:
+def _value(lang: str, block: Doc, metric: str, scale: Doc | None) -> tuple[str, str]:
+    """The figure and its interval as a person reads it (within the scale or 0–100)."""
     digits = figure_digits(metric)
-    if metric == "effort_index":
-        return fmt_number(lang, block.get("effort_index"), digits), ci_text(
-            lang, block.get("effort_index_ci95"), digits
-        )
-    return fmt_number(lang, block.get("mean"), digits), ci_text(lang, block.get("ci95"), digits)
+    value, ci = trend_value(block, metric)
+    bounds = figure_bounds(metric, scale)
+    return fmt_number(lang, value, digits), ci_text(
+        lang, ci, digits, bounds=bounds, n=block.get("n")
+    )
 
 
 def _verdict(diff: Doc | None, lower_is_better: bool) -> str | None:
@@ -112,7 +123,10 @@ VERDICTS = {
 }
 
 
-def _change(lang: str, diff: Doc | None, metric: str, lower_is_better: bool) -> dict[str, str]:
+def _change(
+    lang: str, diff: Doc | None, metric: str, lower_is_better: bool, bounds: Bounds, n: int
+) -> dict[str, str]:
+    """The change this week; ``bounds`` and ``n`` are the difference's (its smaller side)."""
     if not diff or diff.get("value") is None:
         return {
             "value": MISSING,
@@ -129,7 +143,7 @@ def _change(lang: str, diff: Doc | None, metric: str, lower_is_better: bool) -> 
             "%(verdict)s (%(ci_name)s %(ci)s)",
             verdict=gettext(lang, VERDICTS[kind]),
             ci_name=gettext(lang, "95% CI"),
-            ci=ci_text(lang, diff["ci95"], digits),
+            ci=ci_text(lang, diff["ci95"], digits, bounds=bounds, n=n),
         )
     return {
         "value": signed(lang, diff["value"], digits),
@@ -159,7 +173,7 @@ def headline(lang: str, doc: Doc) -> list[dict[str, str]]:
             gettext(lang, "Week before (%(week)s)", week=_week_number(doc["previous_week"])),
         ),
     ):
-        value, ci = _value(lang, block, metric)
+        value, ci = _value(lang, block, metric, doc.get("scale"))
         n = int(block.get("n") or 0)
         detail = (
             f"{gettext(lang, '95% CI')} {ci} · {_answers(lang, n)}"
@@ -167,7 +181,14 @@ def headline(lang: str, doc: Doc) -> list[dict[str, str]]:
             else gettext(lang, "no answers")
         )
         cards.append({"label": label, "value": value, "detail": detail, "kind": ""})
-    change = _change(lang, ces.get("difference"), metric, bool(doc.get("lower_is_better")))
+    change = _change(
+        lang,
+        ces.get("difference"),
+        metric,
+        bool(doc.get("lower_is_better")),
+        difference_bounds(figure_bounds(metric, doc.get("scale"))),
+        smaller_n(week, previous),
+    )
     cards.append({"label": gettext(lang, "Change"), **change})
     rr = (doc.get("response_rate") or {}).get("week")
     before = (doc.get("response_rate") or {}).get("previous")
@@ -242,10 +263,10 @@ def touchpoints(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
     rows = []
     for tp in (doc.get("touchpoints") or [])[: limits.touchpoints]:
         metric = str(tp.get("metric"))
-        value, ci = _value(lang, tp.get("week") or {}, metric)
+        scale = tp.get("scale") or {}
+        value, ci = _value(lang, tp.get("week") or {}, metric, scale)
         diff = tp.get("difference")
         kind = _verdict(diff, bool(tp.get("lower_is_better")))
-        scale = tp.get("scale") or {}
         rows.append(
             {
                 "name": clip(group_value(lang, "touchpoint", tp.get("touchpoint")), NAME_CHARS),

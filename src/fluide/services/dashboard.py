@@ -18,9 +18,19 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.display import EFFORT_INDEX_BOUNDS
 from fluide.domain.periods import first_of_last_weeks, period_label
 from fluide.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
-from fluide.render.common import ci_text, figure_digits, period_name, signed, trend_value
+from fluide.render.common import (
+    ci_text,
+    figure_bounds,
+    figure_digits,
+    period_name,
+    scale_bounds_of,
+    shown_ci,
+    signed,
+    trend_value,
+)
 from fluide.render.html import y_axis
 from fluide.render.spark import SparkPoint, sparkline
 from fluide.render.views import answer_text
@@ -210,6 +220,7 @@ def trend_spark(lang: str, doc: dict[str, Any], labels: Sequence[str]) -> Markup
     """The weekly figure of a metrics document over every week of the window."""
     metric = doc.get("metric")
     digits = figure_digits(metric)
+    bounds = figure_bounds(metric, doc.get("scale"))
     rows = {r["week"]: r for r in doc.get("weekly") or []}
     points = []
     for label in labels:
@@ -226,11 +237,11 @@ def trend_spark(lang: str, doc: dict[str, Any], labels: Sequence[str]) -> Markup
             "%(period)s: %(value)s %(ci)s, n = %(n)s",
             period=name,
             value=fmt_number(lang, value, digits),
-            ci=ci_text(lang, ci, digits),
+            ci=ci_text(lang, ci, digits, bounds=bounds, n=row.get("n")),
             n=fmt_int(lang, row.get("n")),
         )
         faint = bool(row.get("pooled")) or bool(row.get("small_sample"))
-        points.append(SparkPoint(tip, value, (ci[0], ci[1]) if ci else None, faint))
+        points.append(SparkPoint(tip, value, shown_ci(ci, bounds, row.get("n")), faint))
     axis = y_axis(lang, doc)
     return sparkline(
         points,
@@ -297,16 +308,21 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         digits = figure_digits(doc.get("metric"))
         scales[tp["key"]] = doc.get("scale")
         rate, rate_detail = _rate(lang, overall)
+        n = overall.get("n")
         rows.append(
             {
                 **{k: tp[k] for k in ("key", "task", "question", "url")},
                 "mean": fmt_number(lang, overall.get("mean"), digits),
-                "ci": ci_text(lang, overall.get("ci95"), digits),
+                "ci": ci_text(
+                    lang, overall.get("ci95"), digits, bounds=scale_bounds_of(doc.get("scale")), n=n
+                ),
                 "effort_index": fmt_number(lang, overall.get("effort_index"), 1),
                 "effort_rank": None
                 if overall.get("effort_index") is None
                 else overall["effort_index"] / 100,
-                "effort_index_ci": ci_text(lang, overall.get("effort_index_ci95"), 1),
+                "effort_index_ci": ci_text(
+                    lang, overall.get("effort_index_ci95"), 1, bounds=EFFORT_INDEX_BOUNDS, n=n
+                ),
                 "n": fmt_int(lang, overall.get("n")),
                 "rate": rate,
                 "rate_detail": rate_detail,

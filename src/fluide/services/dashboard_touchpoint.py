@@ -17,9 +17,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.display import EFFORT_INDEX_BOUNDS
 from fluide.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.messages import polarity_name
-from fluide.render.common import ci_text, figure_digits, group_value, warning_texts
+from fluide.render.common import (
+    ci_text,
+    figure_digits,
+    group_value,
+    scale_bounds_of,
+    warning_texts,
+)
 from fluide.render.html import distribution_chart, effort_groups_chart, trend_section
 from fluide.render.views import answer_text, key_figures
 from fluide.services.dashboard import (
@@ -179,6 +186,7 @@ def _split_value(lang: str, name: str, value: object) -> str:
 def split_tables(lang: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One small table per split: n, figure and its interval, response rate, flags."""
     digits = figure_digits(doc.get("metric"))
+    mean_bounds = scale_bounds_of(doc.get("scale"))
     out = []
     for name in SPLITS:
         rows = []
@@ -190,9 +198,15 @@ def split_tables(lang: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
                     "value": _split_value(lang, name, r.get("value")),
                     "n": fmt_int(lang, r.get("n")),
                     "mean": fmt_number(lang, r.get("mean"), digits),
-                    "ci": ci_text(lang, r.get("ci95"), digits),
+                    "ci": ci_text(lang, r.get("ci95"), digits, bounds=mean_bounds, n=r.get("n")),
                     "effort_index": fmt_number(lang, r.get("effort_index"), 1),
-                    "effort_index_ci": ci_text(lang, r.get("effort_index_ci95"), 1),
+                    "effort_index_ci": ci_text(
+                        lang,
+                        r.get("effort_index_ci95"),
+                        1,
+                        bounds=EFFORT_INDEX_BOUNDS,
+                        n=r.get("n"),
+                    ),
                     "rate": fmt_percent(lang, None if rate is None else 100 * rate, 0),
                     "small": bool(r.get("small_sample")) and bool(r.get("n")),
                 }
@@ -307,7 +321,7 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "period": period_text(lang, period, data["tz"]),
         "warnings": warnings,
         "flags": flag_texts(lang, data["flags"]),
-        "figures": key_figures(lang, overall, metric),
+        "figures": key_figures(lang, overall, metric, scale),
         "groups": effort_groups_chart(lang, overall, scale),
         "distribution": distribution_chart(lang, overall, scale),
         "trend": trend_section(lang, _padded(doc, period["week_labels"]))

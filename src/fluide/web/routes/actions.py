@@ -7,6 +7,7 @@ entered values kept.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.pages import FormDep
 from fluide.domain.before_after import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from fluide.i18n import fmt_int, fmt_number, gettext
+from fluide.render.common import before_after_ci, shown_ci
 from fluide.render.svg import effort_colour
 from fluide.services import actions as service
 from fluide.services.accounts import CurrentUser
@@ -85,7 +87,12 @@ def _list(
     data = {"actions": actions, "status": status, "window_days": window_days}
     choices = service.form_choices(factory, user.workspace_id)
     blank = dict.fromkeys(service.FIELDS, "") | {"status": "to_deliver"}
-    context: dict[str, Any] = {"choices": choices, "errors": errors, "values": values or blank}
+    context: dict[str, Any] = {
+        "choices": choices,
+        "errors": errors,
+        "values": values or blank,
+        "ba_ci": functools.partial(before_after_ci, user.lang),
+    }
     if code != 200:
         return render_page(request, user, "actions.html.j2", status=code, data=data, **context)
     return respond(request, user, "actions.html.j2", data, **context)
@@ -146,6 +153,7 @@ def _detail(
         "saved": saved if saved in SAVED else None,
         "windows": sorted({*WINDOWS, window_days}),
         "chart": svg(before_after_chart(ba, user.lang)) if ba else None,
+        "ba_ci": functools.partial(before_after_ci, user.lang),
     }
     if code != 200:
         return render_page(request, user, "action.html.j2", status=code, data=action, **context)
@@ -227,7 +235,10 @@ def before_after_chart(ba: dict[str, Any], lang: str) -> str:
     for i, (side, name) in enumerate(zip(("before", "after"), names, strict=True)):
         block = ba[side]
         value = block["mean"] if metric == "mean" else block["effort_index"]
-        ci = block["ci"] if metric == "mean" else block["effort_index_ci"]
+        # The whisker a person reads: cut to the axis, none under five answers.
+        ci = shown_ci(
+            block["ci"] if metric == "mean" else block["effort_index_ci"], (lo, hi), block["n"]
+        )
         cx = left + slot * (i + 0.5)
         label = gettext(lang, "%(side)s · n = %(n)s", side=name, n=fmt_int(lang, block["n"]))
         parts.append(

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from fluide.domain.display import EFFORT_INDEX_BOUNDS
 from fluide.i18n import N_, fmt_int, fmt_number, gettext
-from fluide.render.common import ci_text
+from fluide.render.common import ci_text, scale_bounds_of, shown_ci
 from fluide.render.html import trend_section
 from fluide.render.svg import BAND, GRID, INK, LINE, MUTED
 from fluide.services import agents as service
@@ -76,7 +77,9 @@ def _page(
     ctx = {
         "form": _form(request),
         "touchpoints": service.touchpoint_keys(request.app.state.sessions, user.workspace_id),
-        "ci": lambda c, digits=1: ci_text(lang, c, digits),
+        # What a person reads: cut to the scale or to 0–100, none under five answers.
+        "ci": lambda c, n: ci_text(lang, c, 1, bounds=EFFORT_INDEX_BOUNDS, n=n),
+        "mean_ci": lambda c, n, scale: ci_text(lang, c, 2, bounds=scale_bounds_of(scale), n=n),
         **context,
     }
     try:
@@ -217,9 +220,9 @@ def _chart_row(lang: str, r: dict[str, Any], y: float, x: Any) -> Markup:
         "%(name)s: effort index %(raw)s %(raw_ci)s, shrunk %(shrunk)s %(shrunk_ci)s, rank %(rank)s",
         name=r["name"],
         raw=fmt_number(lang, raw, 1),
-        raw_ci=ci_text(lang, r["effort_index_ci"], 1),
+        raw_ci=ci_text(lang, r["effort_index_ci"], 1, bounds=EFFORT_INDEX_BOUNDS, n=r["n"]),
         shrunk=fmt_number(lang, shrunk, 1),
-        shrunk_ci=ci_text(lang, r["shrunk_ci"], 1),
+        shrunk_ci=ci_text(lang, r["shrunk_ci"], 1, bounds=EFFORT_INDEX_BOUNDS, n=r["n"]),
         rank=fmt_int(lang, r["rank"]),
     )
     parts = [
@@ -231,8 +234,9 @@ def _chart_row(lang: str, r: dict[str, Any], y: float, x: Any) -> Markup:
         '<line x1="{a:.1f}" y1="{y:.1f}" x2="{b:.1f}" y2="{y:.1f}" stroke="{c}" '
         'stroke-width="{w}"/>'
     )
-    if r["effort_index_ci"]:
-        lo, hi = r["effort_index_ci"]
+    raw_ci = shown_ci(r["effort_index_ci"], EFFORT_INDEX_BOUNDS, r["n"])
+    if raw_ci:
+        lo, hi = raw_ci
         parts.append(whisker.format(a=x(lo), b=x(hi), y=y - 5, c=MUTED, w=1.5))
     if raw is not None:
         parts.append(
@@ -241,8 +245,9 @@ def _chart_row(lang: str, r: dict[str, Any], y: float, x: Any) -> Markup:
                 'stroke-width="1.5"/>'
             ).format(x=x(raw), y=y - 5, c=MUTED)
         )
-    if r["shrunk_ci"]:
-        lo, hi = r["shrunk_ci"]
+    shrunk_ci = shown_ci(r["shrunk_ci"], EFFORT_INDEX_BOUNDS, r["n"])
+    if shrunk_ci:
+        lo, hi = shrunk_ci
         parts.append(whisker.format(a=x(lo), b=x(hi), y=y + 5, c=BAND, w=5))
     parts.append(
         Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{c}"/>').format(

@@ -6,6 +6,7 @@ on its row; the ranking moves with it at once.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -13,7 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.pages import FormDep
-from fluide.i18n import gettext
+from fluide.domain.display import (
+    EFFORT_INDEX_BOUNDS,
+    TOO_FEW_ANSWERS,
+    difference_bounds,
+    shown_interval,
+)
+from fluide.i18n import fmt_number, gettext
 from fluide.services import backlog as service
 from fluide.services import dashboard
 from fluide.services.errors import ServiceError
@@ -47,6 +54,19 @@ WEEK_CHOICES: Final = (1, 2, 4, 8, 13, 26, 52)
 
 def _error_text(lang: str, exc: ServiceError) -> str:
     return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
+
+
+def gap_ci_text(lang: str, fr: dict[str, Any]) -> str:
+    """A friction's gap interval as a person reads it: within ±100 points of effort index,
+    "too few answers" under five tagged answers, "" without an interval."""
+    shown = shown_interval(fr["gap_ci"], difference_bounds(EFFORT_INDEX_BOUNDS), int(fr["n"]))
+    if shown is TOO_FEW_ANSWERS:
+        return gettext(lang, "too few answers")
+    if shown is None:
+        return ""
+    return gettext(
+        lang, "%(low)s to %(high)s", low=fmt_number(lang, shown[0]), high=fmt_number(lang, shown[1])
+    )
 
 
 def _csv(data: dict[str, Any]) -> Response:
@@ -84,7 +104,11 @@ def _page(
     data = service.backlog(factory, ws, weeks=weeks)
     if wants(request) == "csv" and failure is None:
         return _csv(data)
-    context: dict[str, Any] = {"saved": saved, "week_choices": WEEK_CHOICES}
+    context: dict[str, Any] = {
+        "saved": saved,
+        "week_choices": WEEK_CHOICES,
+        "gap_ci": functools.partial(gap_ci_text, user.lang),
+    }
     if failure is None:
         return respond(request, user, TEMPLATE, data, error=None, **context)
     return render_page(
