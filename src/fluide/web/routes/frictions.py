@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fluide.api.pages import FormDep
 from fluide.i18n import gettext
 from fluide.services import backlog as service
-from fluide.services import dashboard
+from fluide.services import dashboard, tagger_state
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
@@ -84,7 +84,11 @@ def _page(
     data = service.backlog(factory, ws, weeks=weeks)
     if wants(request) == "csv" and failure is None:
         return _csv(data)
-    context: dict[str, Any] = {"saved": saved, "week_choices": WEEK_CHOICES}
+    context: dict[str, Any] = {
+        "saved": saved,
+        "week_choices": WEEK_CHOICES,
+        "tagger": tagger_state.of_workspace(factory, ws.id),
+    }
     if failure is None:
         return respond(request, user, TEMPLATE, data, error=None, **context)
     return render_page(
