@@ -167,8 +167,8 @@ class ModelLoader:
             log.info("tagging model ready")
             with self._lock:
                 self._state, self._embedder = MODEL, embedder
-        self._ready.set()
         self._publish()
+        self._ready.set()
         if self._embedder is not None:
             try:
                 self.on_ready()
