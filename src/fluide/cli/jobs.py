@@ -56,6 +56,14 @@ def worker(
     parent_pid: Annotated[
         int | None, typer.Option("--parent-pid", hidden=True, help="The parent's process id.")
     ] = None,
+    state_id: Annotated[
+        str | None,
+        typer.Option(
+            "--state-id",
+            hidden=True,
+            help="The id under which the parent announced this process's model state.",
+        ),
+    ] = None,
 ) -> None:
     """Send invitations and tag comments: procrastinate jobs on PostgreSQL (run as many as
     you like), the deliveries and verbatims tables on SQLite."""
@@ -83,7 +91,7 @@ def worker(
     orphaned = (lambda: os.getppid() != parent) if exit_with_parent else (lambda: False)
     # A worker that runs on tags at once with the keyword rules while its model loads;
     # --once waits for the model instead (it has one pass to do).
-    model = None if once else ModelLoader()
+    model = None if once else ModelLoader(worker_id=state_id)
     tagger = TaggingWorker(sessions, settings, poll=poll, stop_when=orphaned, model=model)
     if tagging_only:
         # The tagging child of `fluide serve`: polls the verbatims table, whatever the database.

@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +26,9 @@ from fluide.storage import tagger_runtime as store
 from fluide.storage.db import write_session
 from fluide.storage.tagger_runtime import FAILED, LOADING, MODEL, STALE
 from fluide.storage.types import new_id, utcnow
-from fluide.tagging.embed import Embedder
+
+if TYPE_CHECKING:  # the web process imports this module: no model code with it
+    from fluide.tagging.embed import Embedder
 
 log = logging.getLogger("fluide.jobs")
 
@@ -35,6 +37,20 @@ HEARTBEAT: Final = 10.0
 FORGET: Final = timedelta(days=1)
 """Rows of processes silent for longer are deleted."""
 REASON_CHARS: Final = 200
+
+
+HOST: Final = socket.gethostname()[:100]
+
+
+def announce(factory: sessionmaker[Session], worker_id: str, pid: int) -> None:
+    """Say ``loading`` for a tagging process just started (``fluide serve``'s child): its
+    first heartbeat comes once its imports are done, seconds later."""
+    doc = {"state": LOADING, "reason": None, "host": HOST, "pid": pid}
+    try:
+        with write_session(factory) as s:
+            store.beat(s, worker_id, doc, utcnow())
+    except Exception:  # the child says it itself soon
+        log.warning("could not record the tagging child's state", exc_info=True)
 
 
 class ModelUnavailable(Exception):
@@ -79,12 +95,13 @@ class ModelLoader:
         *,
         heartbeat: float = HEARTBEAT,
         on_ready: Callable[[], None] = lambda: None,
+        worker_id: str | None = None,
     ) -> None:
         self._load = load
         self.heartbeat = heartbeat
         self.on_ready = on_ready
-        self.worker_id = new_id("tgw")
-        self._host = socket.gethostname()[:100]
+        self.worker_id = worker_id or new_id("tgw")
+        self._host = HOST
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._state = LOADING
