@@ -261,3 +261,28 @@ def _until(check: Callable[[], bool], seconds: float = 20) -> None:
     while not check():
         assert time.monotonic() < deadline, "not within the time allowed"
         time.sleep(0.05)
+
+
+def test_the_postgresql_job_tags_with_rules_while_the_worker_process_loads_its_model(
+    app: FastAPI,
+    settings: Settings,
+    workspace: NewWorkspace,
+    loaders: list[ModelLoader],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fluide worker` on PostgreSQL: the procrastinate job reads the process's loader."""
+    from fluide.jobs import model_state, queue
+
+    f = app.state.sessions
+    ids = answer(f, settings, workspace.id, COMMENTS[:2])
+    held = HeldLoad(WordsEmbedder)
+    monkeypatch.setattr(model_state, "_process", None)
+    loader = model_state.start_process_loader(f, load=held)
+    loaders.append(loader)
+    job = queue.build_app(settings, f, {}).tasks["fluide.verbatims"]
+    job()  # its count adds the topics computed
+    assert {st.status for st in _states(f, ids).values()} == {"rules"}
+    held.release()
+    assert loader.wait(10)
+    job()  # the rules' verbatims, queued for the model
+    assert {st.status for st in _states(f, ids).values()} == {"done"}

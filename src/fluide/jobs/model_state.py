@@ -236,12 +236,14 @@ _process: ModelLoader | None = None
 
 
 def start_process_loader(
-    factory: sessionmaker[Session], on_ready: Callable[[], None] = lambda: None
+    factory: sessionmaker[Session],
+    on_ready: Callable[[], None] = lambda: None,
+    load: Callable[[], Embedder] = load_model,
 ) -> ModelLoader:
     """The loader of this worker process, started (its procrastinate jobs use it)."""
     global _process
     if _process is None:
-        _process = ModelLoader(on_ready=on_ready)
+        _process = ModelLoader(load, on_ready=on_ready)
         _process.start(factory)
     return _process
 
