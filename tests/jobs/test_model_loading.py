@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.jobs import tagging
+from fluide.jobs import model_state, tagging
 from fluide.jobs.model_state import ModelLoader, ModelUnavailable
 from fluide.services import tagger_state
 from fluide.services.workspaces import NewWorkspace
@@ -229,7 +229,7 @@ def test_verbatims_tagged_without_the_model_before_the_rules_status_are_redone_o
     with write_session(f) as s:  # as an earlier version stored them
         s.query(VerbatimState).update({"status": "done"})
         queue_store.set_human_tags(s, workspace.id, person, ["outage"], 1)
-    monkeypatch.setattr(tagging, "_swept_old", False)
+    monkeypatch.setattr(model_state, "_swept_old", False)
     fake = WordsEmbedder()
     monkeypatch.setattr(tagging, "shared_embedder", lambda: fake)
     assert tagging.run_due(f, settings).tagged == 1
@@ -271,7 +271,7 @@ def test_the_postgresql_job_tags_with_rules_while_the_worker_process_loads_its_m
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`fluide worker` on PostgreSQL: the procrastinate job reads the process's loader."""
-    from fluide.jobs import model_state, queue
+    from fluide.jobs import queue
 
     f = app.state.sessions
     ids = answer(f, settings, workspace.id, COMMENTS[:2])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.storage import tagger_runtime as store
+from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.tagger_runtime import FAILED, LOADING, MODEL, STALE
 from fluide.storage.types import new_id, utcnow
@@ -111,9 +112,6 @@ class ModelLoader:
         self._stop = threading.Event()
         self._factory: sessionmaker[Session] | None = None
         self._threads: list[threading.Thread] = []
-        self.swept_old = False
-        """Whether this process has queued the verbatims tagged without the model before
-        the ``rules`` status existed (done once, see ``requeue_rule_tagged``)."""
 
     @property
     def state(self) -> str:
@@ -218,6 +216,28 @@ class ModelLoader:
                         store.prune(s, now - FORGET)
             except Exception:  # the next beat tries again; tagging goes on meanwhile
                 log.warning("could not record the tagging model's state", exc_info=True)
+
+
+_swept_old = False
+_swept_lock = threading.Lock()
+
+
+def requeue_for_model(factory: sessionmaker[Session]) -> int:
+    """Queue the rules-tagged verbatims for the model again (a read first: usually none)."""
+    global _swept_old
+    with _swept_lock:
+        first = not _swept_old
+    if not first:
+        with factory() as s:
+            if not queue_store.rule_tagged_exist(s):
+                return 0
+    with write_session(factory) as s:
+        n = queue_store.requeue_rule_tagged(s, before_statuses=first)
+    with _swept_lock:
+        _swept_old = True
+    if n:
+        log.info("%s verbatims tagged by keyword rules queued for the model", n)
+    return n
 
 
 def _alive(pid: int) -> bool:

@@ -8,6 +8,10 @@ and responsive. The queue is the ``verbatim_states`` table (see
 in its own transaction; :func:`tag_pending` takes the oldest pending comments,
 tags them with the workspace's tagger and stores tags and embedding.
 
+A worker that runs on loads the model in the background and tags with the
+keyword rules meanwhile; the model tags those comments again once it is ready
+(:mod:`fluide.jobs.model_state`).
+
 Each workspace's tagger (its tags, its examples, every human correction) is
 trained once and kept per process, keyed by the workspace's tagger version,
 which every taxonomy change or correction bumps.
@@ -27,7 +31,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.taxonomy import Example, TagDef, Taxonomy
-from fluide.jobs.model_state import ModelLoader
+from fluide.jobs.model_state import ModelLoader, requeue_for_model
 from fluide.jobs.runner import PollingLoop
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
@@ -286,26 +290,6 @@ def drain(
         if progress is not None:
             progress(total)
     return total
-
-
-_swept_old = False
-_swept_lock = threading.Lock()
-
-
-def requeue_for_model(factory: sessionmaker[Session]) -> int:
-    """Queue the rules-tagged verbatims for the model again (a read first: usually none)."""
-    global _swept_old
-    with _swept_lock:
-        first, _swept_old = not _swept_old, True
-    if not first:
-        with factory() as s:
-            if not queue_store.rule_tagged_exist(s):
-                return 0
-    with write_session(factory) as s:
-        n = queue_store.requeue_rule_tagged(s, before_statuses=first)
-    if n:
-        log.info("%s verbatims tagged by keyword rules queued for the model", n)
-    return n
 
 
 TOPICS_EVERY = timedelta(hours=24)
