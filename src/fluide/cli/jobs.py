@@ -56,6 +56,14 @@ def worker(
     parent_pid: Annotated[
         int | None, typer.Option("--parent-pid", hidden=True, help="The parent's process id.")
     ] = None,
+    state_id: Annotated[
+        str | None,
+        typer.Option(
+            "--state-id",
+            hidden=True,
+            help="The id under which the parent announced this process's model state.",
+        ),
+    ] = None,
 ) -> None:
     """Send invitations and tag comments: procrastinate jobs on PostgreSQL (run as many as
     you like), the deliveries and verbatims tables on SQLite."""
@@ -67,6 +75,7 @@ def worker(
         end_with_parent(parent)
     from fluide.api.logs import configure_worker_logging
     from fluide.jobs import queue
+    from fluide.jobs.model_state import ModelLoader, process_loader, start_process_loader
     from fluide.jobs.runner import InlineWorker
     from fluide.jobs.senders import default_senders
     from fluide.jobs.tagging import TaggingWorker
@@ -80,7 +89,10 @@ def worker(
     _check_demo(lang, settings, sessions)
     senders = default_senders()
     orphaned = (lambda: os.getppid() != parent) if exit_with_parent else (lambda: False)
-    tagger = TaggingWorker(sessions, settings, poll=poll, stop_when=orphaned)
+    # A worker that runs on tags at once with the keyword rules while its model loads;
+    # --once waits for the model instead (it has one pass to do).
+    model = None if once else ModelLoader(worker_id=state_id)
+    tagger = TaggingWorker(sessions, settings, poll=poll, stop_when=orphaned, model=model)
     if tagging_only:
         # The tagging child of `fluide serve`: polls the verbatims table, whatever the database.
         if once:
@@ -125,17 +137,24 @@ def worker(
     queues = [queue.QUEUE, queue.TAGGING_QUEUE] if tagging else [queue.QUEUE]
     with queue_app.open():
         queue.ensure_schema(queue_app)
+        if tagging and not once:
+            start_process_loader(sessions, on_ready=lambda: queue.defer_verbatims(queue_app))
         _say(
             settings,
             _t(lang, "Worker started (PostgreSQL, procrastinate): sending due invitations."),
         )
-        # Two at once: a long tagging job never holds an invitation back.
-        queue_app.run_worker(
-            queues=queues,
-            concurrency=len(queues),
-            wait=not once,
-            install_signal_handlers=True,
-        )
+        try:
+            # Two at once: a long tagging job never holds an invitation back.
+            queue_app.run_worker(
+                queues=queues,
+                concurrency=len(queues),
+                wait=not once,
+                install_signal_handlers=True,
+            )
+        finally:
+            loader = process_loader()
+            if loader is not None:
+                loader.stop()
 
 
 @app.command("tag-pending")

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
     from fluide.demo.inbox import DemoInbox
     from fluide.settings import Settings
@@ -121,7 +122,7 @@ def _serve(
     if inbox is not None:
         application.state.demo_inbox = inbox
     _announce(lang, host, port)
-    child = _tagging_child(lang, settings)
+    child = _tagging_child(lang, settings, application.state.sessions)
     try:
         with stopped_by_signals():
             uvicorn.run(application, host=host, port=port, **_uvicorn_options(settings))
@@ -143,6 +144,7 @@ def _serve_workers(lang: str, settings: Settings, host: str, port: int, workers:
 
     from fluide.cli.lifeline import Stopped, stopped_by_signals
     from fluide.services.demo_mode import DemoDatabaseRequired
+    from fluide.storage.db import session_factory
 
     try:
         engine = _opened(lang, settings, lambda: _prepared(settings))
@@ -154,7 +156,7 @@ def _serve_workers(lang: str, settings: Settings, host: str, port: int, workers:
         # One folder for the workers' metric files; mkdtemp makes it 0700.
         metrics_dir = tempfile.mkdtemp(prefix="fluide-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    child = _tagging_child(lang, settings)
+    child = _tagging_child(lang, settings, session_factory(engine))
     failed = False
     try:
         with stopped_by_signals():
@@ -255,14 +257,20 @@ def worker_app() -> FastAPI:
         sys.exit(STARTUP_FAILURE)
 
 
-def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | None:
+def _tagging_child(
+    lang: str, settings: Settings, factory: sessionmaker[Session]
+) -> subprocess.Popen[bytes] | None:
     """Where this server runs deliveries itself, a child process tags the comments.
 
     The tagging model (about 70 MB) is loaded there, never in the server process,
-    which stays small and answers while comments are tagged.
+    which stays small and answers while comments are tagged. The child's model
+    is announced as loading at once: pages say so from the first request.
     """
     import subprocess
     import sys
+
+    from fluide.jobs.model_state import announce
+    from fluide.storage.types import new_id
 
     if not _inline(settings):
         return None  # `fluide worker` processes tag the comments
@@ -275,7 +283,11 @@ def _tagging_child(lang: str, settings: Settings) -> subprocess.Popen[bytes] | N
     # it to the thread that starts it, the main thread here, which lives as long as the server.
     command = [sys.executable, "-m", "fluide", "worker", "--tagging-only"]
     command += ["--exit-with-parent", "--parent-pid", str(os.getpid()), "--lang", lang]
-    return subprocess.Popen(command, env=env)  # noqa: S603 - our own command
+    state_id = new_id("tgw")
+    command += ["--state-id", state_id]
+    child = subprocess.Popen(command, env=env)  # noqa: S603 - our own command
+    announce(factory, state_id, child.pid)
+    return child
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:

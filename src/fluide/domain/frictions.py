@@ -348,7 +348,8 @@ class WeeklyFrictions:
     overall: list[Friction]
     by_touchpoint: dict[str, list[Friction]]
     tagger: str
-    """How the comments were tagged: ``model`` or ``rules`` (the model could not load)."""
+    """How the comments were tagged: ``model``, ``rules`` (the model could not load), or
+    ``loading`` (the rules' tags while the worker loads the model)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

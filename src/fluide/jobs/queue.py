@@ -74,9 +74,11 @@ def build_app(
     @app.periodic(cron="* * * * *", periodic_id="fluide-verbatims")
     @app.task(name="fluide.verbatims", queue=TAGGING_QUEUE, queueing_lock="fluide.verbatims")
     def verbatims(timestamp: int | None = None) -> int:
+        from fluide.jobs.model_state import process_loader
         from fluide.jobs.tagging import run_due
 
-        done = run_due(factory, settings)
+        # The worker's model loads in the background (fluide worker): rules meanwhile.
+        done = run_due(factory, settings, model=process_loader())
         return done.tagged + done.topics
 
     @app.periodic(cron="*/10 * * * *", periodic_id="fluide-retention")

@@ -8,6 +8,10 @@ and responsive. The queue is the ``verbatim_states`` table (see
 in its own transaction; :func:`tag_pending` takes the oldest pending comments,
 tags them with the workspace's tagger and stores tags and embedding.
 
+A worker that runs on loads the model in the background and tags with the
+keyword rules meanwhile; the model tags those comments again once it is ready
+(:mod:`fluide.jobs.model_state`).
+
 Each workspace's tagger (its tags, its examples, every human correction) is
 trained once and kept per process, keyed by the workspace's tagger version,
 which every taxonomy change or correction bumps.
@@ -27,6 +31,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.taxonomy import Example, TagDef, Taxonomy
+from fluide.jobs.model_state import ModelLoader, requeue_for_model
 from fluide.jobs.runner import PollingLoop
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
@@ -237,8 +242,10 @@ def tag_batch(
             )
             for i, (it, p) in enumerate(zip(group, predictions, strict=True))
         ]
+        # Without the model, the rules' tags are marked: the model redoes them once ready.
+        status = queue_store.RULES if x is None else store.DONE
         with write_session(factory) as s:
-            stored += queue_store.store_tags(s, ws, version, results)
+            stored += queue_store.store_tags(s, ws, version, results, status)
     return stored
 
 
@@ -305,17 +312,24 @@ def run_due(
     settings: Settings | None = None,
     *,
     stop: Callable[[], bool] = lambda: False,
+    model: ModelLoader | None = None,
 ) -> Done:
     """Everything verbatims need now: pending tagging, then topics asked for or stale.
 
     The job of ``fluide worker`` (its loop on SQLite, a procrastinate job on
     PostgreSQL). Topics are computed again when asked for, and otherwise once
     every :data:`TOPICS_EVERY` (a new friction shows up without anyone asking).
+    ``model``: the process's model loading in the background (the keyword
+    rules tag meanwhile); without it, the model is loaded here, first.
+    Once the model is there, what the rules tagged is queued for it again.
     Returns what was done (false when nothing was due).
     """
     from fluide.jobs.topics import refresh_topics
 
-    tagged = drain(factory, settings, stop=stop)
+    source: EmbedderSource = shared_embedder if model is None else model.embedder
+    if source() is not None:
+        requeue_for_model(factory)
+    tagged = drain(factory, settings, stop=stop, embedder=source)
     with factory() as s:
         wanted = topic_store.topics_requested(s, stale_before=utcnow() - TOPICS_EVERY)
     topics = 0
@@ -328,7 +342,11 @@ def run_due(
 
 
 class TaggingWorker(PollingLoop):
-    """Runs :func:`run_due` in a loop (a thread of ``fluide worker``, or its own process)."""
+    """Runs :func:`run_due` in a loop (a thread of ``fluide worker``, or its own process).
+
+    With ``model``, the loop starts tagging with the keyword rules while the
+    model loads in the background, and says so in the database.
+    """
 
     name = "fluide-tagging"
 
@@ -339,13 +357,27 @@ class TaggingWorker(PollingLoop):
         *,
         poll: float = 2.0,
         stop_when: Callable[[], bool] = lambda: False,
+        model: ModelLoader | None = None,
     ) -> None:
         super().__init__()
         self.factory, self.settings, self.poll = factory, settings, poll
         self.stop_when = stop_when
+        self.model = model
+        if model is not None:
+            model.on_ready = self.wake  # the rules' tags are redone at once
 
     def _stopping(self) -> bool:
         return self._stop.is_set() or self.stop_when()
 
     def run_once(self) -> Done:
-        return run_due(self.factory, self.settings, stop=self._stopping)
+        return run_due(self.factory, self.settings, stop=self._stopping, model=self.model)
+
+    def run_forever(self) -> None:
+        """Tag at once; the model, if any, loads meanwhile (see :class:`ModelLoader`)."""
+        if self.model is not None:
+            self.model.start(self.factory)
+        try:
+            super().run_forever()
+        finally:
+            if self.model is not None:
+                self.model.stop()

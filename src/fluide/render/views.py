@@ -265,6 +265,15 @@ def friction_rows(lang: str, frictions: Sequence[Doc], scale: Doc | None) -> lis
     return out
 
 
+def tagger_note(lang: str, tagger: str) -> str:
+    """What a reader must know about the tags, given ``tagger`` (empty: the model's)."""
+    if tagger == "loading":
+        return gettext(lang, "Tagging model loading — tags from keyword rules meanwhile")
+    if tagger == "rules":
+        return gettext(lang, "Tags from keyword rules only: the tagging model could not be loaded.")
+    return ""
+
+
 def friction_section(lang: str, report: Doc) -> dict[str, Any] | None:
     """The week's top frictions, workspace-wide and per touchpoint; ``None`` without them."""
     doc = report.get("frictions")
@@ -286,11 +295,7 @@ def friction_section(lang: str, report: Doc) -> dict[str, Any] | None:
             "(0–100) the answers with this tag are above their touchpoint's usual level "
             "that week.",
         ),
-        "note": gettext(
-            lang, "Tags from keyword rules only: the tagging model could not be loaded."
-        )
-        if doc.get("tagger") == "rules"
-        else "",
+        "note": tagger_note(lang, str(doc.get("tagger", ""))),
         "empty": gettext(lang, "No friction this week: no tag comes with more effort than usual."),
         "by_touchpoint_title": gettext(lang, "Frictions by touchpoint"),
         "overall": friction_rows(lang, doc.get("overall") or [], scale),

@@ -393,5 +393,6 @@ def friction_view(
         "last_week": doc["last_week"],
         "pending": fmt_int(lang, doc["pending"]) if doc["pending"] else "",
         "rules_only": doc["tagger"] == "rules",
+        "tagger": doc["tagger"],
         "rows": items,
     }

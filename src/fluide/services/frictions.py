@@ -31,6 +31,7 @@ from fluide.domain.frictions import (
 )
 from fluide.domain.periods import period_label
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
+from fluide.services import tagger_state
 from fluide.services.dates import checked_week
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.verbatims import effort_index
@@ -108,15 +109,14 @@ def _read(
         tags = verbatim_store.tags_of(s, ws.id, commented)
         states = queue_store.states_of(s, ws.id, commented)
         names = tag_names(s, ws.id)
+        workers = tagger_state.fleet(s)
     weeks = {r.response_id: period_label(r.responded_at, tz, "week") for r in rows}
     answers = tagged_answers(rows, tags, tz, weeks)
     pending = sum(
         1 for rid, (status, _) in states.items() if status == "pending" and weeks[rid] == label
     )
-    embedded = any(emb for _, emb in states.values())
-    return _Read(
-        answers, label, previous, pending, "model" if embedded or not states else "rules", names
-    )
+    tagger = tagger_state.label(workers, {status for status, _ in states.values()})
+    return _Read(answers, label, previous, pending, tagger, names)
 
 
 def weekly(

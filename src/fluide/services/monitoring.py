@@ -42,7 +42,19 @@ def readiness(engine: Engine) -> dict[str, str]:
             current=current or "none",
             expected=expected or "none",
         )
-    return {"status": "ready", "database": "ok", "migrations": "current"}
+    return {"status": "ready", "database": "ok", "migrations": "current", "tagger": _tagger(engine)}
+
+
+def _tagger(engine: Engine) -> str:
+    """The workers' model (``loading``, ``model``, ``failed``, ``unknown``): told, never a
+    reason to be unready (the keyword rules tag while the model loads)."""
+    from fluide.services.tagger_state import UNKNOWN, fleet
+
+    try:
+        with Session(engine) as s:
+            return fleet(s)
+    except SQLAlchemyError:
+        return UNKNOWN
 
 
 @dataclass(frozen=True)

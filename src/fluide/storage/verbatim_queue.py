@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    and_,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -27,6 +29,10 @@ from fluide.storage.models import (
 )
 from fluide.storage.tags import DONE, PENDING, _changed, _wake
 from fluide.storage.types import new_id, utcnow
+
+RULES = "rules"
+"""Tagged by the keyword rules while the model was loading or unavailable: the model
+tags it again once a worker has it (a person's tags stay)."""
 
 
 def mark_pending(s: Session, ws: str, response_id: str, responded_at: datetime, text: str) -> None:
@@ -170,9 +176,12 @@ class Tagged:
     """``(key, source, confidence)``."""
 
 
-def store_tags(s: Session, ws: str, version: int, results: Iterable[Tagged]) -> int:
+def store_tags(
+    s: Session, ws: str, version: int, results: Iterable[Tagged], status: str = DONE
+) -> int:
     """Store each result unless its verbatim changed meanwhile; a person's tags stay.
 
+    ``status``: :data:`RULES` when the keyword rules alone tagged them.
     Returns how many verbatims were stored.
     """
     stored = 0
@@ -188,7 +197,7 @@ def store_tags(s: Session, ws: str, version: int, results: Iterable[Tagged]) -> 
                     VerbatimState.revision == r.revision,
                 )
                 .values(
-                    status=DONE,
+                    status=status,
                     embedding=r.embedding,
                     tagger_version=version,
                     max_score=r.max_score,
@@ -224,6 +233,57 @@ def store_tags(s: Session, ws: str, version: int, results: Iterable[Tagged]) -> 
         )
     s.flush()
     return stored
+
+
+def rule_tagged_exist(s: Session) -> bool:
+    """Whether any verbatim (any workspace) waits for the model's tags (one indexed read)."""
+    found = s.execute(
+        select(VerbatimState.response_id).where(VerbatimState.status == RULES).limit(1)
+    ).first()
+    return found is not None
+
+
+def requeue_rule_tagged(s: Session, *, before_statuses: bool = False) -> int:
+    """Queue again, for the model, every verbatim the keyword rules tagged; how many.
+
+    ``before_statuses``: also those tagged without the model before the
+    :data:`RULES` status existed (done, no embedding, no person's tags), once
+    per process. A person's tags stay: the worker stores only an embedding then.
+    """
+    rule_tagged = VerbatimState.status == RULES
+    if before_statuses:
+        rule_tagged = or_(
+            rule_tagged,
+            and_(
+                VerbatimState.status == DONE,
+                VerbatimState.embedding.is_(None),
+                VerbatimState.human_tagged.is_(False),
+            ),
+        )
+    n = _changed(
+        s.execute(
+            update(VerbatimState)
+            .where(rule_tagged)
+            .values(status=PENDING, revision=VerbatimState.revision + 1, updated_at=utcnow())
+        )
+    )
+    if n:
+        _wake(s)
+    return n
+
+
+def statuses_in(s: Session, ws: str, statuses: Sequence[str]) -> set[str]:
+    """Which of ``statuses`` the workspace's verbatims are in (one indexed read each)."""
+    return {
+        st
+        for st in statuses
+        if s.execute(
+            select(VerbatimState.response_id)
+            .where(VerbatimState.status == st, VerbatimState.workspace_id == ws)
+            .limit(1)
+        ).first()
+        is not None
+    }
 
 
 def set_human_tags(

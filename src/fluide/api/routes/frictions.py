@@ -23,8 +23,10 @@ touchpoint's mean that week). Each friction: `tag`, `names`, `volume`,
 `week` defaults to the **current ISO week in the workspace's time zone**.
 Without `touchpoint`, `frictions` is workspace-wide and `by_touchpoint` gives
 each touchpoint's top frictions. `pending` counts the week's comments still
-waiting for the tagging worker. Same computation as `fluide analyze`'s
-`frictions`.
+waiting for the tagging worker. `tagger` says what the tags come from:
+`model`, `loading` (the worker is loading the model: keyword rules tag
+meanwhile, and the model tags again once ready) or `rules` (the model could
+not be loaded). Same computation as `fluide analyze`'s `frictions`.
 """
 
 

@@ -20,6 +20,9 @@ def healthz() -> dict[str, Any]:
 @router.get(
     "/readyz",
     summary="Ready: the database answers and its schema is at this version's migration",
+    description="`tagger` says where the workers' tagging model stands: `loading` (the keyword "
+    "rules tag meanwhile), `model`, `failed` or `unknown` (no worker heard from in 45 s). "
+    "It never makes the service unready.",
     responses={
         503: {
             "model": ErrorOut,

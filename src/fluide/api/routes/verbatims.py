@@ -22,7 +22,9 @@ The comments customers wrote, newest first, each with its answer (`score`,
 the workspace's time zone) and its `tags`: `{"key", "source", "confidence"}`
 where `source` is `model`, `rule` (a keyword matched) or `human` (a person's
 correction, confidence 1). `tagging` is `pending` until the worker has tagged
-the comment.
+the comment, `rules` when only the keyword rules could tag it (the model was
+loading or could not load; the model tags it again once a worker has it), then
+`done`.
 
 `q` finds a text anywhere in the comment, ignoring case and accents. `tag`
 (a merged tag's key finds where it went), `touchpoint`, `score` /

@@ -22,7 +22,7 @@ from fluide.domain.display import (
 )
 from fluide.i18n import fmt_number, gettext
 from fluide.services import backlog as service
-from fluide.services import dashboard
+from fluide.services import dashboard, tagger_state
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
@@ -108,6 +108,7 @@ def _page(
         "saved": saved,
         "week_choices": WEEK_CHOICES,
         "gap_ci": functools.partial(gap_ci_text, user.lang),
+        "tagger": tagger_state.of_workspace(factory, ws.id),
     }
     if failure is None:
         return respond(request, user, TEMPLATE, data, error=None, **context)

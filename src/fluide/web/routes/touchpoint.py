@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.pages import FormDep
 from fluide.i18n import N_
-from fluide.services import dashboard
+from fluide.services import dashboard, tagger_state
 from fluide.services import dashboard_touchpoint as service
 from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
@@ -64,6 +64,7 @@ def touchpoint(
         view=service.touchpoint_view(data, user.lang),
         notice=NOTICES.get(notice or ""),
         week_choices=(4, 8, 12, 26, 52),
+        tagger=tagger_state.of_workspace(factory, ws.id),
     )
 
 
