@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/tagger_quality.py [--on dev|test] [--draws 10]
 
-Reports macro-F1 over the five seed tags (Banking77) and the seven default
-tags (French), for the tagger, the keyword rules alone, the model without the
-rules, and a plain logistic regression on the same embeddings.
+Reports macro-F1 over the five seed tags (Banking77) for the tagger, the
+keyword rules alone, the model without the rules, and a plain logistic
+regression on the same embeddings; then the seven default tags on the two
+French development files, praise and neutral comments, and texts no annotator
+tagged (``bench/tagger_french.py``).
 
 Few-shot variants: "tags only" = 16 per tag and no untagged example (the
 default "no tag" phrases alone teach what carries no friction); "one by one" =
@@ -25,12 +27,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tagger_french
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY, Example
 from fluide.tagging.embed import E5Embedder
 from fluide.tagging.evaluate import score
 from fluide.tagging.model import Tagger, TaggerConfig
 from fluide.tagging.rules import rule_tags
-from tagger_data import SEED_TAGS, CachedEmbedder, banking77, few_shot, french, split
+from tagger_data import SEED_TAGS, CachedEmbedder, banking77, few_shot, split
 
 
 def plain_lr(x_train, labels, x_test):
@@ -113,26 +116,7 @@ def run(on: str, draws: int, config: TaggerConfig, k: int = 16) -> dict:
         [set(r) for r in rule_tags(DEFAULT_TAXONOMY, texts)], gold, SEED_TAGS, alt
     ).macro_f1
 
-    fr = french()
-    keys = DEFAULT_TAXONOMY.keys()
-    fr_texts = [t for t, _ in fr]
-    fr_gold = [g for _, g in fr]
-    xf = emb.embed(fr_texts)
-    t = Tagger.train(DEFAULT_TAXONOMY, [], emb, config)
-    rep = score([set(p.tags) for p in t.predict(fr_texts, xf)], fr_gold, keys)
-    res["french"] = {
-        "tagger": rep.macro_f1,
-        "per_tag": {k: round(s.f1, 3) for k, s in rep.per_tag.items()},
-    }
-    t = Tagger.train(
-        DEFAULT_TAXONOMY, [], emb, TaggerConfig(**{**config.__dict__, "use_rules": False})
-    )
-    res["french"]["no_rules"] = score(
-        [set(p.tags) for p in t.predict(fr_texts, xf)], fr_gold, keys
-    ).macro_f1
-    rep = score([set(r) for r in rule_tags(DEFAULT_TAXONOMY, fr_texts)], fr_gold, keys)
-    res["french"]["rules_only"] = rep.macro_f1
-    res["french"]["rules_per_tag"] = {k: round(s.f1, 3) for k, s in rep.per_tag.items()}
+    res["french"] = tagger_french.run(config)
     return res
 
 
@@ -152,11 +136,8 @@ def summary(res: dict) -> str:
             f"  full (n={res['full']['n_train']}): tagger {res['full']['tagger']:.3f}"
             f" plain LR {res['full']['plain_lr']:.3f}",
             f"  rules only (Banking77): {res['rules_only_b77']:.3f}",
-            f"  French: tagger {res['french']['tagger']:.3f}"
-            f" no rules {res['french']['no_rules']:.3f}"
-            f" rules only {res['french']['rules_only']:.3f}",
-            f"    per tag {res['french']['per_tag']}",
-            f"    rules per tag {res['french']['rules_per_tag']}",
+            "  French, default taxonomy, no example (bench/tagger_french.py):",
+            tagger_french.table(res["french"]),
         ]
     )
 

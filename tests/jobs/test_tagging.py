@@ -204,3 +204,34 @@ def test_a_batch_is_read_beside_the_workspace_s_recent_verbatims_and_no_other_s(
             stored[first[2]],
             stored[first[1]],
         ]
+
+
+def test_a_pending_comment_knows_whether_its_score_said_it_was_easy(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    """1–7 ease question, default groups: 7 is no effort (low group), 2 is high effort."""
+    f = factory_of(app)
+    easy, hard = answer(
+        f, settings, workspace.id, [(7, "carte changée dans l'appli"), (2, "carte changée")]
+    )
+    with f() as s:
+        flags = {p.response_id: p.easy for p in queue_store.pending(s, 10, workspace.id)}
+    assert flags == {easy: True, hard: False}
+
+
+def test_an_easy_answer_whose_comment_has_no_complaint_gets_no_friction_tag(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    easy, hard = answer(
+        f,
+        settings,
+        workspace.id,
+        [(7, "Paiement fait en deux minutes"), (1, "Paiement refusé, impossible de payer")],
+    )
+    tagging.tag_pending(f, settings, embedder=lambda: fake)
+    with f() as s:
+        tags = verbatim_store.tags_of(s, workspace.id, [easy, hard])
+    assert tags.get(easy, []) == []
+    assert "payment" in [t[0] for t in tags[hard]]

@@ -104,3 +104,36 @@ def test_servers_starting_together_on_one_postgresql_migrate_it_once(postgres_ur
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def test_0007_gives_the_new_default_keywords_only_to_tags_nobody_edited(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    import json
+    from pathlib import Path
+
+    from fluide.services.tags import ensure_seeded
+    from fluide.storage.db import write_session
+    from fluide.storage.models import Tag
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    rules = json.loads(
+        (
+            Path(__file__).parents[2]
+            / "src/fluide/storage/migrations/versions/0007_default_keywords.json"
+        ).read_text("utf-8")
+    )
+    ensure_seeded(f, workspace.id)
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0006")
+    with write_session(f) as s:
+        tags = {t.key: t for t in s.scalars(select(Tag).where(Tag.workspace_id == workspace.id))}
+        assert tags["payment"].keywords == rules["before"]["payment"]
+        tags["delay"].keywords = [r"\bmy own rule"]
+    migrate(engine)
+    with f() as s:
+        tags = {t.key: t for t in s.scalars(select(Tag).where(Tag.workspace_id == workspace.id))}
+    assert tags["payment"].keywords == rules["after"]["payment"]
+    assert tags["outage"].keywords == rules["after"]["outage"]
+    assert tags["delay"].keywords == [r"\bmy own rule"]

@@ -58,7 +58,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"\bprelev|rembours|\bfrais\b|factur|\bpaye[rsz]?\b|\bpaie\b|\bpaient\b|payant|"
             r"payable|\bpayee?s?\b|paiement|\d+([,.]\d+)? ?(euros?|eur|€|balles)|€|\bballes\b|"
             r"\bargent\b|\bcher\b|trop cher|\bprix\b|\btarif|augment|geste commercial|dedommag|"
-            r"indemnis|surtax|\bdouill|arnaqu|\bcb\b|carte (bleue|bancaire|refusee)|virement|"
+            r"indemnis|surtax|\bdouill|\bcb\b|carte (bleue|bancaire|refusee)|virement|"
             r"\bmontant|penalite|\bcaution|encaiss|\bavoir\b (promis|de)|\bagios?\b|decouvert|"
             r"cotisation|abonnement (plus cher|augmente|double))",
         ),
@@ -177,7 +177,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
         "keywords": (
             r"(\battend|\battente|\bdelai|toujours (pas|rien|aucun|en attente)|depuis (des|plusieurs|\d+)"
             r" ?(h|heures?|jours?|semaines?|mois|ans)|(des|plusieurs) (jours|semaines|mois)"
-            r"|joignable|joindre|personne (ne )?(repond|au telephone)|aucune? (reponse|nouvelles?|retour)"
+            r"|joignable|\bjoindre|personne (ne )?(repond|au telephone)|aucune? (reponse|nouvelles?|retour)"
             r"|pas de (reponse|retour|nouvelles?)|sans (reponse|retour|nouvelles?)|trop long|tres lent|traine"
             r"|une eternite|\blent\b|interlocuteur|rendez.vous|\brdv\b|pas (de )?technicien"
             r"|(un|\d+|deux|trois) (jours?|semaines?|mois) (sans|que|plus tard)|(plus|pas) moyen d'avoir"
@@ -195,7 +195,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"quelques|qq)|\d+ ?(h|j|jours?|sem|semaines?|mois|min|mn|minutes?|heures?|"
             r"ans?)\b( \w+){0,2} (que|sans|d'attente|a attendre|de panne|pour)|(des|"
             r"plusieurs) (heures|jours|semaines|mois)|une (semaine|eternite)|trop long|(c'est|"
-            r"etre|faire|ca commence a faire|ca commence a etre) long|longtemps|joignable|joindre|"
+            r"etre|faire|ca commence a faire|ca commence a etre) long|longtemps|joignable|\bjoindre|"
             r"(personne|aucun conseiller) (ne )?(repond|decroche|pour)|personne au)",
             r"(aucune? (reponse|nouvelles?|retour|rappel)|pas de (reponse|retour|nouvelles?|"
             r"rappel)|sans (reponse|retour|nouvelles?)|\blent\b|lenteur|une eternite|rendez.vous|"
@@ -300,10 +300,9 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"(vous )?mentez|mensonge|promesse|promis|\d+ (puis|et) (le )?\d|puis le \d)",
             r"(tous les \d+ (mois|jours|semaines)|(oblige|obligee|contraint|dois|devoir|"
             r"doit) (de )?(rappeler|appeler|relancer|revenir|aller en boutique|retourner)|"
-            r"temps perdu|perdre mon temps|litige|mise en demeure|recommande|\bescalad|"
+            r"temps perdu|perdre mon temps|litige|mise en demeure|recommandee?\b|\bescalad|"
             r"toujours la meme|meme probleme|\bencore\b (un|une) (fois|appel|technicien)|"
-            r"aucune solution|(service|sav|hotline|support|conseillers?)( client)? (nul|inutile|"
-            r"incompetent|catastrophique|lamentable|inexistant|deplorable|pitoyable)|raccroch)",
+            r"aucune solution|raccroch)",
         ),
     },
     {

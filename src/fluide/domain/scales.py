@@ -237,3 +237,13 @@ class Question:
 
     def describe(self) -> str:
         return f"{self.scale.key} ({self.polarity.value})"
+
+
+def is_low_effort(scale: str, polarity: str, low_max: int, score: int) -> bool:
+    """Whether ``score`` falls in its question's low-effort group (``e ≤ low_max``).
+
+    >>> is_low_effort("1-7", "ease", 2, 7), is_low_effort("1-7", "ease", 2, 3)
+    (True, False)
+    """
+    q = Question(scale_by_key(scale), polarity_by_key(polarity))
+    return q.effort_of(score) <= low_max

@@ -229,7 +229,9 @@ def tag_batch(
         version, tagger = workspace_tagger(factory, ws, embedder)
         x = _embeddings(tagger, group)
         context = _context(factory, ws, group) if x is not None else None
-        predictions = tagger.predict([it.text for it in group], x, context)
+        predictions = tagger.predict(
+            [it.text for it in group], x, context, easy=[it.easy for it in group]
+        )
         results = [
             queue_store.Tagged(
                 response_id=it.response_id,

@@ -21,7 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from fluide.domain.scales import is_low_effort
 from fluide.storage.models import (
+    QuestionVersion,
     Response,
     ResponseTag,
     TagExample,
@@ -133,6 +135,8 @@ class PendingVerbatim:
     text: str
     revision: int
     embedding: bytes | None
+    easy: bool = False
+    """The answer's score is in its question's low-effort group."""
 
 
 def pending(s: Session, limit: int, ws: str | None = None) -> list[PendingVerbatim]:
@@ -144,8 +148,13 @@ def pending(s: Session, limit: int, ws: str | None = None) -> list[PendingVerbat
             Response.comment,
             VerbatimState.revision,
             VerbatimState.embedding,
+            Response.score,
+            QuestionVersion.scale,
+            QuestionVersion.polarity,
+            QuestionVersion.low_max,
         )
         .join(Response, Response.id == VerbatimState.response_id)
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
         .where(VerbatimState.status == PENDING)
         .order_by(VerbatimState.updated_at, VerbatimState.response_id)
         .limit(limit)
@@ -153,7 +162,10 @@ def pending(s: Session, limit: int, ws: str | None = None) -> list[PendingVerbat
     if ws is not None:
         q = q.where(VerbatimState.workspace_id == ws)
     return [
-        PendingVerbatim(str(r), str(w), str(c or ""), int(v), e) for r, w, c, v, e in s.execute(q)
+        PendingVerbatim(
+            str(r), str(w), str(c or ""), int(v), e, is_low_effort(scale, pol, low, score)
+        )
+        for r, w, c, v, e, score, scale, pol, low in s.execute(q)
     ]
 
 

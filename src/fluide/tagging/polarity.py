@@ -68,6 +68,8 @@ NEGATED_PROBLEM = (
     r"|(n'est|nest) (pas|plus) (complique|long)|(n'a|n'ont) pas rame|pas ramee?|(m'|s'|m'y "
     r"|j')attend\w*|plus (vite|rapide|simple|clair|pratique|facile|fluide|lisible)|plus besoin"
     r"|(pas|jamais|sans) (eu (besoin|a)|besoin) (de |d')?\w+|never had to \w+|en \d+ fois)"
+    r"|en (moins d'une?|\d+|une?|deux|trois|quelques) (jours?|j|h|heures?|min|minutes?|secondes?"
+    r"|sec|semaines?)"
 )
 """A problem said not to have happened, or a neutral "nothing to say": not a complaint cue."""
 
@@ -99,6 +101,7 @@ COMPLAINT = (
     r"|pour (un|une) simple|shame|when it|fallu|oblige\w*|du (aller|appeler)|\d+ ?(e|eme|fois"
     r"|jours?|j|h|semaines?|mois|relances?|appels?|mails?|personnes|euros?|eur))\b|\?|!!|€|\d+ ?(€"
     r"|\$))"
+    r"|personne (ne |n')?(decroche|repond|rappelle|vient|passe)|silence"
 )
 """Anything that may report a problem; its absence is what lets praise win."""
 
