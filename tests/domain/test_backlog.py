@@ -319,3 +319,8 @@ def test_json_adds_the_evidence_keys() -> None:
     assert out["uncertain"] is False
     assert out["effort_gap"] == pytest.approx(20.0)  # the raw gap stays
     assert out["impact"] == pytest.approx(out["shrunk_gap"] / 100)
+
+
+def test_a_period_without_answers_has_an_empty_backlog() -> None:
+    result = rank_backlog([])
+    assert (result.items, result.not_frictions, result.tau2) == ([], 0, None)

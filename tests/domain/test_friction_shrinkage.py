@@ -77,3 +77,8 @@ def test_no_spread_at_all_keeps_the_gaps_without_interval() -> None:
         (20.0, 1.0, None),
         (30.0, 1.0, None),
     ]
+
+
+def test_no_friction_at_all() -> None:
+    found = shrink_gaps([])
+    assert (found.estimates, found.status, found.tau2) == ({}, "no_spread", None)

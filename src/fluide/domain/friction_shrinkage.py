@@ -99,10 +99,12 @@ def shrink_gaps(
     """Each friction's gap shrunk towards 0 (see the module's docstring); keys must differ."""
     z = float(special.ndtri(0.5 + level / 2))
     answered = [s for s in samples if s.n > 0]
+    if not answered:
+        return GapShrinkage({}, "no_spread", None, level)
     sigmas, _ = _group_variances(
         [Sample(s.key, s.n, s.mean, s.variance) for s in answered], min_own_n
     )
-    if not answered or any(sig is None for sig in sigmas):
+    if any(sig is None for sig in sigmas):
         plain = {s.key: GapEstimate(s.gap, 1.0, None, None, None) for s in answered}
         return GapShrinkage(plain, "no_spread", None, level)
     v = [sig[0] / s.n for s, sig in zip(answered, sigmas, strict=True) if sig is not None]

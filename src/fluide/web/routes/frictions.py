@@ -1,4 +1,5 @@
-"""Dashboard page: the frictions backlog, ranked by impact × volume × feasibility.
+"""Dashboard page: the frictions backlog, ranked by impact × volume × feasibility
+(the impact the evidence supports; fewer than three comments never in the first rows).
 
 The team sets each friction's feasibility (1 hard – 5 easy) with a small form
 on its row; the ranking moves with it at once.
@@ -41,6 +42,13 @@ CSV_COLUMNS: Final = (
     "score",
     "expected_gain",
     "actions",
+    "shrunk_gap",
+    "shrunk_low",
+    "shrunk_high",
+    "uncertain",
+    "n_comments",
+    "eligible_for_top",
+    "also_tags",
 )
 WEEK_CHOICES: Final = (1, 2, 4, 8, 13, 26, 52)
 
@@ -56,6 +64,8 @@ def _csv(data: dict[str, Any]) -> Response:
             "gap_low": None if f["gap_ci"] is None else round(f["gap_ci"][0], 2),
             "gap_high": None if f["gap_ci"] is None else round(f["gap_ci"][1], 2),
             "actions": f["actions"]["total"],
+            "shrunk_low": None if f["shrunk_gap_ci"] is None else round(f["shrunk_gap_ci"][0], 2),
+            "shrunk_high": None if f["shrunk_gap_ci"] is None else round(f["shrunk_gap_ci"][1], 2),
         }
         for f in data["frictions"]
     ]
