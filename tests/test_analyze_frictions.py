@@ -48,23 +48,32 @@ def export(tmp_path: Path) -> Path:
     """1-7 ease: effort index 100·(7 − score)/6. Weeks 2026-W45 to W47 in Paris."""
     rows = [
         answer(when="2026-11-08T23:30:00+01:00", score=1, comment="Vieux commentaire"),  # W45
-        # W46, payer: 66.67 and 0 -> mean 33.33.
-        answer(when="2026-11-10T10:00:00+01:00", score=3, comment="Paiement refusé"),
-        answer(when="2026-11-11T10:00:00+01:00", score=7),
+        # W46, payer: 3 × 66.67 and 3 × 0 -> mean 33.33 (three comments: a top needs them).
+        *[
+            answer(when=f"2026-11-1{d}T10:00:00+01:00", score=3, comment="Paiement refusé")
+            for d in (0, 1, 2)
+        ],
+        *[answer(when=f"2026-11-1{d}T11:00:00+01:00", score=7) for d in (0, 1, 2)],
         # W47, payer: 100, 100, 50, 0, 16.67 -> mean 53.33. 00:30 on Monday in Paris.
         answer(when="2026-11-15T23:30:00Z", score=1, comment="Carte refusée"),
         answer(when="2026-11-18T10:00:00+01:00", score=1, comment="Carte refusée "),
         answer(when="2026-11-19T10:00:00+01:00", score=4, comment="Débité deux fois"),
         answer(when="2026-11-19T11:00:00+01:00", score=7),
         answer(when="2026-11-20T11:00:00+01:00", score=6, comment="Rapide"),
-        # W47, support: 83.33 and 33.33 -> mean 58.33.
-        answer(
-            when="2026-11-21T09:00:00+01:00",
-            score=2,
-            comment="Toujours pas de réponse",
-            touchpoint="support",
-        ),
-        answer(when="2026-11-22T09:00:00+01:00", score=5, touchpoint="support"),
+        # W47, support: 3 × 83.33 and 3 × 33.33 -> mean 58.33.
+        *[
+            answer(
+                when=f"2026-11-21T0{h}:00:00+01:00",
+                score=2,
+                comment="Toujours pas de réponse",
+                touchpoint="support",
+            )
+            for h in (7, 8, 9)
+        ],
+        *[
+            answer(when=f"2026-11-22T0{h}:00:00+01:00", score=5, touchpoint="support")
+            for h in (7, 8, 9)
+        ],
     ]
     return write_csv(tmp_path / "export.csv", rows)
 
@@ -87,12 +96,12 @@ def test_frictions_of_the_latest_week_worked_by_hand(tmp_path: Path) -> None:
     assert payment["effort_gap"] == pytest.approx(30.0)
     assert payment["score"] == pytest.approx(90.0)
     assert payment["mean_effort_index"] == pytest.approx(250 / 3)
-    assert payment["share"] == pytest.approx(3 / 5)  # 5 comments in W47
-    # W46: 66.67 against 33.33 -> gap 33.33, volume 1.
-    assert payment["previous"]["volume"] == 1
-    assert payment["previous"]["score"] == pytest.approx(100 / 3)
-    assert payment["change"]["volume"] == 2
-    assert payment["change"]["score"] == pytest.approx(90 - 100 / 3)
+    assert payment["share"] == pytest.approx(3 / 7)  # 7 comments in W47
+    # W46: 66.67 against 33.33 -> gap 33.33, volume 3.
+    assert payment["previous"]["volume"] == 3
+    assert payment["previous"]["score"] == pytest.approx(100)
+    assert payment["change"]["volume"] == 0
+    assert payment["change"]["score"] == pytest.approx(90 - 100)
     assert payment["small_sample"] is True
     # delay: 83.33 on support (mean 58.33): gap 25, new this week.
     assert delay["effort_gap"] == pytest.approx(25.0)
@@ -127,7 +136,7 @@ def test_an_explicit_week(tmp_path: Path) -> None:
     assert (fr["week"], fr["previous_week"], fr["tagger"]) == ("2026-W46", "2026-W45", "rules")
     assert tagger.calls == [["Paiement refusé", "Vieux commentaire"]]
     # W46 payer: 66.67 against a mean of 33.33.
-    assert [(f["tag"], f["volume"]) for f in fr["overall"]] == [("payment", 1)]
+    assert [(f["tag"], f["volume"]) for f in fr["overall"]] == [("payment", 3)]
     assert fr["overall"][0]["previous"] == {"volume": 1, "effort_gap": 0.0, "score": 0.0}
 
 
@@ -166,14 +175,14 @@ def test_each_answer_takes_its_own_question_effort_index(tmp_path: Path) -> None
     header = ("responded_at", "score", "comment", "touchpoint", "scale", "polarity")
     rows = [
         # 1-5 effort, 5 = very high effort: index 100. 1-7 ease, 7 = easy: index 0.
-        ("2026-11-20T10:00:00+01:00", 5, "Carte refusée", "payer", "1-5", "effort"),
-        ("2026-11-20T11:00:00+01:00", 7, "", "payer", "1-7", "ease"),
+        *[("2026-11-20T10:00:00+01:00", 5, "Carte refusée", "payer", "1-5", "effort")] * 3,
+        *[("2026-11-20T11:00:00+01:00", 7, "", "payer", "1-7", "ease")] * 3,
     ]
     path = write_csv(tmp_path / "q.csv", rows, header)
     o = AnalyzeOptions(tz=TZ, effort_index=True)
     doc = analyze_file(path, o, tagger=lambda: FakeTagger()).to_json()  # type: ignore[arg-type,return-value]
     (payment,) = doc["frictions"]["overall"]
-    assert (payment["tag"], payment["effort_gap"], payment["score"]) == ("payment", 50.0, 50.0)
+    assert (payment["tag"], payment["effort_gap"], payment["score"]) == ("payment", 50.0, 150.0)
 
 
 # --- The command line ------------------------------------------------------------
@@ -207,6 +216,7 @@ def test_cli_json_has_the_frictions_key(tmp_path: Path, fake_tagger: FakeTagger)
         "change",
         "small_sample",
         "verbatims",
+        "also_tags",
     ]
 
 
@@ -242,8 +252,11 @@ def test_cli_html_keeps_a_script_in_a_verbatim_inert(
     TAGS[script] = ("payment",)
     try:
         rows = [
-            answer(when="2026-11-20T10:00:00+01:00", score=1, comment=script),
-            answer(when="2026-11-20T11:00:00+01:00", score=7),
+            *[
+                answer(when=f"2026-11-20T1{h}:00:00+01:00", score=1, comment=script)
+                for h in (0, 1, 2)
+            ],
+            answer(when="2026-11-20T13:00:00+01:00", score=7),
         ]
         out = tmp_path / "r.html"
         path = str(write_csv(tmp_path / "e.csv", rows))

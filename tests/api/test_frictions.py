@@ -22,18 +22,27 @@ def test_this_week_s_frictions(
 ) -> None:
     f = app.state.sessions
     ensure_seeded(f, workspace.id)
-    hard = answer(f, settings, workspace.id, [(1, "Carte refusée"), (2, "<b>Refus</b>")])
+    hard = answer(
+        f, settings, workspace.id, [(1, "Carte refusée"), (2, "<b>Refus</b>"), (1, "Bloqué")]
+    )
+    [once] = answer(f, settings, workspace.id, [(1, "Une attente folle")])
     answer(f, settings, workspace.id, [(7, None), (6, None)])
     with write_session(f) as s:
         for rid in hard:
             queue_store.set_human_tags(s, workspace.id, rid, ["payment"], 1)
+        queue_store.set_human_tags(s, workspace.id, once, ["delay"], 1)
     r = client.get("/v1/frictions", headers=auth)
     assert r.status_code == 200, r.text
     out = r.json()
-    assert out["answers"] == 4 and out["comments"] == 2 and out["touchpoint"] is None
+    assert out["answers"] == 6 and out["comments"] == 4 and out["touchpoint"] is None
+    # delay costs more effort, but one comment never reaches the top (3 needed).
     [payment] = out["frictions"]
-    assert payment["tag"] == "payment" and payment["volume"] == 2
-    assert {v["comment"] for v in payment["verbatims"]} == {"Carte refusée", "<b>Refus</b>"}
+    assert payment["tag"] == "payment" and payment["volume"] == 3
+    assert {v["comment"] for v in payment["verbatims"]} == {
+        "Carte refusée",
+        "<b>Refus</b>",
+        "Bloqué",
+    }
     assert out["by_touchpoint"]["payer"][0]["tag"] == "payment"
     r = client.get("/v1/frictions?touchpoint=payer", headers=auth)
     assert [x["tag"] for x in r.json()["frictions"]] == ["payment"]

@@ -27,15 +27,16 @@ def row(
 
 
 def two_frictions() -> list[TaggedAnswer]:
-    """At « payer », 20 answers with a baseline of (2 × 90 + 8 × 50 + 10 × 2) / 20 = 30.
+    """At « payer », 20 answers with a baseline of (3 × 70 + 8 × 50 + 9 × 2) / 20 = 31.4.
 
-    ``payment``: 2 answers at 90, gap +60, share 0.1, impact × volume = 0.06;
-    ``delay``: 8 answers at 50, gap +20, share 0.4, impact × volume = 0.08.
+    ``payment``: 3 answers at 70, gap +38.6, share 0.15, impact × volume = 0.0579;
+    ``delay``: 8 answers at 50, gap +18.6, share 0.4, impact × volume = 0.0744.
+    Two frictions only: too few to estimate their spread, so neither is shrunk.
     """
     return [
-        *[row("payer", 90, "payment") for _ in range(2)],
+        *[row("payer", 70, "payment") for _ in range(3)],
         *[row("payer", 50, "delay") for _ in range(8)],
-        *[row("payer", 2) for _ in range(10)],
+        *[row("payer", 2) for _ in range(9)],
     ]
 
 
@@ -65,17 +66,18 @@ def test_worked_example_by_hand() -> None:
 def test_feasibility_changes_the_ranking() -> None:
     rows = two_frictions()
     default = rank_backlog(rows).items
-    assert [(i.tag, i.rank, i.effort_gap, i.share) for i in default] == [
-        ("delay", 1, 20.0, 0.4),
-        ("payment", 2, 60.0, 0.1),
+    assert [(i.tag, i.rank) for i in default] == [("delay", 1), ("payment", 2)]
+    assert [(i.effort_gap, i.share) for i in default] == [
+        pytest.approx((18.6, 0.4)),
+        pytest.approx((38.6, 0.15)),
     ]
-    assert [i.score for i in default] == pytest.approx([0.2 * 0.4 * 0.6, 0.6 * 0.1 * 0.6])
+    assert [i.score for i in default] == pytest.approx([0.186 * 0.4 * 0.6, 0.386 * 0.15 * 0.6])
     moved = rank_backlog(rows, {("payer", "payment"): 5, ("payer", "delay"): 2}).items
     assert [(i.tag, i.rank, i.feasibility) for i in moved] == [
         ("payment", 1, 5),
         ("delay", 2, 2),
     ]
-    assert [i.score for i in moved] == pytest.approx([0.6 * 0.1 * 1.0, 0.2 * 0.4 * 0.4])
+    assert [i.score for i in moved] == pytest.approx([0.386 * 0.15 * 1.0, 0.186 * 0.4 * 0.4])
 
 
 def test_equal_scores_rank_the_larger_volume_first() -> None:
@@ -210,3 +212,115 @@ def test_json_gives_the_three_factors_and_the_figures_behind_them() -> None:
         "verbatims",
     } <= set(out)
     assert out["score"] == pytest.approx(out["impact"] * out["volume"] * out["feasibility_factor"])
+
+
+Z95 = 1.959963984540054  # the normal 97.5 % quantile
+
+
+def three_touchpoints(thin: list[TaggedAnswer] | None = None) -> list[TaggedAnswer]:
+    """Three frictions whose shrinkage is worked by hand in the tests below.
+
+    - « a »: ``x`` on one answer at 100, four others at 50: baseline 60, gap +40, share 1/5;
+    - « b »: ``y`` on 30, 30, 60, 60 (mean 45, variance 300), four others at 5:
+      baseline 200 / 8 = 25, gap +20, share 1/2;
+    - « c »: ``z`` on 10, 10, 40, 40 (mean 25, variance 300), four others at 5:
+      baseline 120 / 8 = 15, gap +10, share 1/2.
+    """
+    a = thin if thin is not None else [row("a", 100, "x"), *[row("a", 50)] * 4]
+    b = [row("b", e, "y") for e in (30, 30, 60, 60)] + [row("b", 5)] * 4
+    c = [row("c", e, "z") for e in (10, 10, 40, 40)] + [row("c", 5)] * 4
+    return a + b + c
+
+
+def test_gaps_are_shrunk_towards_zero_by_hand() -> None:
+    # Fewer than ten answers each: every friction uses the pooled variance
+    # (3 × 300 + 3 × 300) / 6 = 300, so v = 300 / n = 300, 75, 75.
+    # τ² = (Σ g²/v − k) / Σ 1/v = (1600/300 + 400/75 + 100/75 − 3) / (1/300 + 2/75)
+    #    = (12 − 3) / 0.03 = 300;  w = τ² / (τ² + v) = 0.5, 0.8, 0.8;
+    # shrunk gaps 20, 16, 8; intervals w·g ± z √(w v) = 20 ± z √150, 16 ± z √60, 8 ± z √60.
+    # scores (impact × share × 0.6): y 0.16 × 0.5 × 0.6 = 0.048, z 0.024, x 0.2 × 0.2 × 0.6
+    # = 0.024, x last: one comment is not enough for the top.
+    result = rank_backlog(three_touchpoints())
+    assert result.shrinkage == "shrunk"
+    assert result.tau2 == pytest.approx(300.0, abs=1e-9)
+    by_tag = {i.tag: i for i in result.items}
+    expected = {
+        "x": (40.0, 0.5, 20.0, 150.0),
+        "y": (20.0, 0.8, 16.0, 60.0),
+        "z": (10.0, 0.8, 8.0, 60.0),
+    }
+    for tag, (gap, w, shrunk, post_var) in expected.items():
+        item = by_tag[tag]
+        assert item.effort_gap == pytest.approx(gap, abs=1e-9)
+        assert item.shrinkage_weight == pytest.approx(w, abs=1e-9)
+        assert item.shrunk_gap == pytest.approx(shrunk, abs=1e-9)
+        half = Z95 * post_var**0.5
+        assert item.shrunk_gap_ci == pytest.approx((shrunk - half, shrunk + half), abs=1e-9)
+        assert item.impact == pytest.approx(shrunk / 100, abs=1e-12)
+    assert [(i.tag, i.rank) for i in result.items] == [("y", 1), ("z", 2), ("x", 3)]
+    assert [i.score for i in result.items] == pytest.approx([0.048, 0.024, 0.024], abs=1e-12)
+    assert by_tag["y"].expected_gain == pytest.approx(0.5 * 16, abs=1e-9)
+    assert by_tag["x"].gap_ci is None  # the raw gap's interval is kept, here none on 1 answer
+    assert by_tag["x"].uncertain and not by_tag["y"].uncertain
+
+
+def test_a_friction_with_fewer_than_three_comments_comes_after_the_others() -> None:
+    # « a » is now one comment at 100 beside one answer at 0: gap +50, share 1/2.
+    # τ² = (2500/300 + 400/75 + 100/75 − 3) / 0.03 = (15 − 3) / 0.03 = 400;
+    # w = 400/700, 400/475, 400/475: x keeps 28.57 points, the best score
+    # (0.2857 × 0.5 × 0.6 = 0.0857 against y's 0.1684 × 0.5 × 0.6 = 0.0505), yet ranks last.
+    thin = [row("a", 100, "x"), row("a", 0)]
+    result = rank_backlog(three_touchpoints(thin))
+    assert result.tau2 == pytest.approx(400.0, abs=1e-9)
+    x = next(i for i in result.items if i.tag == "x")
+    assert x.shrunk_gap == pytest.approx(50 * 4 / 7, abs=1e-9)
+    assert x.score == pytest.approx(50 * 4 / 7 / 100 * 0.5 * 0.6, abs=1e-12)
+    assert x.score > max(i.score for i in result.items if i.tag != "x")
+    assert [(i.tag, i.eligible_for_top) for i in result.items] == [
+        ("y", True),
+        ("z", True),
+        ("x", False),
+    ]
+    assert backlog.MIN_TOP_COMMENTS == 3
+
+
+def test_tags_on_exactly_the_same_comments_are_one_row() -> None:
+    # The demo's case: one comment at « annuler » tagged twice is one piece of evidence.
+    rows = [row("annuler", 100, "recontact", "outage"), row("annuler", 0)]
+    [item] = rank_backlog(rows).items
+    assert (item.tag, item.also_tags, item.n) == ("outage", ("recontact",), 1)
+    assert item.to_json()["also_tags"] == ["recontact"]
+    # The tag the team finds easier to fix leads the row.
+    [item] = rank_backlog(rows, {("annuler", "recontact"): 5}).items
+    assert (item.tag, item.also_tags, item.feasibility) == ("recontact", ("outage",), 5)
+    with pytest.raises(ValueError, match="1 to 5"):
+        rank_backlog(rows, {("annuler", "recontact"): 9})
+
+
+def test_an_answer_under_two_tags_counts_in_each_when_their_comments_differ() -> None:
+    rows = [
+        row("payer", 100, "delay", "recontact"),
+        row("payer", 80, "recontact"),
+        row("payer", 0),
+        row("payer", 0),
+    ]
+    items = {i.tag: i for i in rank_backlog(rows).items}
+    assert (items["delay"].n, items["recontact"].n) == (1, 2)
+    assert items["delay"].also_tags == items["recontact"].also_tags == ()
+
+
+def test_json_adds_the_evidence_keys() -> None:
+    out = rank_backlog(three_touchpoints()).items[0].to_json()
+    assert out["tag"] == "y"
+    assert out["shrunk_gap"] == pytest.approx(16.0)
+    assert out["shrunk_gap_ci"] == pytest.approx([16 - Z95 * 60**0.5, 16 + Z95 * 60**0.5])
+    assert out["shrinkage_weight"] == pytest.approx(0.8)
+    assert (out["n_comments"], out["eligible_for_top"], out["also_tags"]) == (4, True, [])
+    assert out["uncertain"] is False
+    assert out["effort_gap"] == pytest.approx(20.0)  # the raw gap stays
+    assert out["impact"] == pytest.approx(out["shrunk_gap"] / 100)
+
+
+def test_a_period_without_answers_has_an_empty_backlog() -> None:
+    result = rank_backlog([])
+    assert (result.items, result.not_frictions, result.tau2) == ([], 0, None)

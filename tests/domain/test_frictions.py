@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import json
+from functools import partial
 
 import pytest
 
@@ -20,6 +21,10 @@ from fluide.domain.frictions import (
 )
 
 W, PREV = "2026-W47", "2026-W46"
+
+# Most tests here are about the figures, on a handful of answers: the 3-comment
+# rule of the top aside (its own tests below).
+rank_any = partial(rank_frictions, min_comments=1)
 
 
 def row(
@@ -55,7 +60,7 @@ ANSWERS = [
 
 
 def test_workspace_wide_gaps_are_against_each_touchpoint_mean() -> None:
-    top = rank_frictions(ANSWERS, W, PREV)
+    top = rank_any(ANSWERS, W, PREV)
     # delay: payer 80 - 50 = 30, support 100 - 70 = 30 twice -> gap 30, volume 3.
     # payment: 100 - 50 = 50 and 80 - 50 = 30 -> gap 40, volume 2.
     # recontact: 100 - 70 = 30, volume 1. login: 40 - 70 < 0, not a friction.
@@ -75,20 +80,20 @@ def test_workspace_wide_gaps_are_against_each_touchpoint_mean() -> None:
 
 
 def test_share_is_over_the_answers_with_a_comment() -> None:
-    delay, payment, _ = rank_frictions(ANSWERS, W, PREV)
+    delay, payment, _ = rank_any(ANSWERS, W, PREV)
     # Comments in W47: 6 of the 8 answers (two have none).
     assert delay.share == pytest.approx(3 / 6)
     assert payment.share == pytest.approx(2 / 6)
 
 
 def test_one_touchpoint_gap_is_against_its_week_mean() -> None:
-    top = rank_frictions(ANSWERS, W, PREV, touchpoint="payer")
+    top = rank_any(ANSWERS, W, PREV, touchpoint="payer")
     assert [(f.tag, f.volume, f.effort_gap, f.score) for f in top] == [
         ("payment", 2, 40.0, 80.0),
         ("delay", 1, 30.0, 30.0),
     ]
     assert top[0].share == pytest.approx(2 / 3)  # 3 comments on payer in W47
-    support = rank_frictions(ANSWERS, W, PREV, touchpoint="support")
+    support = rank_any(ANSWERS, W, PREV, touchpoint="support")
     assert [(f.tag, f.score) for f in support] == [("delay", 60.0), ("recontact", 30.0)]
 
 
@@ -103,18 +108,18 @@ def test_workspace_wide_gaps_do_not_mix_touchpoint_baselines() -> None:
         row("payer", 20),
         row("payer", 0),
     ]
-    assert [(f.tag, f.effort_gap) for f in rank_frictions(rows, W, None)] == [("payment", 20.0)]
+    assert [(f.tag, f.effort_gap) for f in rank_any(rows, W, None)] == [("payment", 20.0)]
 
 
 def test_previous_week_figures_and_change() -> None:
-    _, payment, recontact = rank_frictions(ANSWERS, W, PREV)
+    _, payment, recontact = rank_any(ANSWERS, W, PREV)
     assert payment.previous is not None
     # W46 payer: 60 - 40 = 20, volume 1.
     assert (payment.previous.volume, payment.previous.effort_gap) == (1, 20.0)
     assert payment.previous.score == 20.0
     assert payment.change == (1, 60.0)
     assert recontact.previous is None and recontact.change is None
-    no_comparison = rank_frictions(ANSWERS, W, None)
+    no_comparison = rank_any(ANSWERS, W, None)
     assert all(f.previous is None for f in no_comparison)
 
 
@@ -128,7 +133,7 @@ def test_higher_score_first_then_key() -> None:
         *[row("payer", 0)] * 5,
     ]
     # mean 350 / 10 = 35: a_tag and b_tag 1 x 65, c_tag 2 x 35 = 70.
-    top = rank_frictions(rows, W, None)
+    top = rank_any(rows, W, None)
     assert [(f.tag, f.score) for f in top] == [("c_tag", 70.0), ("a_tag", 65.0), ("b_tag", 65.0)]
 
 
@@ -144,7 +149,7 @@ def test_equal_scores_rank_by_volume_then_key() -> None:
         row("payer", 20),
     ]
     # mean 160 / 8 = 20: zeta 20, alpha 20, many 2 x 5 = 10.
-    top = rank_frictions(rows, W, None)
+    top = rank_any(rows, W, None)
     assert [(f.tag, f.score) for f in top] == [("alpha", 20.0), ("zeta", 20.0), ("many", 10.0)]
     tie = [
         row("payer", 40, ("zeta",), "a"),
@@ -153,29 +158,29 @@ def test_equal_scores_rank_by_volume_then_key() -> None:
         row("payer", 0),
         row("payer", 0),
     ]
-    top = rank_frictions(tie, W, None)
+    top = rank_any(tie, W, None)
     # mean 100 / 5 = 20: zeta 20, many 2 x 10 = 20 -> many first (higher volume).
     assert [(f.tag, f.volume, f.score) for f in top] == [("many", 2, 20.0), ("zeta", 1, 20.0)]
 
 
 def test_top_limits_and_only_positive_gaps_count() -> None:
-    assert [f.tag for f in rank_frictions(ANSWERS, W, PREV, top=1)] == ["delay"]
+    assert [f.tag for f in rank_any(ANSWERS, W, PREV, top=1)] == ["delay"]
     rows = [row("payer", 10, ("easy",), "super"), row("payer", 90)]
-    assert rank_frictions(rows, W, None) == []
-    assert rank_frictions(ANSWERS, "2026-W40", None) == []
+    assert rank_any(rows, W, None) == []
+    assert rank_any(ANSWERS, "2026-W40", None) == []
 
 
 def test_small_sample_threshold_is_a_parameter() -> None:
-    default = rank_frictions(ANSWERS, W, PREV)
+    default = rank_any(ANSWERS, W, PREV)
     assert all(f.small_sample for f in default)  # volumes 3, 2, 1 < 5
-    custom = rank_frictions(ANSWERS, W, PREV, small_sample=2)
+    custom = rank_any(ANSWERS, W, PREV, small_sample=2)
     assert [f.small_sample for f in custom] == [False, False, True]
 
 
 def test_a_row_counting_several_answers_weighs_as_many() -> None:
     grouped = [row("payer", 100, ("payment",), "KO", count=3), row("payer", 0, count=2)]
     expanded = [row("payer", 100, ("payment",), "KO")] * 3 + [row("payer", 0)] * 2
-    a, b = rank_frictions(grouped, W, None)[0], rank_frictions(expanded, W, None)[0]
+    a, b = rank_any(grouped, W, None)[0], rank_any(expanded, W, None)[0]
     # mean 60: gap 40, volume 3, score 120; share 3 / 3.
     assert (a.volume, a.effort_gap, a.score, a.share) == (3, 40.0, 120.0, 1.0)
     assert (b.volume, b.effort_gap, b.score, b.share) == (3, 40.0, 120.0, 1.0)
@@ -196,14 +201,14 @@ def test_verbatims_highest_effort_then_most_recent_and_distinct() -> None:
 
 
 def test_verbatims_are_from_the_week_only() -> None:
-    payment = rank_frictions(ANSWERS, W, PREV, touchpoint="payer")[0]
+    payment = rank_any(ANSWERS, W, PREV, touchpoint="payer")[0]
     assert [v.comment for v in payment.verbatims] == ["Carte refusée", "Paiement en attente"]
     v = payment.verbatims[0]
     assert (v.score, v.responded_at, v.touchpoint) == (1, "2026-11-20T10:00:00+01:00", "payer")
 
 
 def test_json_keys_are_stable() -> None:
-    _, payment, recontact = rank_frictions(ANSWERS, W, PREV)
+    _, payment, recontact = rank_any(ANSWERS, W, PREV)
     doc = payment.to_json()
     assert list(doc) == [
         "tag",
@@ -217,6 +222,7 @@ def test_json_keys_are_stable() -> None:
         "change",
         "small_sample",
         "verbatims",
+        "also_tags",
     ]
     assert doc["previous"] == {"volume": 1, "effort_gap": 20.0, "score": 20.0}
     assert doc["change"] == {"volume": 1, "score": 60.0}
@@ -226,7 +232,9 @@ def test_json_keys_are_stable() -> None:
 
 
 def test_weekly_frictions_workspace_and_each_touchpoint() -> None:
-    w = weekly_frictions([*ANSWERS, row(None, 100, ("outage",), "Bug")], W, tagger="rules")
+    w = weekly_frictions(
+        [*ANSWERS, row(None, 100, ("outage",), "Bug")], W, tagger="rules", min_comments=1
+    )
     assert (w.week, w.previous_week, w.tagger) == (W, PREV, "rules")
     assert list(w.by_touchpoint) == ["payer", "support"]
     assert [f.tag for f in w.by_touchpoint["payer"]] == ["payment", "delay"]
@@ -257,3 +265,57 @@ def test_iso_weeks() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(frictions).failed == 0
+
+
+def thin_and_solid() -> list[TaggedAnswer]:
+    """payer, W47: mean (100 + 3 × 40 + 6 × 0) / 10 = 22.
+
+    ``outage``: one comment, gap 78, score 78; ``delay``: three, gap 18, score 54.
+    """
+    return [
+        row("payer", 100, ("outage",), "Tout a planté"),
+        *[row("payer", 40, ("delay",), f"Long {i}") for i in range(3)],
+        *[row("payer", 0)] * 6,
+    ]
+
+
+def test_a_tag_seen_in_fewer_than_three_comments_never_reaches_the_top() -> None:
+    assert frictions.MIN_TOP_COMMENTS == 3
+    assert [(f.tag, f.score) for f in rank_frictions(thin_and_solid(), W, None)] == [
+        ("delay", 54.0)
+    ]
+    assert [f.tag for f in rank_any(thin_and_solid(), W, None)] == ["outage", "delay"]
+    w = weekly_frictions(thin_and_solid(), W, tagger="model")
+    assert [f.tag for f in w.overall] == [f.tag for f in w.by_touchpoint["payer"]] == ["delay"]
+
+
+def test_tags_carried_by_the_same_comments_take_one_place_in_the_top() -> None:
+    rows = [
+        *[row("payer", 100, ("recontact", "delay"), f"Rappelé {i}") for i in range(3)],
+        *[row("payer", 60, ("payment",), f"Carte {i}") for i in range(3)],
+        row("payer", 80, ("login",), "Code"),
+        *[row("payer", 60, ("login",), f"Mot de passe {i}") for i in range(2)],
+        *[row("payer", 0)] * 3,
+    ]
+    top = rank_frictions(rows, W, None)
+    # mean (300 + 180 + 200 + 0) / 12 = 56.67: delay (= recontact) 3 × 43.3, login
+    # 3 × 10, payment 3 × 3.3; one comment under two tags is one friction.
+    assert [(f.tag, f.also_tags) for f in top] == [
+        ("delay", ("recontact",)),
+        ("login", ()),
+        ("payment", ()),
+    ]
+    assert top[0].to_json()["also_tags"] == ["recontact"]
+
+
+def test_an_answer_under_two_tags_counts_in_each_when_their_comments_differ() -> None:
+    rows = [
+        *[row("payer", 100, ("delay", "recontact"), f"Rappelé {i}") for i in range(3)],
+        row("payer", 100, ("recontact",), "Encore rappelé"),
+        *[row("payer", 0)] * 4,
+    ]
+    top = rank_frictions(rows, W, None)
+    assert [(f.tag, f.volume, f.also_tags) for f in top] == [
+        ("recontact", 4, ()),
+        ("delay", 3, ()),
+    ]

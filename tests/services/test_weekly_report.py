@@ -101,7 +101,8 @@ def test_top_three_frictions_with_two_verbatims_each_at_most(
     top = frictions["top"]
     expected = friction_service.frictions(f, workspace_row(f, workspace.id), week=WEEK, now=NOW)
     assert [x["tag"] for x in top] == [x["tag"] for x in expected["frictions"][:3]]
-    assert {x["tag"] for x in top} == {"payment", "login"}
+    # login has two comments in the week: listed nowhere in a top 3 (three are needed).
+    assert [x["tag"] for x in top] == ["payment"]
     assert all(1 <= len(x["verbatims"]) <= 2 for x in top)
     comments = {v["comment"] for x in top for v in x["verbatims"]}
     assert SCRIPT in comments  # kept as written: escaping is the renderers' job

@@ -30,12 +30,13 @@ NBSP = "\xa0"
 def frictions(f: sessionmaker[Session], settings: Settings, ws: str, *, at: datetime) -> None:
     """At « payer », 20 answers of a 1–7 ease scale; baseline effort index 30.
 
-    payment: 2 answers at 100 → gap +70, share 0.1 (impact × volume 0.07);
+    payment: 3 answers at 66.7 → gap +36.7, share 0.15 (impact × volume 0.055);
     delay: 8 answers at 50 → gap +20, share 0.4 (impact × volume 0.08).
+    Two frictions: too few to estimate how gaps spread, so neither is shrunk.
     """
-    pay = answer(f, settings, ws, [(1, "Carte refusée"), (1, SCRIPT)], at=at)
+    pay = answer(f, settings, ws, [(3, "Carte refusée"), (3, SCRIPT), (3, "Débit refusé")], at=at)
     late = answer(f, settings, ws, [(4, f"Lent {i}") for i in range(8)], at=at)
-    answer(f, settings, ws, [(7, None)] * 10, at=at)
+    answer(f, settings, ws, [(7, None)] * 9, at=at)
     for rid in pay:
         human_tag(f, ws, rid, ["payment"])
     for rid in late:
@@ -67,16 +68,16 @@ def test_backlog_ranks_and_explains_each_score_in_french(
     assert "Backlog des frictions" in page
     assert page.index('id="friction-payer-delay"') < page.index('id="friction-payer-payment"')
     assert (
-        f"impact 0,20 (écart d'effort +20,0 points) × volume 0,40 (40{NBSP}% des réponses) "
-        "× faisabilité 3/5 = 0,048" in page
+        "impact 0,20 (écart d'effort attendu +20,0 points, +20,0 mesuré) × volume 0,40 "
+        f"(40{NBSP}% des réponses) × faisabilité 3/5 = 0,048" in page
     )
     assert (
-        f"impact 0,70 (écart d'effort +70,0 points) × volume 0,10 (10{NBSP}% des réponses) "
-        "× faisabilité 3/5 = 0,042" in page
+        "impact 0,37 (écart d'effort attendu +36,7 points, +36,7 mesuré) × volume 0,15 "
+        f"(15{NBSP}% des réponses) × faisabilité 3/5 = 0,033" in page
     )
     assert "serait inférieur d'environ 8,0 points" in page  # 0.4 × 20
-    assert "petit échantillon" in page  # payment: 2 answers
-    assert "20 réponses" in page and "10 commentaires" in page
+    assert "petit échantillon" in page  # payment: 3 answers
+    assert "20 réponses" in page and "11 commentaires" in page
     out = analyst.client.get("/app/frictions?format=json").json()
     delay = out["frictions"][0]
     assert delay["n"] == 8 and delay["answers"] == 20 and delay["share"] == pytest.approx(0.4)
@@ -92,8 +93,8 @@ def test_the_backlog_in_english(app: FastAPI, settings: Settings, workspace: New
     page = markup.unescape(login.client.get("/app/frictions").text)
     assert "Frictions backlog" in page
     assert (
-        "impact 0.20 (effort gap +20.0 points) × volume 0.40 (40% of answers) "
-        "× feasibility 3/5 = 0.048" in page
+        "impact 0.20 (expected effort gap +20.0 points, +20.0 measured) × volume 0.40 "
+        "(40% of answers) × feasibility 3/5 = 0.048" in page
     )
 
 
@@ -120,7 +121,7 @@ def test_setting_a_feasibility_changes_the_ranking(
     assert "Faisabilité de « Paiement » à payer fixée à 5/5 : la friction est maintenant n° 1." in (
         page
     )
-    assert "× faisabilité 5/5 = 0,070" in page
+    assert "× faisabilité 5/5 = 0,055" in page
     # Setting it again updates the same row.
     analyst.client.post(
         "/app/frictions/feasibility",
@@ -209,7 +210,7 @@ def test_another_workspace_is_neither_shown_nor_touched(
     with f() as s:
         assert s.scalars(select(FrictionSetting)).all() == []
     mine = logged_in(app, other.id, "analyst")
-    assert ("support", "delay", 1) in order(mine)
+    assert ("support", "delay") in [(tp, tag) for tp, tag, _ in order(mine)]
 
 
 def test_a_script_in_a_verbatim_stays_inert_on_the_backlog(
@@ -292,7 +293,7 @@ def test_csv_of_the_backlog(
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(row["rank"], row["tag"], row["n"], row["feasibility"]) for row in rows] == [
         ("1", "delay", "8", "3"),
-        ("2", "payment", "2", "3"),
+        ("2", "payment", "3", "3"),
     ]
     assert float(rows[0]["score"]) == pytest.approx(0.048)
 
@@ -354,3 +355,53 @@ def test_the_json_api_refuses_bad_feasibility(
     assert "error" in r.json()
     assert client.get("/v1/backlog?weeks=0", headers=auth).status_code == 422
     assert client.get("/v1/backlog").status_code == 401
+
+
+def test_the_page_shows_the_expected_gap_its_doubt_and_the_three_comment_rule(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace, analyst: Login
+) -> None:
+    f = app.state.sessions
+    late = answer(f, settings, workspace.id, [(s, f"Lent {s}") for s in (2, 3, 4, 5, 3, 4, 2, 5)])
+    pay = answer(f, settings, workspace.id, [(s, f"Carte {s}") for s in (1, 2, 3, 2)])
+    answer(f, settings, workspace.id, [(7, None)] * 6 + [(6, None)] * 4)
+    for rids, tag in ((late, "delay"), (pay, "payment")):
+        for rid in rids:
+            human_tag(f, workspace.id, rid, [tag])
+    # One comment at « annuler », tagged twice: one row, after the others.
+    [once] = answer(
+        f, settings, workspace.id, [(4, "Impossible d'annuler")], at=recent(), touchpoint="annuler"
+    )
+    answer(f, settings, workspace.id, [(5, None), (6, None), (7, None)], touchpoint="annuler")
+    human_tag(f, workspace.id, once, ["recontact", "outage"])
+    out = analyst.client.get("/app/frictions?format=json").json()
+    assert out["shrinkage"]["status"] == "shrunk" and out["shrinkage"]["min_top_comments"] == 3
+    last = out["frictions"][-1]
+    assert (last["touchpoint"], last["tag"], last["also_tags"]) == (
+        "annuler",
+        "outage",
+        ["recontact"],
+    )
+    assert last["rank"] == 3 and last["eligible_for_top"] is False and last["n_comments"] == 1
+    assert 0 < last["shrunk_gap"] < last["effort_gap"] and last["uncertain"] is True
+    page = markup.unescape(analyst.client.get("/app/frictions").text)
+    row = page[page.index('id="friction-annuler-outage"') :]
+    assert "trop peu de commentaires pour le top 3" in row
+    assert "incertain" in row and "attendu +" in row
+    assert "mêmes commentaires aussi étiquetés : " + last["also_names"][0]["fr"] in row
+    assert (
+        "Une friction vue dans moins de 3 commentaires est listée après toutes les autres" in page
+    )
+    english = logged_in(app, workspace.id, "admin", lang="en")
+    page = markup.unescape(english.client.get("/app/frictions").text)
+    assert "too few comments for the top 3" in page and "uncertain" in page
+    rows = list(csv.DictReader(io.StringIO(analyst.client.get("/app/frictions?format=csv").text)))
+    assert (rows[-1]["tag"], rows[-1]["also_tags"], rows[-1]["eligible_for_top"]) == (
+        "outage",
+        "recontact",
+        "False",
+    )
+    assert (
+        float(rows[-1]["shrunk_low"])
+        < float(rows[-1]["shrunk_gap"])
+        < float(rows[-1]["shrunk_high"])
+    )

@@ -90,7 +90,8 @@ def test_the_json_is_the_report_document(app: FastAPI, workspace: NewWorkspace, 
     doc = login.client.get(f"/app/report?week={week}&format=json").json()
     assert doc["report"]["week"] == week and doc["report"]["metric"] == "mean"
     assert doc["report"]["ces"]["week"]["n"] == 11
-    assert {f["tag"] for f in doc["report"]["frictions"]["top"]} == {"payment", "login"}
+    # login, two comments in the week, is too thin for the top 3.
+    assert {f["tag"] for f in doc["report"]["frictions"]["top"]} == {"payment"}
     assert doc["subscriptions"] == [] and doc["runs"] == []
 
 

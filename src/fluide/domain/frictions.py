@@ -13,7 +13,11 @@ and one ISO week, a tag's figures are:
 
 Only a positive gap is a friction. Frictions rank by score, then volume, then
 key, and each comes with last week's figures for the same tag, its share of
-the week's comments and up to three representative verbatims.
+the week's comments and up to three representative verbatims. **The top needs
+evidence:** a tag seen in fewer than :data:`MIN_TOP_COMMENTS` comments of the
+week never reaches it, and tags carried by exactly the same answers are one
+friction (the best-scored tag, the others in ``also_tags``), so one comment
+under two tags cannot fill two of the three places.
 
 **Workspace-wide**, each tagged answer's gap is taken against *its own
 touchpoint's* mean of the week, then averaged. Touchpoints have different
@@ -23,13 +27,13 @@ friction only because of where it is said, and one on an easy touchpoint
 would be hidden. Within one touchpoint both definitions are the same.
 
 >>> at = "2026-11-20T10:00:00+01:00"
->>> rows = [
-...     TaggedAnswer("payer", "2026-W47", 50.0, ("payment",), "Carte refusée", at, 4),
-...     TaggedAnswer("payer", "2026-W47", 0.0, (), None, at, 7),
+>>> rows = [  # the last field counts identical answers: three of each
+...     TaggedAnswer("payer", "2026-W47", 50.0, ("payment",), "Carte refusée", at, 4, 3),
+...     TaggedAnswer("payer", "2026-W47", 0.0, (), None, at, 7, 3),
 ... ]
 >>> f = rank_frictions(rows, "2026-W47", "2026-W46")[0]
 >>> f.tag, f.volume, f.effort_gap, f.score, f.previous
-('payment', 1, 25.0, 25.0, None)
+('payment', 3, 25.0, 75.0, None)
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from fluide.domain.date_range import check_week_year
 from fluide.domain.periods import local_day_bounds
@@ -48,6 +52,9 @@ DEFAULT_TOP = 3
 DEFAULT_SMALL_VOLUME = 5
 """A friction seen on fewer answers than this is flagged as a small sample."""
 DEFAULT_VERBATIMS = 3
+MIN_TOP_COMMENTS: Final = 3
+"""A friction seen in fewer comments is listed but never reaches a top 3 (one or two
+comments are an anecdote, not evidence)."""
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -193,6 +200,8 @@ class Friction:
     """The same tag in the previous week; ``None`` when it was not seen there."""
     small_sample: bool
     verbatims: tuple[FrictionVerbatim, ...]
+    also_tags: tuple[str, ...] = ()
+    """Tags carried by exactly the same answers of the week, merged into this one."""
 
     @property
     def volume(self) -> int:
@@ -231,7 +240,23 @@ class Friction:
             "change": None if change is None else {"volume": change[0], "score": change[1]},
             "small_sample": self.small_sample,
             "verbatims": [v.to_json() for v in self.verbatims],
+            "also_tags": list(self.also_tags),
         }
+
+
+def _same_answers(rows: Sequence[TaggedAnswer]) -> dict[str, tuple[str, ...]]:
+    """Each tag that leads a set of answers → the other tags carried by exactly that set.
+
+    The leader is the first by key; :func:`rank_frictions` only ranks leaders.
+    """
+    members: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        for tag in dict.fromkeys(r.tags):
+            members.setdefault(tag, []).append(i)
+    by_set: dict[tuple[int, ...], list[str]] = {}
+    for tag, idx in sorted(members.items()):
+        by_set.setdefault(tuple(idx), []).append(tag)
+    return {tags[0]: tuple(tags[1:]) for tags in by_set.values()}
 
 
 def _tag_weeks(rows: Sequence[TaggedAnswer]) -> dict[str, TagWeek]:
@@ -309,20 +334,28 @@ def rank_frictions(
     *,
     small_sample: int = DEFAULT_SMALL_VOLUME,
     verbatims: int = DEFAULT_VERBATIMS,
+    min_comments: int = MIN_TOP_COMMENTS,
 ) -> list[Friction]:
     """The ``top`` frictions of ``week`` for ``touchpoint`` (``None``: the whole workspace).
 
     ``previous_week`` (usually :func:`previous_iso_week`) gives each friction
     last week's figures for the same tag; ``None`` skips the comparison.
-    A friction seen on fewer than ``small_sample`` answers is flagged.
+    A friction seen on fewer than ``small_sample`` answers is flagged; one seen
+    on fewer than ``min_comments`` is left out; tags carried by the same
+    answers count once.
     """
     scoped = [a for a in answers if touchpoint is None or a.touchpoint == touchpoint]
     this = [a for a in scoped if a.week == week]
     figures = _tag_weeks(this)
+    merged = _same_answers(this)
     before = _tag_weeks([a for a in scoped if a.week == previous_week]) if previous_week else {}
     commented = sum(a.count for a in this if a.has_comment)
     ranked = sorted(
-        (tag for tag, f in figures.items() if f.effort_gap > 0),
+        (
+            tag
+            for tag, f in figures.items()
+            if f.effort_gap > 0 and f.volume >= min_comments and tag in merged
+        ),
         key=lambda tag: (-figures[tag].score, -figures[tag].volume, tag),
     )[:top]
     return [
@@ -334,6 +367,7 @@ def rank_frictions(
             previous=before.get(tag),
             small_sample=figures[tag].volume < small_sample,
             verbatims=representative_verbatims(this, tag, verbatims),
+            also_tags=merged[tag],
         )
         for i, tag in enumerate(ranked, start=1)
     ]
@@ -371,20 +405,26 @@ def weekly_frictions(
     top: int = DEFAULT_TOP,
     small_sample: int = DEFAULT_SMALL_VOLUME,
     verbatims: int = DEFAULT_VERBATIMS,
+    min_comments: int = MIN_TOP_COMMENTS,
 ) -> WeeklyFrictions:
     """:func:`rank_frictions` workspace-wide and for each touchpoint with answers in ``week``.
 
     Touchpoints are listed by name; answers without a touchpoint count
     workspace-wide only (against their own mean), having no touchpoint to list.
 
-    >>> rows = [TaggedAnswer("payer", "2026-W01", 50.0, ("payment",), "Refusé", "", 4),
+    >>> rows = [TaggedAnswer("payer", "2026-W01", 50.0, ("payment",), "Refusé", "", 4, 3),
     ...         TaggedAnswer("payer", "2026-W01", 0.0, (), None, "", 7)]
     >>> w = weekly_frictions(rows, "2026-W01", tagger="rules")
     >>> w.previous_week, [f.tag for f in w.by_touchpoint["payer"]]
     ('2025-W52', ['payment'])
     """
     previous = previous_iso_week(week)
-    kwargs: dict[str, Any] = {"top": top, "small_sample": small_sample, "verbatims": verbatims}
+    kwargs: dict[str, Any] = {
+        "top": top,
+        "small_sample": small_sample,
+        "verbatims": verbatims,
+        "min_comments": min_comments,
+    }
     by_tp: dict[str, list[TaggedAnswer]] = {}
     for a in answers:
         if a.touchpoint is not None and a.week in (week, previous):

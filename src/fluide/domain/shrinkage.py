@@ -99,17 +99,28 @@ class Shrinkage:
     level: float
 
 
-def dersimonian_laird(means: Sequence[float], variances: Sequence[float]) -> float:
+def dersimonian_laird(
+    means: Sequence[float], variances: Sequence[float], centre: float | None = None
+) -> float:
     """Between-group variance τ² by the method of moments, truncated at 0.
 
     ``Q = Σ aᵢ (x̄ᵢ − x̄_a)²`` with ``aᵢ = 1/vᵢ``; ``τ² = max(0, (Q − (k − 1)) / C)``
-    with ``C = Σ aᵢ − Σ aᵢ² / Σ aᵢ``.
+    with ``C = Σ aᵢ − Σ aᵢ² / Σ aᵢ``. With a known ``centre`` (the groups' true
+    values spread around it, nothing estimated), ``Q`` is taken around it and
+    ``τ² = max(0, (Q − k) / Σ aᵢ)``, since then ``E[Q] = k + τ² Σ aᵢ``.
 
     >>> dersimonian_laird([10.0, 20.0, 30.0], [4.0, 4.0, 4.0])
     96.0
+    >>> dersimonian_laird([10.0, 20.0, 30.0], [4.0, 4.0, 4.0], centre=0.0)
+    462.6666666666667
     """
     x = np.asarray(means, dtype=np.float64)
     a = 1.0 / np.asarray(variances, dtype=np.float64)
+    if centre is not None:
+        if len(x) < 1:
+            raise ValueError("τ² needs at least one group")
+        q0 = float((a * (x - centre) ** 2).sum())
+        return max(0.0, (q0 - len(x)) / float(a.sum()))
     if len(x) < 2:
         raise ValueError("τ² needs at least two groups")
     fixed = float((a * x).sum() / a.sum())
@@ -118,10 +129,13 @@ def dersimonian_laird(means: Sequence[float], variances: Sequence[float]) -> flo
     return max(0.0, (q - (len(x) - 1)) / c)
 
 
-def _variances(
-    answered: Sequence[Sample], min_own_n: int
+def group_variances(
+    answered: Sequence[Sample], min_own_n: int = MIN_OWN_N
 ) -> tuple[list[tuple[float, VarianceSource] | None], float | None]:
-    """σᵢ² and where it came from, for each answered sample; and the pooled variance."""
+    """σᵢ² and where it came from, for each answered sample; and the pooled variance.
+
+    ``None`` for a sample when every answer is the same (no variance to borrow).
+    """
     within = [(s.n - 1, s.variance) for s in answered if s.n >= 2 and s.variance is not None]
     dof = sum(d for d, _ in within)
     pooled = sum(d * v for d, v in within) / dof if dof else None
@@ -171,7 +185,7 @@ def shrink(
     if not answered:
         empty = tuple(_empty(s) for s in samples)
         return Shrinkage(empty, "no_answers", None, None, None, None, level)
-    sigmas, pooled = _variances(answered, min_own_n)
+    sigmas, pooled = group_variances(answered, min_own_n)
     found: dict[str, Estimate] = {}
     target: float | None
     target_ci: tuple[float, float] | None = None

@@ -2,7 +2,9 @@
 
 Every friction (touchpoint × tag) of the last ``weeks`` weeks in the
 workspace's time zone (the ``7 × weeks`` local days ending today), ranked by
-:func:`fluide.domain.backlog.rank_backlog`: impact × volume × feasibility.
+:func:`fluide.domain.backlog.rank_backlog`: impact × volume × feasibility, the
+impact shrunk towards 0 when few comments show it, and frictions seen in fewer
+than three comments after the others.
 Effort indices come from :func:`fluide.services.verbatims.effort_index` and
 tags from what the tagging worker (or a person) stored, as for the weekly
 frictions; feasibility is what the team set (3 when never set).
@@ -116,11 +118,16 @@ def _read(factory: sessionmaker[Session], ws: Workspace, first: date, last: date
     )
 
 
+def _names(read: _Read, tag: str) -> dict[str, str]:
+    return read.names.get(tag, {"fr": tag, "en": tag})
+
+
 def _item_json(item: BacklogItem, read: _Read) -> dict[str, Any]:
     counts = read.actions.get((item.touchpoint, item.tag), {})
     return {
         **item.to_json(),
-        "names": read.names.get(item.tag, {"fr": item.tag, "en": item.tag}),
+        "names": _names(read, item.tag),
+        "also_names": [_names(read, tag) for tag in item.also_tags],
         "task": read.tasks.get(item.touchpoint, item.touchpoint),
         "feasibility_set": (item.touchpoint, item.tag) in read.feasibility,
         "actions": {
@@ -150,6 +157,7 @@ def backlog(
         "default_feasibility": DEFAULT_FEASIBILITY,
         "frictions": [_item_json(item, read) for item in ranked.items],
         "not_frictions": ranked.not_frictions,
+        "shrinkage": ranked.shrinkage_json(),
     }
 
 

@@ -19,19 +19,29 @@ Every friction (a tag at a touchpoint) of the last `weeks` weeks (default 4:
 the 28 local days ending today, in the workspace's time zone), ranked by
 **score = impact × volume × feasibility**, each factor on 0–1:
 
-- `impact` = `effort_gap` / 100, where `effort_gap` is the mean effort index
-  (0–100) of the touchpoint's answers carrying the tag minus the mean of all
-  its answers (`baseline`); `gap_ci` is its 95 % interval (`null` below two
-  answers on either side);
+- `impact` = `shrunk_gap` / 100: the effort gap the evidence supports.
+  `effort_gap` is the measured gap, the mean effort index (0–100) of the
+  touchpoint's answers carrying the tag minus the mean of all its answers
+  (`baseline`), with `gap_ci` its 95 % interval (`null` below two answers on
+  either side). `shrunk_gap` = `shrinkage_weight` × `effort_gap` pulls it
+  towards 0, the more so the fewer its comments (empirical Bayes, as the
+  agents page; the period's `shrinkage` gives `status` and `tau2`, the spread
+  of the gaps between frictions), with `shrunk_gap_ci` its 95 % interval;
+  `uncertain` when that interval reaches 0;
 - `volume` = `share` = `n` / `answers` (the touchpoint's answers of the period);
 - `feasibility_factor` = `feasibility` / 5, the team's 1 (hard) – 5 (easy),
   3 until set (`feasibility_set`).
 
-`expected_gain` = share × gap: how many points the touchpoint's effort index
-would drop if these answers had cost no more than its mean. Each friction
-also has `small_sample` (n < 5), `actions` (logged against it, by status) and
-two representative `verbatims`. Only positive gaps are frictions;
-`not_frictions` counts the other tag × touchpoint pairs.
+A friction carried by fewer than 3 comments (`n_comments`,
+`eligible_for_top` false; `shrinkage.min_top_comments`) ranks after all the
+others. Tags of a touchpoint carried by exactly the same answers are one
+friction: the row's `tag` (the higher feasibility, then key) and `also_tags`
+(`also_names`). `expected_gain` = share × shrunk gap: how many points the
+touchpoint's effort index would be expected to drop if these answers had cost
+no more than its mean. Each friction also has `small_sample` (n < 5),
+`actions` (logged against it, by status) and two representative `verbatims`.
+Only positive gaps are frictions; `not_frictions` counts the other tag ×
+touchpoint pairs.
 """
 
 
@@ -49,7 +59,7 @@ class FeasibilityIn(Input):
 
 @router.get(
     "",
-    summary="The frictions backlog, ranked by impact × volume × feasibility",
+    summary="The frictions backlog, ranked by expected impact × volume × feasibility",
     description=DESCRIPTION,
 )
 def get_backlog(

@@ -18,7 +18,11 @@ carry the tag, times how much higher their effort index is than their
 touchpoint's mean that week). Each friction: `tag`, `names`, `volume`,
 `share` (of the week's comments), `mean_effort_index`, `effort_gap`, `score`,
 `rank`, `previous` (the same tag the week before) and `change`,
-`small_sample`, and three representative `verbatims`.
+`small_sample`, three representative `verbatims` and `also_tags`.
+
+Only tags seen in **3 comments or more** that week are ranked, and tags
+carried by exactly the same answers are one friction (the first by key; the
+others in `also_tags`): one comment cannot fill the top.
 
 `week` defaults to the **current ISO week in the workspace's time zone**.
 Without `touchpoint`, `frictions` is workspace-wide and `by_touchpoint` gives

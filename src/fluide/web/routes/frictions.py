@@ -1,4 +1,5 @@
-"""Dashboard page: the frictions backlog, ranked by impact × volume × feasibility.
+"""Dashboard page: the frictions backlog, ranked by impact × volume × feasibility
+(the impact the evidence supports; fewer than three comments never in the first rows).
 
 The team sets each friction's feasibility (1 hard – 5 easy) with a small form
 on its row; the ranking moves with it at once.
@@ -48,6 +49,13 @@ CSV_COLUMNS: Final = (
     "score",
     "expected_gain",
     "actions",
+    "shrunk_gap",
+    "shrunk_low",
+    "shrunk_high",
+    "uncertain",
+    "n_comments",
+    "eligible_for_top",
+    "also_tags",
 )
 WEEK_CHOICES: Final = (1, 2, 4, 8, 13, 26, 52)
 
@@ -56,10 +64,11 @@ def _error_text(lang: str, exc: ServiceError) -> str:
     return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
 
 
-def gap_ci_text(lang: str, fr: dict[str, Any]) -> str:
-    """A friction's gap interval as a person reads it: within ±100 points of effort index,
-    "too few answers" under five tagged answers, "" without an interval."""
-    shown = shown_interval(fr["gap_ci"], difference_bounds(EFFORT_INDEX_BOUNDS), int(fr["n"]))
+def gap_ci_text(lang: str, fr: dict[str, Any], key: str = "gap_ci") -> str:
+    """A friction's gap interval (``key``: the raw or the expected gap's) as a person reads
+    it: within ±100 points of effort index, "too few answers" under five tagged answers,
+    "" without an interval."""
+    shown = shown_interval(fr[key], difference_bounds(EFFORT_INDEX_BOUNDS), int(fr["n"]))
     if shown is TOO_FEW_ANSWERS:
         return gettext(lang, "too few answers")
     if shown is None:
@@ -76,6 +85,8 @@ def _csv(data: dict[str, Any]) -> Response:
             "gap_low": None if f["gap_ci"] is None else round(f["gap_ci"][0], 2),
             "gap_high": None if f["gap_ci"] is None else round(f["gap_ci"][1], 2),
             "actions": f["actions"]["total"],
+            "shrunk_low": None if f["shrunk_gap_ci"] is None else round(f["shrunk_gap_ci"][0], 2),
+            "shrunk_high": None if f["shrunk_gap_ci"] is None else round(f["shrunk_gap_ci"][1], 2),
         }
         for f in data["frictions"]
     ]
@@ -108,6 +119,7 @@ def _page(
         "saved": saved,
         "week_choices": WEEK_CHOICES,
         "gap_ci": functools.partial(gap_ci_text, user.lang),
+        "shrunk_ci": functools.partial(gap_ci_text, user.lang, key="shrunk_gap_ci"),
         "tagger": tagger_state.of_workspace(factory, ws.id),
     }
     if failure is None:
