@@ -88,7 +88,10 @@ def test_without_the_model_keyword_rules_still_tag(
         state = s.get_one(VerbatimState, rid)
         # Marked as the rules' tags: the model tags it again once a worker has it.
         assert state.status == "rules" and state.embedding is None
-        assert verbatim_store.tags_of(s, workspace.id, [rid])[rid][0][:2] == ("outage", "rule")
+        # "depuis hier" also reads as a wait: outage comes with delay.
+        assert ("outage", "rule") in [
+            t[:2] for t in verbatim_store.tags_of(s, workspace.id, [rid])[rid]
+        ]
 
 
 def test_a_stored_keyword_re2_cannot_take_is_skipped_and_every_workspace_is_tagged(
@@ -112,7 +115,9 @@ def test_a_stored_keyword_re2_cannot_take_is_skipped_and_every_workspace_is_tagg
     assert "keyword rule skipped" in caplog.text and "(carte" in caplog.text
     with f() as s:
         assert verbatim_store.tags_of(s, workspace.id, [mine])[mine][0][:2] == ("payment", "rule")
-        assert verbatim_store.tags_of(s, other.id, [theirs])[theirs][0][:2] == ("outage", "rule")
+        assert ("outage", "rule") in [
+            t[:2] for t in verbatim_store.tags_of(s, other.id, [theirs])[theirs]
+        ]
 
 
 def test_a_stale_verbatim_is_re_tagged_from_its_stored_embedding(

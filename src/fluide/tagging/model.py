@@ -31,7 +31,6 @@ from numpy.typing import NDArray
 
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY, MAX_TAGS, Example, Taxonomy, normalize
 from fluide.tagging.embed import Embedder
-from fluide.tagging.lexical import LexicalModel
 from fluide.tagging.polarity import has_complaint, is_praise, without_negated
 from fluide.tagging.rules import RULE_CONFIDENCE, rule_scores
 from fluide.tagging.seeds import embed_with_store
@@ -101,14 +100,10 @@ class TaggerConfig:
     context_half_life: float = 100.0
     """Examples of a tag after which its neighbours count half as much: they help a
     tag learnt from few examples, and blur one learnt from hundreds."""
-    lexical_weight: float = 0.3
-    """Share of the character n-gram reader in a text's score (the rest is the
-    sentence model's; see :mod:`fluide.tagging.lexical`). 0 turns it off."""
-    lexical_c: float = 80.0
-    """Inverse regularisation of the n-gram reader (on the weighted examples)."""
     rules_need_complaint: bool = True
-    """A keyword names a topic; it counts only in a text with a complaint cue
-    ("paiement en un clic" names payment and reports no problem)."""
+    """A keyword names a topic; for a default tag with no example yet it counts only
+    in a text with a complaint cue ("paiement en un clic" names payment and reports no
+    problem)."""
     praise: bool = True
     """A text that is praise or a negated problem, with no complaint cue, gets no
     tag (:mod:`fluide.tagging.polarity`)."""
@@ -129,7 +124,6 @@ class Tagger:
     _human: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _n_examples: dict[str, int] = field(default_factory=dict)
     _center: NDArray[np.float32] | None = None
-    _lexical: LexicalModel | None = None
 
     @classmethod
     def train(
@@ -164,24 +158,14 @@ class Tagger:
             len(all_ex), len(keys)
         )
         sw = np.array([t.config.seed_weight] * len(seeds) + [1.0] * len(examples))
-        t._fit(x, y, sw, len(seeds), [e.text for e in all_ex])
+        t._fit(x, y, sw, len(seeds))
         return t
 
-    def _fit(
-        self,
-        x: Matrix,
-        y: NDArray[np.bool_],
-        sw: NDArray[np.float64],
-        n_seed: int,
-        texts: Sequence[str],
-    ) -> None:
+    def _fit(self, x: Matrix, y: NDArray[np.bool_], sw: NDArray[np.float64], n_seed: int) -> None:
         keys = self.taxonomy.keys()
-        cfg = self.config
-        self._weights, self._bias = _fit_lr(x, y, sw, cfg.c)
-        if cfg.lexical_weight > 0:
-            self._lexical = LexicalModel.fit(texts, y, sw, cfg.lexical_c)
+        self._weights, self._bias = _fit_lr(x, y, sw, self.config.c)
         self._x, self._y = x, y
-        self._thresholds = _cv_thresholds(x, y, sw, n_seed, keys, cfg, texts)
+        self._thresholds = _cv_thresholds(x, y, sw, n_seed, keys, self.config)
 
     def _prep(self, x: Matrix) -> Matrix:
         """Embeddings as the classifier sees them (centred and normalised again)."""
@@ -197,14 +181,11 @@ class Tagger:
         """The texts' embeddings, or ``None`` without a model."""
         return None if self.embedder is None else self.embedder.embed(list(texts))
 
-    def model_scores(
-        self, x: Matrix, context: Matrix | None = None, texts: Sequence[str] | None = None
-    ) -> NDArray[np.float64]:
+    def model_scores(self, x: Matrix, context: Matrix | None = None) -> NDArray[np.float64]:
         """Probability of each tag (columns in taxonomy order) for embedded rows.
 
-        ``texts`` (the rows' texts) let the n-gram reader add its scores. Each
-        row's scores are blended with those of its close neighbours among the
-        other rows and ``context`` (embeddings of other texts, not scored).
+        Each row's scores are blended with those of its close neighbours among
+        the other rows and ``context`` (embeddings of other texts, not scored).
         """
         assert self._weights is not None and self._bias is not None
         assert self._x is not None and self._y is not None
@@ -215,9 +196,6 @@ class Tagger:
         if neighbours and context is not None and len(context):
             pool = np.vstack([q, self._prep(context)])
         pool_p = _scores(pool, self._weights, self._bias, self._x, self._y, cfg)
-        if self._lexical is not None and texts is not None:
-            lw = cfg.lexical_weight
-            pool_p[: len(q)] = (1 - lw) * pool_p[: len(q)] + lw * self._lexical.scores(texts)
         p = pool_p[: len(q)]
         if not neighbours:
             return p
@@ -238,15 +216,20 @@ class Tagger:
 
     def _rules(self, text: str, complaint: bool) -> dict[str, float]:
         """Keyword matches. The default friction tags read the text with its negated
-        problems blanked, and only when it has a complaint cue (unless configured
-        otherwise); a workspace's own tags read it as written."""
+        problems blanked and, while they have no example, only when it has a complaint
+        cue; a workspace's own tags read it as written."""
         if not self.config.use_rules:
             return {}
         out = rule_scores(self.taxonomy, text)
-        if any(k in FRICTIONS for k in out):
-            read = complaint or not self.config.rules_need_complaint
-            frictions = rule_scores(self.taxonomy, without_negated(text)) if read else {}
-            out.update({k: frictions.get(k, 0.0) for k in out if k in FRICTIONS})
+        guarded = [k for k in out if k in FRICTIONS]
+        if guarded:
+            blanked = rule_scores(self.taxonomy, without_negated(text))
+            for k in guarded:
+                # A tag with examples is defined by them (a team may count plain
+                # requests as its friction); one known only from its phrases needs a
+                # complaint before a keyword counts.
+                unheard = not complaint and not self._n_examples.get(k)
+                out[k] = 0.0 if unheard and self.config.rules_need_complaint else blanked[k]
         return out
 
     def predict(
@@ -267,7 +250,7 @@ class Tagger:
         if self.embedder is not None and self._weights is not None:
             if x is None:
                 x = self.embedder.embed(list(texts))
-            probs: NDArray[np.float64] | None = self.model_scores(x, context, texts)
+            probs: NDArray[np.float64] | None = self.model_scores(x, context)
         else:
             probs = None
         out = []
@@ -406,7 +389,6 @@ def _cv_thresholds(
     n_seed: int,
     keys: tuple[str, ...],
     cfg: TaggerConfig,
-    texts: Sequence[str] = (),
 ) -> dict[str, float]:
     """Per-tag thresholds that maximise F1 on out-of-fold scores of the given examples.
 
@@ -427,14 +409,6 @@ def _cv_thresholds(
         test = n_seed + np.flatnonzero(fold == f)
         w, b = _fit_lr(x[train], y[train], sw[train], cfg.c)
         oof[test - n_seed] = _scores(x[test], w, b, x[train], y[train], cfg)
-        if cfg.lexical_weight > 0 and texts:
-            lex = LexicalModel.fit(
-                [texts[int(i)] for i in train], y[train], sw[train], cfg.lexical_c
-            )
-            lw = cfg.lexical_weight
-            oof[test - n_seed] = (1 - lw) * oof[test - n_seed] + lw * lex.scores(
-                [texts[int(i)] for i in test]
-            )
     grid = np.arange(cfg.min_threshold, cfg.max_threshold + 1e-9, 0.025)
     for j, k in enumerate(keys):
         truth = y[n_seed:, j]

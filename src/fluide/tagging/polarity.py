@@ -119,17 +119,8 @@ def _compiled() -> tuple[Any, Any, Any]:
     )
 
 
-def squeeze(text: str) -> str:
-    """The normalised text with elongations cut to two letters ("pluuus" → "pluus").
-
-    >>> squeeze("Nickeeel, merciii")
-    'nickeel, mercii'
-    """
-    return _ELONGATION.sub(r"\1\1", normalize(text))
-
-
 def _norm(text: str) -> str:
-    # Elongations squeezed to one letter too, so "merciii" still reads "merci".
+    # Elongations squeezed to one letter: "merciii" reads "merci", "pluuus" reads "plus".
     return _ELONGATION.sub(r"\1", normalize(text))
 
 
