@@ -31,7 +31,8 @@ def export(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+    # A wide terminal, whatever the test before left: rows must not wrap.
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -223,6 +223,8 @@ def test_json_keys_are_stable() -> None:
         "small_sample",
         "verbatims",
         "also_tags",
+        "expected_gap",
+        "expected_score",
     ]
     assert doc["previous"] == {"volume": 1, "effort_gap": 20.0, "score": 20.0}
     assert doc["change"] == {"volume": 1, "score": 60.0}
@@ -319,3 +321,28 @@ def test_an_answer_under_two_tags_counts_in_each_when_their_comments_differ() ->
         ("recontact", 4, ()),
         ("delay", 3, ()),
     ]
+
+
+def test_the_week_is_ranked_on_gaps_shrunk_by_their_evidence() -> None:
+    """One comment at +60 no longer outranks three at +18.
+
+    « payer », week W: 15 answers, mean 750 / 15 = 50. ``a``: one answer at 110 (gap
+    +60); ``b``: 48, 68, 88 (gap +18, variance 400); ``c``: 36, 56, 76 (+6, 400);
+    ``d``: 24, 44, 64 (−6, 400); five untagged answers (20, 24, 28, 30, 34).
+    Under ten answers each, so every friction uses the pooled variance 400:
+    v = 400 for ``a``, 400/3 for the others. Σ g²/v = 9 + 2.43 + 0.27 + 0.27 = 11.97,
+    Σ 1/v = 1/400 + 9/400 = 1/40, so τ² = (11.97 − 4) × 40 = 318.8; the weights are
+    318.8/718.8 for ``a`` and 318.8/(318.8 + 400/3) for the others.
+    Expected scores: ``a`` 1 × 60 × 0.4435 = 26.6, ``b`` 3 × 18 × 0.7051 = 38.1,
+    ``c`` 3 × 6 × 0.7051 = 12.7 (raw scores 60, 54, 18).
+    """
+    tagged = [("a", [110]), ("b", [48, 68, 88]), ("c", [36, 56, 76]), ("d", [24, 44, 64])]
+    rows = [row("payer", ei, (tag,), f"{tag} {ei}") for tag, eis in tagged for ei in eis]
+    rows += [row("payer", ei) for ei in (20, 24, 28, 30, 34)]
+    top = rank_any(rows, W, None)
+    assert [f.tag for f in top] == ["b", "a", "c"]
+    assert [f.score for f in top] == pytest.approx([54.0, 60.0, 18.0])
+    w_a, w_b = 318.8 / 718.8, 318.8 / (318.8 + 400 / 3)
+    gaps = {f.tag: f.expected_gap for f in top}
+    assert gaps == pytest.approx({"a": 60 * w_a, "b": 18 * w_b, "c": 6 * w_b}, abs=1e-9)
+    assert top[0].expected_score == pytest.approx(3 * 18 * w_b, abs=1e-9)

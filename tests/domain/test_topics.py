@@ -231,3 +231,26 @@ def test_to_json() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(topics_module).failed == 0
+
+
+def test_one_complaint_worded_two_ways_is_one_topic() -> None:
+    """HDBSCAN splits two close wordings into two groups; they are 0.44 apart against
+    1.2 for the comments at large, under MERGE_CLOSER: one topic, named by what they share."""
+    rng = np.random.default_rng(0)
+    e = np.eye(8)
+
+    def group(v: np.ndarray) -> list[np.ndarray]:
+        rows = [v / np.linalg.norm(v) + 0.02 * rng.standard_normal(8) for _ in range(6)]
+        return [r / np.linalg.norm(r) for r in rows]
+
+    x = np.vstack(group(e[0]) + group(e[0] + 0.45 * e[1]) + group(e[2]) + group(e[3]))
+    texts = (
+        ["Le mode sombre rend le panier illisible"] * 6
+        + ["Thème sombre : les montants sont invisibles"] * 6
+        + ["Le code SMS n'arrive jamais"] * 6
+        + ["Facture introuvable dans l'espace client"] * 6
+    )
+    topics = find_topics(texts, x, [80.0] * 24)
+    assert sorted(t.size for t in topics) == [6, 6, 12]
+    dark = next(t for t in topics if t.size == 12)
+    assert "sombre" in dark.name and set(dark.members) == set(range(12))

@@ -45,6 +45,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from fluide.domain.date_range import check_week_year
+from fluide.domain.friction_shrinkage import GapSample, shrink_gaps
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.taxonomy import normalize
 
@@ -202,6 +203,14 @@ class Friction:
     verbatims: tuple[FrictionVerbatim, ...]
     also_tags: tuple[str, ...] = ()
     """Tags carried by exactly the same answers of the week, merged into this one."""
+    expected_gap: float | None = None
+    """The effort gap pulled towards 0 by the evidence (:mod:`fluide.domain.friction_shrinkage`):
+    what the week's ranking uses."""
+
+    @property
+    def expected_score(self) -> float | None:
+        """Volume × expected gap: the figure the top 3 is ranked on."""
+        return None if self.expected_gap is None else self.volume * self.expected_gap
 
     @property
     def volume(self) -> int:
@@ -241,6 +250,8 @@ class Friction:
             "small_sample": self.small_sample,
             "verbatims": [v.to_json() for v in self.verbatims],
             "also_tags": list(self.also_tags),
+            "expected_gap": self.expected_gap,
+            "expected_score": self.expected_score,
         }
 
 
@@ -350,13 +361,19 @@ def rank_frictions(
     merged = _same_answers(this)
     before = _tag_weeks([a for a in scoped if a.week == previous_week]) if previous_week else {}
     commented = sum(a.count for a in this if a.has_comment)
+    expected = _expected_gaps(this, figures)
     ranked = sorted(
         (
             tag
             for tag, f in figures.items()
             if f.effort_gap > 0 and f.volume >= min_comments and tag in merged
         ),
-        key=lambda tag: (-figures[tag].score, -figures[tag].volume, tag),
+        key=lambda tag: (
+            -figures[tag].volume * expected[tag],
+            -figures[tag].score,
+            -figures[tag].volume,
+            tag,
+        ),
     )[:top]
     return [
         Friction(
@@ -368,9 +385,31 @@ def rank_frictions(
             small_sample=figures[tag].volume < small_sample,
             verbatims=representative_verbatims(this, tag, verbatims),
             also_tags=merged[tag],
+            expected_gap=expected[tag],
         )
         for i, tag in enumerate(ranked, start=1)
     ]
+
+
+def _expected_gaps(rows: Sequence[TaggedAnswer], figures: dict[str, TagWeek]) -> dict[str, float]:
+    """Each tag's effort gap shrunk towards 0 by its evidence, the backlog's way: a gap
+    seen on a few comments, or on scattered ones, counts for less than a steady one."""
+    sums: dict[str, list[float]] = {}
+    for r in rows:
+        for tag in dict.fromkeys(r.tags):
+            a = sums.setdefault(tag, [0.0, 0.0, 0.0])
+            a[0] += r.count
+            a[1] += r.count * r.effort_index
+            a[2] += r.count * r.effort_index**2
+    samples = []
+    for tag, f in figures.items():
+        n, s1, s2 = sums[tag]
+        var = max(0.0, (s2 - s1 * s1 / n) / (n - 1)) if n >= 2 else None
+        samples.append(GapSample(tag, f.volume, f.effort_gap, f.mean_effort_index, var))
+    estimates = shrink_gaps(samples).estimates
+    return {
+        tag: estimates[tag].gap if tag in estimates else f.effort_gap for tag, f in figures.items()
+    }
 
 
 @dataclass(frozen=True)
