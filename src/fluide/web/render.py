@@ -22,6 +22,7 @@ from markupsafe import Markup
 from fluide.i18n import fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.render.svg import effort_colour
 from fluide.services.accounts import CurrentUser
+from fluide.services.errors import ServiceError
 from fluide.templating import environment
 from fluide.web.auth import csrf_token, settings_of
 
@@ -147,3 +148,31 @@ def respond(
 def svg(markup: str) -> Markup:
     """A chart made by :mod:`fluide.render.svg` (its texts are escaped there)."""
     return Markup(markup)  # noqa: S704 - built from escaped parts
+
+
+def error_text(lang: str, exc: ServiceError) -> str:
+    """A use case's error as the person reads it, in their language."""
+    return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
+
+
+def respond_or_fail(
+    request: Request,
+    user: CurrentUser,
+    template: str,
+    data: dict[str, Any],
+    failure: ServiceError | None,
+    **context: Any,
+) -> Response:
+    """The page (or its JSON) drawn from ``data``; with ``failure``, the page again with the
+    error shown and its status."""
+    if failure is None:
+        return respond(request, user, template, data, error=None, **context)
+    return render_page(
+        request,
+        user,
+        template,
+        status=failure.status,
+        data=data,
+        error=error_text(user.lang, failure),
+        **context,
+    )

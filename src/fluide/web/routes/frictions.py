@@ -27,7 +27,12 @@ from fluide.services import dashboard, tagger_state
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_of
 from fluide.web.auth import AnalystDep, check_csrf
-from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
+from fluide.web.render import (
+    HEADERS,
+    csv_response,
+    respond_or_fail,
+    wants,
+)
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -58,10 +63,6 @@ CSV_COLUMNS: Final = (
     "also_tags",
 )
 WEEK_CHOICES: Final = (1, 2, 4, 8, 13, 26, 52)
-
-
-def _error_text(lang: str, exc: ServiceError) -> str:
-    return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
 
 
 def gap_ci_text(lang: str, fr: dict[str, Any], key: str = "gap_ci") -> str:
@@ -122,17 +123,7 @@ def _page(
         "shrunk_ci": functools.partial(gap_ci_text, user.lang, key="shrunk_gap_ci"),
         "tagger": tagger_state.of_workspace(factory, ws.id),
     }
-    if failure is None:
-        return respond(request, user, TEMPLATE, data, error=None, **context)
-    return render_page(
-        request,
-        user,
-        TEMPLATE,
-        status=failure.status,
-        data=data,
-        error=_error_text(user.lang, failure),
-        **context,
-    )
+    return respond_or_fail(request, user, TEMPLATE, data, failure, **context)
 
 
 @router.get("/frictions")

@@ -15,23 +15,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.pages import FormDep
-from fluide.i18n import N_, gettext
+from fluide.i18n import N_
 from fluide.services import topics as service
 from fluide.services.errors import ServiceError, invalid
 from fluide.services.tags import TAG_KEY, list_tags
 from fluide.services.topics import AcceptIn
 from fluide.web.auth import AnalystDep, check_csrf
-from fluide.web.render import HEADERS, render_page, respond
+from fluide.web.render import HEADERS, respond_or_fail
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
 TEMPLATE: Final = "topics.html.j2"
 NAME_MAX: Final = 100
 _KEY = re.compile(TAG_KEY)
-
-
-def _error_text(lang: str, exc: ServiceError) -> str:
-    return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
 
 
 def _accept_body(form: dict[str, str]) -> AcceptIn:
@@ -68,17 +64,7 @@ def _page(request: Request, user: AnalystDep, *, failure: ServiceError | None = 
         "dismissed": request.query_params.get("dismissed") == "1",
         "name_max": NAME_MAX,
     }
-    if failure is None:
-        return respond(request, user, TEMPLATE, data, error=None, **context)
-    return render_page(
-        request,
-        user,
-        TEMPLATE,
-        status=failure.status,
-        data=data,
-        error=_error_text(user.lang, failure),
-        **context,
-    )
+    return respond_or_fail(request, user, TEMPLATE, data, failure, **context)
 
 
 @router.get("/topics")
