@@ -250,7 +250,7 @@ DEFAULT_TAGS: tuple[dict[str, Any], ...] = (
             r"on fait comment|que faire|quoi faire|pas clair|nulle part|pas (du tout )?(indique|"
             r"precise|specifie|mentionne|explique)|est.il possible|est.ce (que|qu'on|qu'il)|"
             r"pourriez.vous|auriez.vous|savoir (si|comment|pourquoi|quand|ou)|j'aimerais savoir|"
-            r"voudrais savoir|m'informer|nous informer|\binform|renseign|explication|expliqu|"
+            r"voudrais savoir|m'informer|nous informer|\binform|renseign|explication|m'expliqu|expliquez|"
             r"pourquoi|\bpk\b|\bpq\b|une idee|il se passe quoi|qu'est.ce qu'il se passe|"
             r"qu'est ce qui se passe|que se passe|ca vient d'ou|d'ou vient|prevenir)",
             r"(previen|une question|petite question|des nouvelles|quelle? (est|sont|option|offre|"

@@ -67,6 +67,7 @@ NEGATED_PROBLEM = (
     r"|never had to|didn'?t (have|need) to \w+|(ca|c'est|c est) (pas|plus) (complique|long|galere)"
     r"|(n'est|nest) (pas|plus) (complique|long)|(n'a|n'ont) pas rame|pas ramee?|(m'|s'|m'y "
     r"|j')attend\w*|plus (vite|rapide|simple|clair|pratique|facile|fluide|lisible)|plus besoin"
+    r"|(je )?(rappeler|rappelle|rappelons) que|pour rappel"
     r"|(pas|jamais|sans) (eu (besoin|a)|besoin) (de |d')?\w+|never had to \w+|en \d+ fois)"
     r"|en (moins d'une?|\d+|une?|deux|trois|quelques) (jours?|j|h|heures?|min|minutes?|secondes?"
     r"|sec|semaines?)"
