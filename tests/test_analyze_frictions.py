@@ -217,6 +217,8 @@ def test_cli_json_has_the_frictions_key(tmp_path: Path, fake_tagger: FakeTagger)
         "small_sample",
         "verbatims",
         "also_tags",
+        "expected_gap",
+        "expected_score",
     ]
 
 
