@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fluide.tagging.model import neighbour_blend
+from fluide.tagging.classifier import neighbour_blend
 
 
 def _unit(*rows: tuple[float, float]) -> np.ndarray:

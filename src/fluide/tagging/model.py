@@ -30,6 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY, MAX_TAGS, Example, Taxonomy, normalize
+from fluide.tagging.classifier import cv_thresholds, fit_lr, neighbour_blend, vote_scores
+from fluide.tagging.config import TaggerConfig as TaggerConfig
 from fluide.tagging.embed import Embedder
 from fluide.tagging.polarity import has_complaint, is_praise, without_negated
 from fluide.tagging.rules import RULE_CONFIDENCE, rule_scores
@@ -57,56 +59,6 @@ class Prediction:
             "tags": list(self.tags),
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
         }
-
-
-@dataclass(frozen=True)
-class TaggerConfig:
-    """Hyper-parameters, fixed on Banking77's development split (see bench/README.md)."""
-
-    c: float = 16.0
-    knn_k: int = 5
-    knn_weight: float = 0.35
-    seed_weight: float = 0.05
-    default_threshold: float = 0.5
-    min_threshold: float = 0.25
-    max_threshold: float = 0.75
-    cv_folds: int = 4
-    cv_min_positives: int = 6
-    threshold_prior: float = 64.0
-    """Examples of a tag that weigh as much as the default threshold."""
-    second_margin: float = 0.15
-    """A second or third model tag must score within this of the first (most
-    verbatims carry one friction; a weak second guess is more often wrong)."""
-    use_rules: bool = True
-    rule_boost: float = 0.5
-    """How far a keyword match lowers a tag's threshold when the tag has no examples."""
-    rule_half_life: float = 8.0
-    """Examples of a tag after which a keyword match counts half as much: rules
-    matter while a tag is learnt from its own phrases, the model once it has data."""
-    unseen_margin: float = 0.35
-    """Extra threshold for a tag known only from its own phrases (no example yet):
-    without examples the sentence model is a weak judge of real French comments
-    (bench/README.md), so it adds a tag alone only when very sure (0.85) and the
-    keyword rules, read in the light of praise and negation, do most of the work."""
-    center: bool = True
-    """Centre embeddings on the mean of the taxonomy's phrases."""
-    context_k: int = 10
-    """Nearest neighbours looked at among the other texts of the batch and the
-    context (0 = each text on its own)."""
-    context_weight: float = 0.7
-    """Share of a text's score that its neighbours give when all ``context_k`` count."""
-    context_min_sim: float = 0.45
-    """Centred cosine a neighbour needs to count: only texts that say the same thing."""
-    context_half_life: float = 100.0
-    """Examples of a tag after which its neighbours count half as much: they help a
-    tag learnt from few examples, and blur one learnt from hundreds."""
-    rules_need_complaint: bool = True
-    """A keyword names a topic; for a default tag with no example yet it counts only
-    in a text with a complaint cue ("paiement en un clic" names payment and reports no
-    problem)."""
-    praise: bool = True
-    """A text that is praise or a negated problem, with no complaint cue, gets no
-    tag (:mod:`fluide.tagging.polarity`)."""
 
 
 @dataclass
@@ -163,9 +115,9 @@ class Tagger:
 
     def _fit(self, x: Matrix, y: NDArray[np.bool_], sw: NDArray[np.float64], n_seed: int) -> None:
         keys = self.taxonomy.keys()
-        self._weights, self._bias = _fit_lr(x, y, sw, self.config.c)
+        self._weights, self._bias = fit_lr(x, y, sw, self.config.c)
         self._x, self._y = x, y
-        self._thresholds = _cv_thresholds(x, y, sw, n_seed, keys, self.config)
+        self._thresholds = cv_thresholds(x, y, sw, n_seed, keys, self.config)
 
     def _prep(self, x: Matrix) -> Matrix:
         """Embeddings as the classifier sees them (centred and normalised again)."""
@@ -195,7 +147,7 @@ class Tagger:
         pool = q
         if neighbours and context is not None and len(context):
             pool = np.vstack([q, self._prep(context)])
-        pool_p = _scores(pool, self._weights, self._bias, self._x, self._y, cfg)
+        pool_p = vote_scores(pool, self._weights, self._bias, self._x, self._y, cfg)
         p = pool_p[: len(q)]
         if not neighbours:
             return p
@@ -293,139 +245,6 @@ class Tagger:
                 )
             )
         return out
-
-
-def _fit_lr(
-    x: Matrix, y: NDArray[np.bool_], sw: NDArray[np.float64], c: float
-) -> tuple[Matrix, NDArray[np.float64]]:
-    """One balanced logistic regression per tag (a tag never seen scores ~0)."""
-    from sklearn.linear_model import LogisticRegression
-
-    w = np.zeros((y.shape[1], x.shape[1]), dtype=np.float32)
-    b = np.full(y.shape[1], -10.0)
-    for j in range(y.shape[1]):
-        pos = y[:, j]
-        if pos.all() or not pos.any():
-            continue
-        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        lr.fit(x, pos, sample_weight=sw)
-        w[j] = lr.coef_[0]
-        b[j] = lr.intercept_[0]
-    return w, b
-
-
-def _scores(
-    x: Matrix,
-    w: Matrix,
-    b: NDArray[np.float64],
-    x_train: Matrix,
-    y_train: NDArray[np.bool_],
-    cfg: TaggerConfig,
-) -> NDArray[np.float64]:
-    """Logistic probability blended with a similarity-weighted vote of the nearest examples."""
-    p_lr = 1.0 / (1.0 + np.exp(-(x @ w.T + b)))
-    kw = cfg.knn_weight
-    if kw <= 0 or len(x_train) == 0:
-        return np.asarray(p_lr, dtype=np.float64)
-    sims = x @ x_train.T
-    k = min(cfg.knn_k, sims.shape[1])
-    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    top = np.take_along_axis(sims, idx, axis=1)
-    # Softmax over cosine similarities (temperature 1/20): the closest example dominates.
-    wts = np.exp((top - top.max(axis=1, keepdims=True)) * 20.0)
-    wts /= wts.sum(axis=1, keepdims=True)
-    p_knn = np.einsum("nk,nkt->nt", wts, y_train[idx].astype(np.float64))
-    return np.asarray((1 - kw) * p_lr + kw * p_knn, dtype=np.float64)
-
-
-def neighbour_blend(
-    q: Matrix,
-    p: NDArray[np.float64],
-    pool: Matrix,
-    pool_p: NDArray[np.float64],
-    k: int,
-    weight: float | NDArray[np.float64],
-    min_sim: float,
-    block: int = 1024,
-) -> NDArray[np.float64]:
-    """Blend each row's scores with the mean scores of its close neighbours in ``pool``.
-
-    ``pool``'s first ``len(q)`` rows are ``q`` itself (a row is never its own
-    neighbour). Of a row's ``k`` nearest, those with cosine ≥ ``min_sim`` count;
-    they give ``weight × counted / k`` of the result (``weight``: one for all
-    columns, or one per column).
-
-    >>> q = np.array([[1.0, 0.0], [0.96, 0.28], [0.0, 1.0]], dtype=np.float32)
-    >>> p = np.array([[0.9], [0.3], [0.2]])
-    >>> neighbour_blend(q, p, q, p, k=1, weight=0.5, min_sim=0.9).round(2).tolist()
-    [[0.6], [0.6], [0.2]]
-    """
-    n = len(pool)
-    k = min(k, n - 1)
-    if k < 1 or len(q) == 0:
-        return p
-    out = p.copy()
-    for start in range(0, len(q), block):
-        stop = min(start + block, len(q))
-        sims = q[start:stop] @ pool.T
-        rows = np.arange(stop - start)
-        sims[rows, start + rows] = -np.inf
-        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        near = np.take_along_axis(sims, idx, axis=1) >= min_sim
-        counted = near.sum(axis=1)
-        mean = np.einsum("nk,nkt->nt", near.astype(np.float64), pool_p[idx])
-        mean /= np.maximum(counted, 1)[:, None]
-        w = np.multiply.outer(counted / k, weight)
-        if w.ndim == 1:
-            w = w[:, None]
-        out[start:stop] = (1 - w) * p[start:stop] + w * mean
-    return out
-
-
-def _cv_thresholds(
-    x: Matrix,
-    y: NDArray[np.bool_],
-    sw: NDArray[np.float64],
-    n_seed: int,
-    keys: tuple[str, ...],
-    cfg: TaggerConfig,
-) -> dict[str, float]:
-    """Per-tag thresholds that maximise F1 on out-of-fold scores of the given examples.
-
-    The taxonomy's own phrases always stay in training (they are not a sample
-    of real verbatims); each threshold is pulled towards the default in
-    proportion to how few examples back it.
-    """
-    out = dict.fromkeys(keys, cfg.default_threshold)
-    n_ex = len(x) - n_seed
-    if n_ex < 2 * cfg.cv_folds:
-        return out
-    rng = np.random.default_rng(0)
-    fold = rng.permutation(n_ex) % cfg.cv_folds
-    oof = np.zeros((n_ex, len(keys)))
-    seed_idx = np.arange(n_seed)
-    for f in range(cfg.cv_folds):
-        train = np.concatenate([seed_idx, n_seed + np.flatnonzero(fold != f)])
-        test = n_seed + np.flatnonzero(fold == f)
-        w, b = _fit_lr(x[train], y[train], sw[train], cfg.c)
-        oof[test - n_seed] = _scores(x[test], w, b, x[train], y[train], cfg)
-    grid = np.arange(cfg.min_threshold, cfg.max_threshold + 1e-9, 0.025)
-    for j, k in enumerate(keys):
-        truth = y[n_seed:, j]
-        n_pos = int(truth.sum())
-        if n_pos < cfg.cv_min_positives:
-            continue
-        f1 = [_f1(oof[:, j] >= g, truth) for g in grid]
-        best = float(grid[int(np.argmax(f1))])
-        trust = n_pos / (n_pos + cfg.threshold_prior)
-        out[k] = trust * best + (1 - trust) * cfg.default_threshold
-    return out
-
-
-def _f1(pred: NDArray[np.bool_], truth: NDArray[np.bool_]) -> float:
-    tp = float(np.sum(pred & truth))
-    denom = float(np.sum(pred) + np.sum(truth))
-    return 2 * tp / denom if denom else 0.0
 
 
 def _text_key(text: str) -> str:
