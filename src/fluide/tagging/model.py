@@ -33,7 +33,7 @@ from fluide.domain.taxonomy import DEFAULT_TAXONOMY, MAX_TAGS, Example, Taxonomy
 from fluide.tagging.classifier import cv_thresholds, fit_lr, neighbour_blend, vote_scores
 from fluide.tagging.config import TaggerConfig as TaggerConfig
 from fluide.tagging.embed import Embedder
-from fluide.tagging.polarity import has_complaint, is_praise, without_negated
+from fluide.tagging.polarity import has_complaint, has_praise, without_negated
 from fluide.tagging.rules import RULE_CONFIDENCE, rule_scores
 from fluide.tagging.seeds import embed_with_store
 
@@ -230,7 +230,7 @@ class Tagger:
                     if scores[k] < top - self.config.second_margin:
                         del sources[k]
             if self.config.praise and (
-                is_praise(text) or (easy is not None and easy[i] and not complaint)
+                not complaint and (has_praise(text) or (easy is not None and easy[i]))
             ):
                 sources = {k: v for k, v in sources.items() if k not in FRICTIONS}
             if human is not None:

@@ -146,13 +146,20 @@ def _strip(pattern: Any, text: str) -> str:
     return "".join(out)
 
 
+def has_praise(text: str) -> bool:
+    """Whether ``text`` has a praise cue or a negated problem (complaint cues aside).
+
+    >>> has_praise("Génial, encore une coupure !"), has_praise("Encore une coupure")
+    (True, False)
+    """
+    praise, negated, _ = _compiled()
+    t = _norm(text)
+    return bool(praise.search(t) or negated.search(t))
+
+
 def is_praise(text: str) -> bool:
     """Praise or a negated problem, and no complaint cue: such a text carries no friction."""
-    praise, negated, complaint = _compiled()
-    t = _norm(text)
-    if not (praise.search(t) or negated.search(t)):
-        return False
-    return not complaint.search(_strip(negated, t))
+    return has_praise(text) and not has_complaint(text)
 
 
 def without_negated(text: str) -> str:

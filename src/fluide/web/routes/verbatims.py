@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from fluide.i18n import N_, gettext
+from fluide.i18n import N_
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
 from fluide.services.dates import checked_day
@@ -28,7 +28,7 @@ from fluide.services.verbatims import VerbatimQuery
 from fluide.services.workspaces import workspace_of
 from fluide.storage.models import Workspace
 from fluide.web.auth import AnalystDep, check_csrf
-from fluide.web.render import HEADERS, csv_response, render_page, respond, wants
+from fluide.web.render import HEADERS, csv_response, respond_or_fail, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -119,10 +119,6 @@ def _url(params: dict[str, str], **extra: str) -> str:
     return "/app/verbatims" + ("?" + urlencode(kept) if kept else "")
 
 
-def _error_text(lang: str, exc: ServiceError) -> str:
-    return gettext(lang, exc.message, **exc.params) if exc.params else gettext(lang, exc.message)
-
-
 def _result(request: Request) -> dict[str, Any] | None:
     """The outcome of the bulk form, carried by the redirect's query string."""
     qp = request.query_params
@@ -197,20 +193,8 @@ def _page(
         "first_url": _url(params) if cursor else None,
         "csv_url": _url(params, format="csv"),
     }
-    if failure is None:
-        return respond(
-            request, user, TEMPLATE, data, error=None, result=_result(request), **context
-        )
-    return render_page(
-        request,
-        user,
-        TEMPLATE,
-        status=failure.status,
-        data=data,
-        error=_error_text(user.lang, failure),
-        result=None,
-        **context,
-    )
+    result = _result(request) if failure is None else None
+    return respond_or_fail(request, user, TEMPLATE, data, failure, result=result, **context)
 
 
 @router.get("/verbatims")
