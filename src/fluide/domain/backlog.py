@@ -77,6 +77,7 @@ from fluide.domain.frictions import (
     MIN_TOP_COMMENTS,
     FrictionVerbatim,
     TaggedAnswer,
+    canonical_order,
     representative_verbatims,
 )
 
@@ -282,6 +283,7 @@ def rank_backlog(
     than ``small_sample`` answers is flagged. Answers without a touchpoint
     have no baseline and are left out.
     """
+    answers = canonical_order(answers)
     chosen = feasibility or {}
     per_tp: dict[str, _Moments] = {}
     members: dict[tuple[str, str], list[int]] = {}

@@ -142,6 +142,32 @@ class TaggedAnswer:
         return self.comment is not None and self.comment.strip() != ""
 
 
+def canonical_order(answers: Iterable[TaggedAnswer]) -> list[TaggedAnswer]:
+    """``answers`` in one fixed order, whatever order a database returned them in.
+
+    Float sums depend on the order of their terms: sorting first makes every
+    figure the same for the same answers, on SQLite as on PostgreSQL.
+
+    >>> rows = [TaggedAnswer("b", "", 0.0, (), None, "2026-01-02", 1),
+    ...         TaggedAnswer("a", "", 0.0, (), None, "2026-01-02", 1)]
+    >>> [a.touchpoint for a in canonical_order(rows)]
+    ['a', 'b']
+    """
+    return sorted(
+        answers,
+        key=lambda a: (
+            a.responded_at,
+            a.touchpoint or "",
+            a.week,
+            a.effort_index,
+            a.score,
+            a.count,
+            a.tags,
+            a.comment or "",
+        ),
+    )
+
+
 def latest_week(answers: Iterable[TaggedAnswer]) -> str | None:
     """The latest ISO week with answers (``None`` when there are none).
 
@@ -355,7 +381,9 @@ def rank_frictions(
     on fewer than ``min_comments`` is left out; tags carried by the same
     answers count once.
     """
-    scoped = [a for a in answers if touchpoint is None or a.touchpoint == touchpoint]
+    scoped = [
+        a for a in canonical_order(answers) if touchpoint is None or a.touchpoint == touchpoint
+    ]
     this = [a for a in scoped if a.week == week]
     figures = _tag_weeks(this)
     merged = _same_answers(this)

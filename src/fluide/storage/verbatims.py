@@ -214,6 +214,9 @@ def answers_between(
     )
     if touchpoint_id is not None:
         q = q.where(Response.touchpoint_id == touchpoint_id)
+    # A fixed order: sums of floats depend on it, and the same answers must give the same
+    # figures on SQLite and PostgreSQL (whose join plans return rows in any order).
+    q = q.order_by(Response.responded_at, Response.id)
     return [
         AnswerRow(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), r[5], r[6], str(r[7]))
         for r in s.execute(q)
