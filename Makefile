@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_NO_PROGRESS := 1
 
-.PHONY: install demo test lint bench bench-cli bench-ingest i18n lock clean
+.PHONY: install demo test lint docs bench bench-cli bench-ingest i18n lock clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS) uv==$(UV_VERSION)
@@ -40,6 +40,10 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
+
+## docs: the documentation site (mkdocs.yml, docs/) in out/site; any warning fails
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## bench: 1 000 000 answers, Fluide vs pandas vs the DuckDB floor (see bench/README.md)
 bench: install
