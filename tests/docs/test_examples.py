@@ -19,12 +19,14 @@ import doctest
 import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.prefix)  # the environment running the tests: the repository's .venv
 PAGE_TIMEOUT = 300  # seconds for all of one page's commands
 MARK = "@@fluide-doc-example@@"
 EXIT_COMMENT = re.compile(r"\s+# exit code (\d+)$")
@@ -113,7 +115,7 @@ def normalise(text: str) -> str:
 def environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLUIDE_")}
     env.update(
-        PATH=f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+        PATH=f"{VENV / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
         HOME=str(home),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         COLUMNS="100",
@@ -130,7 +132,7 @@ def environment(home: Path) -> dict[str, str]:
 def run(page: Page, workdir: Path) -> list[str]:
     """Run the page's steps in one shell; what differs from the page, one text per command."""
     (workdir / "examples").symlink_to(ROOT / "examples")
-    (workdir / ".venv").symlink_to(ROOT / ".venv")
+    (workdir / ".venv").symlink_to(VENV)
     script: list[str] = []
     runs: list[Command] = []
     for step in page.steps:
