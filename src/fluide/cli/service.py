@@ -242,7 +242,7 @@ def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) ->
         "",
         _t(lang, "Try it:"),
         f'  curl -s {url}/v1/touchpoints -H "Authorization: Bearer {result.api_key}"',
-        _t(lang, 'Walkthrough: README.md, section "Collection service", after:'),
+        _t(lang, 'Walkthrough: docs/collection.md, section "Walkthrough, after make demo", after:'),
         f"  export DEMO_KEY={result.api_key}",
         "",
         _t(

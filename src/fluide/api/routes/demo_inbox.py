@@ -222,7 +222,7 @@ def mailbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") -> 
         empty=gettext(
             lang,
             "No e-mail yet. Send an event for a customer with an e-mail address and "
-            '"channel": "email" (README, walkthrough step 7), then reload this page.',
+            '"channel": "email" (docs/collection.md, walkthrough step 7), then reload this page.',
         ),
     )
     return page(html)
@@ -262,7 +262,7 @@ def chat_inbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") 
         empty=gettext(
             lang,
             "No chat post yet. Send a ticket_resolved event for a new customer "
-            "(README, walkthrough step 8), then reload this page.",
+            "(docs/collection.md, walkthrough step 8), then reload this page.",
         ),
     )
     return page(html)
