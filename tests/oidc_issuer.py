@@ -1,16 +1,17 @@
 """A small OpenID Connect provider on loopback, for the single sign-on tests.
 
 A real HTTP server (a thread): the discovery document, a JWKS with a freshly
-generated RSA key, ``/authorize`` that signs in :attr:`TestIssuer.user` at once
+generated RSA key, ``/authorize`` that signs in :attr:`FakeIssuer.user` at once
 and redirects back with a code, and ``/token`` that checks the client's secret
 and the PKCE verifier, then returns an ID token signed with the key.
-:attr:`TestIssuer.mode` makes it misbehave: ``bad_signature`` (signed with
+:attr:`FakeIssuer.mode` makes it misbehave: ``bad_signature`` (signed with
 another key), ``wrong_audience``, ``wrong_nonce``, ``expired``, ``wrong_issuer``.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -25,7 +26,13 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 CLIENT_ID = "fluide-test-client"
-CLIENT_SECRET = "s3cret-of-the-test-client"  # noqa: S105 - a test fixture
+CLIENT_SECRET = "s3cret-of-the-test-client"
+
+
+@functools.cache
+def rsa_key(name: str) -> RSAKey:
+    """One generated key per name and test process (generating takes a while)."""
+    return RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
 
 
 @dataclass
@@ -37,15 +44,13 @@ class User:
 
 
 @dataclass
-class TestIssuer:
+class FakeIssuer:
     """The provider's state; its ``url`` is its issuer."""
 
     url: str = ""
     mode: str = "ok"
     user: User = field(default_factory=User)
-    key: RSAKey = field(
-        default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
-    )
+    key: RSAKey = field(default_factory=lambda: rsa_key("good"))
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     token_calls: int = 0
@@ -86,7 +91,7 @@ class TestIssuer:
             claims["email_verified"] = self.user.email_verified
         key = self.key
         if self.mode == "bad_signature":
-            key = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
+            key = rsa_key("other")  # same kid, another key: only the signature tells
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
 
     def token(self, form: dict[str, str], authorization: str) -> tuple[int, dict[str, Any]]:
@@ -105,7 +110,7 @@ class TestIssuer:
         return 200, {"access_token": "at", "token_type": "Bearer", "id_token": self.id_token(asked)}
 
 
-def _handler(issuer: TestIssuer) -> type[BaseHTTPRequestHandler]:
+def _handler(issuer: FakeIssuer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
@@ -148,15 +153,15 @@ def _handler(issuer: TestIssuer) -> type[BaseHTTPRequestHandler]:
 
 
 class RunningIssuer:
-    """``with RunningIssuer() as issuer:`` serves :class:`TestIssuer` on 127.0.0.1."""
+    """``with RunningIssuer() as issuer:`` serves :class:`FakeIssuer` on 127.0.0.1."""
 
     def __init__(self) -> None:
-        self.issuer = TestIssuer()
+        self.issuer = FakeIssuer()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.issuer))
         self.issuer.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> TestIssuer:
+    def __enter__(self) -> FakeIssuer:
         self.thread.start()
         return self.issuer
 

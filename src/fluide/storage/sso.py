@@ -31,7 +31,7 @@ def domains(s: Session, workspace_id: str) -> list[str]:
 def domain_owners(s: Session, names: list[str]) -> dict[str, str]:
     """The workspace holding each of ``names`` (those that one holds)."""
     query = select(SsoDomain.domain, SsoDomain.workspace_id).where(SsoDomain.domain.in_(names))
-    return dict(s.execute(query).tuples().all())
+    return dict(s.execute(query).all())
 
 
 def config_for_domain(s: Session, domain: str) -> SsoConfig | None:
