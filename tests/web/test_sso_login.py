@@ -346,10 +346,12 @@ def test_a_wrong_password_still_reads_wrong_when_password_sign_in_is_off(
             "email": "analyst@acme.test",
             "password": "not the password",
             "csrf": csrf_of(form.text),
+            "lang": "en",
         },
         follow_redirects=False,
     )
-    assert r.status_code == 401 and "identity provider" not in r.text
+    assert r.status_code == 401 and "Wrong e-mail or password" in r.text
+    assert "identity provider" not in r.text
 
 
 def test_the_login_page_offers_single_sign_on_only_once_a_workspace_has_it(
