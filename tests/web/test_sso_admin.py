@@ -88,3 +88,13 @@ def test_removing_it_says_passwords_are_back(app: FastAPI, workspace: NewWorkspa
     assert r.headers["location"] == "/app/admin/sso?done=removed"
     with app.state.sessions() as s:
         assert s.get(SsoConfig, workspace.id) is None
+
+
+def test_a_control_character_is_refused_not_a_crash(app: FastAPI, workspace: NewWorkspace) -> None:
+    admin = logged_in(app, workspace.id, "admin", lang="en")
+    r = admin.client.post(
+        "/app/admin/sso",
+        data={**FORM, "client_id": "flu\x00ide", "csrf": admin.csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "only printable characters" in r.text

@@ -34,6 +34,8 @@ from fluide.storage.types import utcnow
 CALLBACK_PATH: Final = "/app/login/sso/callback"
 NEW_USERS: Final = ("none", "agent", "analyst")
 MAX_DOMAINS: Final = 50
+PRINTABLE: Final = r"^[\x20-\x7e]*$"
+"""Client ids and secrets are printable ASCII at every provider (no NUL reaches the database)."""
 _DOMAIN: Final = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 ISSUER_PROBLEMS: Final = {
@@ -62,15 +64,32 @@ class SsoSettings(BaseModel):
     """``PUT /v1/workspace/sso``: the whole setting (``client_secret`` omitted keeps the
     stored one)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "issuer": "https://login.microsoftonline.com/TENANT-ID/v2.0",
+                    "client_id": "00000000-0000-0000-0000-000000000000",
+                    "client_secret": "the secret the provider issued",
+                    "domains": ["example.com"],
+                    "new_users": "analyst",
+                    "password_login": True,
+                }
+            ]
+        },
+    )
 
     issuer: str = Field(
         max_length=500,
         description="The provider's issuer URL; its /.well-known/openid-configuration is read",
     )
-    client_id: str = Field(min_length=1, max_length=300)
+    client_id: str = Field(min_length=1, max_length=300, pattern=PRINTABLE)
     client_secret: str | None = Field(
-        default=None, max_length=2000, description="Required the first time; never shown back"
+        default=None,
+        max_length=2000,
+        pattern=PRINTABLE,
+        description="Required the first time; never shown back",
     )
     domains: list[str] = Field(
         min_length=1,

@@ -12,6 +12,11 @@ def config(s: Session, workspace_id: str) -> SsoConfig | None:
     return s.get(SsoConfig, workspace_id)
 
 
+def configs(s: Session) -> list[SsoConfig]:
+    """Every workspace's provider setting (to re-encrypt their client secrets)."""
+    return list(s.scalars(select(SsoConfig).order_by(SsoConfig.workspace_id)))
+
+
 def any_config(s: Session) -> bool:
     """Whether some workspace of the instance signs in with a provider (the login page
     shows the single sign-on form only then)."""

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.errors import request_lang
@@ -148,16 +149,22 @@ def _body(values: dict[str, str]) -> sso.SsoSettings:
     if len(domains) > sso.MAX_DOMAINS:
         raise invalid("domains", N_("At most %(max)s domains."), max=sso.MAX_DOMAINS)
     new_users = values["new_users"]
-    return sso.SsoSettings.model_validate(
-        {
-            "issuer": values["issuer"],
-            "client_id": values["client_id"] or " ",
-            "client_secret": values["client_secret"] or None,
-            "domains": domains or [""],
-            "new_users": new_users if new_users in sso.NEW_USERS else "none",
-            "password_login": bool(values["password_login"]),
-        }
-    )
+    try:
+        return sso.SsoSettings.model_validate(
+            {
+                "issuer": values["issuer"],
+                "client_id": values["client_id"] or " ",
+                "client_secret": values["client_secret"] or None,
+                "domains": domains or [""],
+                "new_users": new_users if new_users in sso.NEW_USERS else "none",
+                "password_login": bool(values["password_login"]),
+            }
+        )
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "form"
+        raise invalid(
+            field, N_("This value cannot be used: only printable characters are allowed.")
+        ) from None
 
 
 @router.get("/admin/sso")
