@@ -360,3 +360,19 @@ def test_the_login_page_offers_single_sign_on_only_once_a_workspace_has_it(
     assert 'id="sso-login"' not in TestClient(app).get("/app/login").text
     set_up(app, workspace.id, issuer.url)
     assert 'id="sso-login"' in TestClient(app).get("/app/login").text
+
+
+def test_a_sign_in_left_too_long_at_the_provider_must_start_again(
+    app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fluide.services import sso_login
+
+    add_account(app, workspace.id)
+    set_up(app, workspace.id, issuer.url)
+    client = TestClient(app)
+    at_provider = httpx.get(provider_url(start(client)), follow_redirects=False)
+    # Ten minutes later (the sealed cookie carries its time): the same as a shorter limit now.
+    monkeypatch.setattr(sso_login, "PENDING_SECONDS", -1)
+    answer = client.get(at_provider.headers["location"], follow_redirects=False)
+    assert answer.status_code == 400 and "had expired" in answer.text
+    assert SESSION_COOKIE not in client.cookies and issuer.token_calls == 0

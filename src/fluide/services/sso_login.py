@@ -224,11 +224,13 @@ def _discover(settings: Settings, issuer: str) -> oidc.Provider:
         raise SsoRefused(exc.code) from None
 
 
-def _pending(settings: Settings, cookie: str | None) -> dict[str, str]:
+def _pending(settings: Settings, cookie: str | None, *, ttl: bool = True) -> dict[str, str]:
     if not cookie:
         raise SsoRefused("state")
     try:
-        raw = _fernet(settings.secret).decrypt(cookie.encode("ascii"), ttl=PENDING_SECONDS)
+        raw = _fernet(settings.secret).decrypt(
+            cookie.encode("ascii"), ttl=PENDING_SECONDS if ttl else None
+        )
         kept = json.loads(raw)
     except (InvalidToken, ValueError, UnicodeError):
         raise SsoRefused("state") from None
@@ -238,9 +240,9 @@ def _pending(settings: Settings, cookie: str | None) -> dict[str, str]:
 
 
 def pending_lang(settings: Settings, cookie: str | None) -> str | None:
-    """The language the sign-in started in, if its cookie is still good."""
+    """The language the sign-in started in (even past its time: the refusal is read in it)."""
     try:
-        return _pending(settings, cookie)["l"]
+        return _pending(settings, cookie, ttl=False)["l"]
     except SsoRefused:
         return None
 

@@ -10,7 +10,7 @@ top-level navigation).
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,6 +21,7 @@ from fluide.api.errors import request_lang
 from fluide.api.pages import FormDep
 from fluide.i18n import N_, gettext
 from fluide.services import sso, sso_login
+from fluide.services.accounts import CurrentUser
 from fluide.services.errors import ServiceError, invalid
 from fluide.services.sso_login import MESSAGES, SsoRefused
 from fluide.web.auth import LOGIN_CSRF_COOKIE, AdminDep, check_csrf, secure_cookies, settings_of
@@ -109,7 +110,7 @@ def callback(request: Request) -> Response:
 
 def _admin_page(
     request: Request,
-    user: Any,
+    user: CurrentUser,
     *,
     done: str | None = None,
     error: str | None = None,
