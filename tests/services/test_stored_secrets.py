@@ -231,3 +231,33 @@ def test_reencrypt_leaves_no_trace_of_legacy_plaintext_in_the_sqlite_files(tmp_p
         on_disk = disk_bytes(db)
         assert [x for x in legacy if x.encode() in on_disk] == []
         assert str(stored(app, ids[7])[1]).startswith("fernet:v1:")
+
+
+def test_the_single_sign_on_client_secret_is_reencrypted_too(
+    database_url: str, tmp_path: Path
+) -> None:
+    from fluide import secretbox
+    from fluide.services import sso
+    from fluide.storage.sso_models import SsoConfig
+
+    first = settings_for(database_url, tmp_path, K1)
+    with running(first) as app:
+        ws = create_workspace(app.state.sessions, "Boutique").id
+        body = sso.SsoSettings(
+            issuer="https://login.acme.example",
+            client_id="fluide",
+            client_secret="client-secret-of-the-idp",
+            domains=["acme.example"],
+        )
+        sso.put(app.state.sessions, first, ws, body)
+    rotated = settings_for(database_url, tmp_path, K2, previous=K1)
+    with running(rotated) as app:
+        done = stored_secrets.reencrypt(app.state.sessions, rotated)
+        assert (done.rewritten, done.failed) == (1, [])
+    alone = settings_for(database_url, tmp_path, K2)
+    with running(alone) as app, app.state.sessions() as s:
+        sealed = s.get_one(SsoConfig, ws).client_secret
+        assert secretbox.open_secret(alone, sealed) == "client-secret-of-the-idp"
+    wrong = settings_for(database_url, tmp_path, K3)
+    with running(wrong) as app:
+        assert stored_secrets.reencrypt(app.state.sessions, wrong).failed == [(ws, "sso")]

@@ -41,6 +41,7 @@ from fluide.storage.models import (
     Workspace,
 )
 from fluide.storage.security_models import Erasure, InstanceMeta, LoginThrottle
+from fluide.storage.sso_models import SsoConfig, SsoDomain, SsoIdentity
 from fluide.storage.types import new_id
 
 END = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
@@ -161,6 +162,31 @@ def _rest(s: Session, ws: str) -> None:
             account_id=account.id,
             workspace_id=ws,
             expires_at=END + timedelta(days=14),
+        )
+    )
+    s.add(
+        SsoConfig(
+            workspace_id=ws,
+            issuer="https://idp.example",
+            client_id="fluide",
+            client_secret="sso-client-secret-0123456789",
+            new_users="agent",
+            password_login=False,
+            created_at=END,
+            updated_at=END,
+        )
+    )
+    s.add(SsoDomain(domain="demo.fluide.dev", workspace_id=ws))
+    s.flush()
+    s.add(
+        SsoIdentity(
+            id=new_id("sid"),
+            workspace_id=ws,
+            account_id=account.id,
+            issuer="https://idp.example",
+            subject="subject-1",
+            created_at=END,
+            last_login_at=END,
         )
     )
     s.add(LoginThrottle(key="k" * 64, window_start=END, attempts=2))

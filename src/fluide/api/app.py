@@ -28,6 +28,7 @@ from fluide.api.routes import (
     monitoring,
     optout,
     responses,
+    sso,
     survey,
     tags,
     topics,
@@ -165,6 +166,7 @@ def create_app(
     for module in (
         health,
         workspace,
+        sso,
         touchpoints,
         events,
         users,

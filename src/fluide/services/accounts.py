@@ -28,6 +28,7 @@ from fluide.i18n import N_, SUPPORTED_LANGS
 from fluide.services import login_throttle
 from fluide.services.errors import ServiceError
 from fluide.storage import accounts as store
+from fluide.storage import sso as sso_store
 from fluide.storage.dashboard_models import Account, DashboardSession
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
@@ -38,6 +39,8 @@ ROLES: Final = ("admin", "analyst", "agent")
 agent: their own follow-ups and their own scores."""
 ROLE_NAMES: Final = {"admin": N_("admin"), "analyst": N_("analyst"), "agent": N_("agent")}
 SESSION_DAYS: Final = 14
+NO_PASSWORD: Final = "!sso"  # noqa: S105 - a marker, not a password
+"""The password hash of an account made at single sign-on: no hash, so no password matches."""
 EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
@@ -176,6 +179,12 @@ class LoginResult:
 
     token: str | None
     wait: timedelta = timedelta(0)
+    sso_only: bool = False
+    """The password was right, but the workspace signs in through its identity provider."""
+
+
+class PasswordLoginOff(Exception):
+    """The workspace turned password sign-in off (its admins keep it: break-glass)."""
 
 
 def attempt_login(
@@ -192,7 +201,11 @@ def attempt_login(
     wait = login_throttle.reserve(factory, key, now)
     if wait > timedelta(0):
         return LoginResult(None, wait)
-    token = login(factory, email, password, now)
+    try:
+        token = login(factory, email, password, now)
+    except PasswordLoginOff:
+        login_throttle.clear(factory, key)
+        return LoginResult(None, sso_only=True)
     if token is not None:
         login_throttle.clear(factory, key)
     return LoginResult(token)
@@ -202,7 +215,8 @@ def login(
     factory: sessionmaker[Session], email: str, password: str, now: datetime | None = None
 ) -> str | None:
     """A new session token for the right e-mail and password, else ``None`` (no throttle:
-    the dashboard calls :func:`attempt_login`)."""
+    the dashboard calls :func:`attempt_login`); :class:`PasswordLoginOff` when the
+    password is right but the workspace signs in through its identity provider."""
     now = now or utcnow()
     with factory() as s:
         found = store.by_email(s, email.strip().lower())
@@ -218,20 +232,30 @@ def login(
         account = s.get(Account, account_id)
         if account is None or account.disabled_at is not None or account.password_hash != stored:
             return None  # disabled, or its password changed, while the hash was checked
+        if account.role != "admin" and not sso_store.password_login_allowed(
+            s, account.workspace_id
+        ):
+            # Said only once the password is right: it tells nothing to a guesser.
+            raise PasswordLoginOff
         if _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
-        token = secrets.token_urlsafe(32)
-        s.add(
-            DashboardSession(
-                id=new_id("ses"),
-                token_hash=_token_hash(token),
-                account_id=account.id,
-                workspace_id=account.workspace_id,
-                created_at=now,
-                expires_at=now + timedelta(days=SESSION_DAYS),
-            )
+        return open_session(s, account, now)
+
+
+def open_session(s: Session, account: Account, now: datetime) -> str:
+    """A new session of ``account`` (in the caller's write transaction); its token."""
+    token = secrets.token_urlsafe(32)
+    s.add(
+        DashboardSession(
+            id=new_id("ses"),
+            token_hash=_token_hash(token),
+            account_id=account.id,
+            workspace_id=account.workspace_id,
+            created_at=now,
+            expires_at=now + timedelta(days=SESSION_DAYS),
         )
-        account.last_login_at = now
+    )
+    account.last_login_at = now
     return token
 
 

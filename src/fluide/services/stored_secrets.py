@@ -1,4 +1,5 @@
-"""The workspaces' widget and webhook secrets at rest: re-encryption after a key change.
+"""The workspaces' widget, webhook and single sign-on client secrets at rest: re-encryption
+after a key change.
 
 After ``FLUIDE_SECRET_KEY`` changes, the former key goes into
 ``FLUIDE_PREVIOUS_SECRET_KEYS`` (secrets it sealed still open), then
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide import secretbox
 from fluide.settings import Settings
 from fluide.storage import credentials
+from fluide.storage import sso as sso_store
 from fluide.storage.db import compact, write_session
 from fluide.storage.models import Workspace
 
@@ -52,21 +54,32 @@ def _pass(s: Session, settings: Settings, *, write: bool) -> Reencryption:
     done = Reencryption()
     for ws in credentials.workspaces_with_secrets(s):
         for kind in KINDS:
-            stored = _stored(ws, kind)
-            if not stored:
-                continue
-            if box.is_current(stored):
-                done.current += 1
-                continue
-            try:
-                plain = box.open(stored)
-            except secretbox.UndecryptableSecret:
-                done.failed.append((ws.id, kind))
-                continue
-            if write:
-                _store(ws, kind, box.seal(plain))
-            done.rewritten += 1
+            fresh = _one(box, done, ws.id, kind, _stored(ws, kind))
+            if fresh is not None and write:
+                _store(ws, kind, fresh)
+    for config in sso_store.configs(s):
+        fresh = _one(box, done, config.workspace_id, "sso", config.client_secret)
+        if fresh is not None and write:
+            config.client_secret = fresh
     return done
+
+
+def _one(
+    box: secretbox.SecretBox, done: Reencryption, workspace_id: str, kind: str, stored: str | None
+) -> str | None:
+    """``stored`` sealed anew if it is not under the current key (counted in ``done``)."""
+    if not stored:
+        return None
+    if box.is_current(stored):
+        done.current += 1
+        return None
+    try:
+        plain = box.open(stored)
+    except secretbox.UndecryptableSecret:
+        done.failed.append((workspace_id, kind))
+        return None
+    done.rewritten += 1
+    return box.seal(plain)
 
 
 def reencrypt(

@@ -399,3 +399,4 @@ class Topic(Base):
 from fluide.storage import dashboard_models as _dashboard_models  # noqa: E402, F401
 from fluide.storage import rules as _rules  # noqa: E402, F401
 from fluide.storage import security_models as _security_models  # noqa: E402, F401
+from fluide.storage import sso_models as _sso_models  # noqa: E402, F401

@@ -14,6 +14,7 @@ from fluide.web.routes import (
     overview,
     report,
     session,
+    sso,
     topics,
     touchpoint,
     verbatims,
@@ -21,6 +22,7 @@ from fluide.web.routes import (
 
 ROUTERS: list[APIRouter] = [
     session.router,
+    sso.router,
     overview.router,
     touchpoint.router,
     verbatims.router,

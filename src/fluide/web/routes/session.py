@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.errors import request_lang
 from fluide.api.pages import FormDep
-from fluide.services import accounts
+from fluide.services import accounts, sso_login
 from fluide.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -45,6 +45,7 @@ def _login_page(
     next_path: str,
     status: int = 200,
     minutes: int = 0,
+    sso_error: str | None = None,
 ) -> Response:
     token = new_login_csrf()
     page = render_page(
@@ -58,6 +59,8 @@ def _login_page(
         next_path=next_path,
         login_csrf=token,
         minutes=minutes,
+        sso=sso_login.offered(request.app.state.sessions),
+        sso_error=sso_error,
     )
     page.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -104,13 +107,22 @@ def login(request: Request, form: FormDep) -> Response:
             status=429,
             minutes=math.ceil(result.wait.total_seconds() / 60),
         )
+    if result.sso_only:
+        return _login_page(
+            request, lang, error="sso_only", email=email, next_path=next_path, status=403
+        )
     token = result.token
     if token is None:
         return _login_page(
             request, lang, error="wrong", email=email, next_path=next_path, status=401
         )
     user = accounts.current_user(request.app.state.sessions, token)
-    if next_path == "/app" and user is not None and not user.sees_all:
+    return signed_in(request, token, next_path, user is not None and user.sees_all)
+
+
+def signed_in(request: Request, token: str, next_path: str, sees_all: bool) -> Response:
+    """The redirect into the dashboard that sets the session cookie."""
+    if next_path == "/app" and not sees_all:
         next_path = "/app/follow-ups"  # an agent's home: their own call-backs
     response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
     response.set_cookie(
