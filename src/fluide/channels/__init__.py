@@ -66,3 +66,9 @@ class DeliveryResult:
     status: Literal["sent", "retry", "failed"]
     detail: str = ""
     provider_id: str | None = None
+    data: dict[str, object] | None = None
+    """A 2xx answer's JSON object, when the caller asked for it (help-desk pushes)."""
+    code: int | None = None
+    """The HTTP status answered, if any."""
+    retry_after: int | None = None
+    """The answer's ``Retry-After``, in seconds."""

@@ -45,7 +45,12 @@ from fluide.storage.db import write_session
 from fluide.storage.models import Base
 from fluide.storage.types import utcnow
 
-SECRET_COLUMNS: Final = (("workspaces", "widget_secret"), ("workspaces", "webhook_secret"))
+SECRET_COLUMNS: Final = (
+    ("workspaces", "widget_secret"),
+    ("workspaces", "webhook_secret"),
+    ("helpdesk_connections", "credential"),
+    ("helpdesk_connections", "signing_secret"),
+)
 """Columns that hold secrets the service must read back (not hashes)."""
 
 
