@@ -158,6 +158,11 @@ def get_connection(
         return _public(row, settings, store.counts(s, workspace_id))
 
 
+def connected(factory: sessionmaker[Session], workspace_id: str) -> bool:
+    with factory() as s:
+        return store.connection(s, workspace_id) is not None
+
+
 def put_connection(
     factory: sessionmaker[Session],
     settings: Settings,

@@ -11,6 +11,7 @@ from fluide.web.routes import (
     agents,
     follow_ups,
     frictions,
+    helpdesk,
     overview,
     report,
     session,
@@ -31,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     agents.router,
     report.router,
     admin.router,
+    helpdesk.router,
     account.router,
 ]
