@@ -97,7 +97,10 @@ def test_a_new_follow_up_becomes_a_zendesk_ticket_with_the_mapped_fields_and_a_l
     assert auth.decode() == f"bot@acme.example/token:{TOKEN}"
     ticket = call.json()["ticket"]
     assert ticket["external_id"] == _only_follow_up(app, workspace.id)
-    assert ticket["comment"]["public"] is False and "Trois essais pour payer" in ticket["comment"]["body"]
+    assert (
+        ticket["comment"]["public"] is False
+        and "Trois essais pour payer" in ticket["comment"]["body"]
+    )
     assert ticket["requester"]["email"] == "cust-9@example.com"
     assert ticket["priority"] == "high" and "fluide" in ticket["tags"]
     assert {"id": 360001, "value": 2} in ticket["custom_fields"]
@@ -275,7 +278,12 @@ def test_the_mapping_is_checked_and_a_bad_field_is_named(
             sessions(app),
             settings,
             workspace.id,
-            {"provider": "zendesk", "subdomain": "evil.com/x", "email": "b@a.example", "token": "t"},
+            {
+                "provider": "zendesk",
+                "subdomain": "evil.com/x",
+                "email": "b@a.example",
+                "token": "t",
+            },
         )
     assert bad_sub.value.details[0]["field"] == "subdomain"
 
