@@ -37,6 +37,13 @@ def fake() -> Iterator[Fake]:
 
 
 @pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    """No lifespan, so no worker thread: pushes happen when a test calls push_pending, and
+    never towards the real vendors."""
+    return TestClient(app)
+
+
+@pytest.fixture
 def local(app: FastAPI, fake: Fake) -> Settings:
     """The app's settings with the vendors answered by the fake on 127.0.0.1."""
     s: Settings = app.state.settings.model_copy(

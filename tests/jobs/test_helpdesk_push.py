@@ -340,3 +340,21 @@ def test_the_connection_test_calls_the_vendor_and_says_why_it_failed(
     failed = service.test_connection(sessions(app), s, workspace.id)
     assert (failed["ok"], failed["status"], failed["reason"]) == (False, 401, rules.REFUSALS[401])
     assert [(c.method, c.path) for c in fake.seen] == [("GET", "/api/v2/users/me.json")] * 2
+
+
+def test_erasing_the_customer_erases_the_push_record_too(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
+) -> None:
+    from sqlalchemy import func, select
+
+    from fluide.services import erasure
+    from fluide.storage.helpdesk_models import HelpdeskTicket
+
+    s = local(settings, fake)
+    zendesk(app, s, workspace.id)
+    respond(app, settings, workspace.id, 2, "Bloqué", user="cust-erase")
+    assert push_pending(sessions(app), s, T0) == 1
+    done = erasure.erase_user(sessions(app), workspace.id, "cust-erase", erased_by="test", now=T0)
+    assert done.counts.get("helpdesk_tickets") == 1
+    with sessions(app)() as db:
+        assert db.scalar(select(func.count()).select_from(HelpdeskTicket)) == 0

@@ -65,6 +65,7 @@ def _page(
                 "mapping": current["mapping"],
                 "push_on_create": current["push_on_create"],
             }
+    shown = {**dict.fromkeys(TEXT_FIELDS), "mapping": {}, "push_on_create": False, **shown}
     field = None
     if error is not None and isinstance(error.details, list) and error.details:
         field = str(error.details[0].get("field") or "")
