@@ -358,3 +358,29 @@ def test_erasing_the_customer_erases_the_push_record_too(
     assert done.counts.get("helpdesk_tickets") == 1
     with sessions(app)() as db:
         assert db.scalar(select(func.count()).select_from(HelpdeskTicket)) == 0
+
+
+def test_help_desk_secrets_are_sealed_and_re_encrypted_after_a_key_change(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    from pydantic import SecretStr
+
+    from fluide import secretbox
+    from fluide.services import stored_secrets
+    from fluide.storage.helpdesk_models import HelpdeskConnection
+
+    zendesk(app, settings, workspace.id, signing_secret="zd-signing-secret")
+    with sessions(app)() as db:
+        row = db.get_one(HelpdeskConnection, workspace.id)
+        assert row.credential and secretbox.is_sealed(row.credential)
+        assert TOKEN not in row.credential and "zd-signing-secret" not in str(row.signing_secret)
+    new_key = "a-new-secret-key-Bv8n-Qs1k-Jd5u-Xc2o-Gf7I"
+    moved = settings.model_copy(
+        update={"secret_key": SecretStr(new_key), "previous_secret_keys": SecretStr(SECRET)}
+    )
+    done = stored_secrets.reencrypt(sessions(app), moved)
+    assert done.rewritten == 2 and done.failed == []
+    only_new = settings.model_copy(update={"secret_key": SecretStr(new_key)})
+    with sessions(app)() as db:
+        row = db.get_one(HelpdeskConnection, workspace.id)
+        assert secretbox.box(only_new).open(str(row.credential)) == TOKEN

@@ -1,4 +1,4 @@
-"""The workspaces' widget and webhook secrets at rest: re-encryption after a key change.
+"""The workspaces' widget, webhook and help-desk secrets at rest: re-encryption after a key change.
 
 After ``FLUIDE_SECRET_KEY`` changes, the former key goes into
 ``FLUIDE_PREVIOUS_SECRET_KEYS`` (secrets it sealed still open), then
@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
 from fluide.settings import Settings
-from fluide.storage import credentials
+from fluide.storage import credentials, helpdesk
 from fluide.storage.db import compact, write_session
 from fluide.storage.models import Workspace
 
 log = logging.getLogger("fluide")
 
 KINDS: Final = ("widget", "webhook")
+HELPDESK_KINDS: Final = (("helpdesk_token", "credential"), ("helpdesk_signing", "signing_secret"))
+"""The help-desk connection's sealed columns, by the kind reported."""
 
 
 @dataclass
@@ -65,6 +67,22 @@ def _pass(s: Session, settings: Settings, *, write: bool) -> Reencryption:
                 continue
             if write:
                 _store(ws, kind, box.seal(plain))
+            done.rewritten += 1
+    for conn in helpdesk.all_connections(s):
+        for kind, column in HELPDESK_KINDS:
+            stored = getattr(conn, column)
+            if not stored:
+                continue
+            if box.is_current(stored):
+                done.current += 1
+                continue
+            try:
+                plain = box.open(stored)
+            except secretbox.UndecryptableSecret:
+                done.failed.append((conn.workspace_id, kind))
+                continue
+            if write:
+                setattr(conn, column, box.seal(plain))
             done.rewritten += 1
     return done
 

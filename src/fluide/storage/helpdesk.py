@@ -18,6 +18,11 @@ def connection(s: Session, workspace_id: str) -> HelpdeskConnection | None:
     return s.get(HelpdeskConnection, workspace_id)
 
 
+def all_connections(s: Session) -> list[HelpdeskConnection]:
+    """Every workspace's connection (re-encrypting secrets after a key change)."""
+    return list(s.scalars(select(HelpdeskConnection).order_by(HelpdeskConnection.workspace_id)))
+
+
 def by_inbound_id(s: Session, inbound_id: str) -> HelpdeskConnection | None:
     return s.scalar(select(HelpdeskConnection).where(HelpdeskConnection.inbound_id == inbound_id))
 
