@@ -195,6 +195,9 @@ def push_pending(
 ) -> int:
     """Queue new follow-ups, then make every push due; how many were attempted."""
     moment = now or utcnow()
+    with factory() as s:
+        if not store.anything_due(s, moment):
+            return 0  # most rounds: no write turn taken (SQLite has one writer)
     with write_session(factory) as s:
         for fu in store.new_follow_ups(s, BATCH):
             conn = store.connection(s, fu.workspace_id)

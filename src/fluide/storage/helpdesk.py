@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from fluide.storage.dashboard_models import FollowUp
@@ -92,14 +92,25 @@ def new_follow_ups(s: Session, limit: int) -> list[FollowUp]:
     return list(s.scalars(query))
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        HelpdeskTicket.state == "pending",
+        or_(HelpdeskTicket.next_attempt_at.is_(None), HelpdeskTicket.next_attempt_at <= now),
+    )
+
+
+def anything_due(s: Session, now: datetime) -> bool:
+    """Whether a push is due or a follow-up waits to be queued, read without the write lock."""
+    if s.scalar(select(HelpdeskTicket.follow_up_id).where(_due(now)).limit(1)) is not None:
+        return True
+    return bool(new_follow_ups(s, 1))
+
+
 def claim_due(s: Session, now: datetime, lease_until: datetime, limit: int) -> list[HelpdeskTicket]:
     """Pending pushes due now, each moved to ``lease_until`` (a crashed worker's comes back)."""
     query = (
         select(HelpdeskTicket)
-        .where(
-            HelpdeskTicket.state == "pending",
-            or_(HelpdeskTicket.next_attempt_at.is_(None), HelpdeskTicket.next_attempt_at <= now),
-        )
+        .where(_due(now))
         .order_by(HelpdeskTicket.next_attempt_at, HelpdeskTicket.follow_up_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
