@@ -8,6 +8,7 @@ mode.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal, Self
 
@@ -47,6 +48,11 @@ PROBLEMS = {
         "generate one with: %(command)s"
     ),
     "invalid": N_("%(field)s: %(problem)s"),
+    "helpdesk_override": N_(
+        "FLUIDE_HELPDESK_BASE_URL_OVERRIDE sends every help-desk request to another server: it "
+        "is for tests against a local fake only, and needs FLUIDE_WEBHOOK_ALLOW_PRIVATE=true "
+        "(never in production); it must be http(s)://HOST[:PORT] without a path, got %(value)s."
+    ),
 }
 """English msgids of each start-up problem, translated where they are shown."""
 
@@ -96,6 +102,10 @@ class Settings(BaseSettings):
     # and plain http:// there. Only for a self-hosted install whose workspace admins are
     # all trusted: they could then make the server post to its own network.
     webhook_allow_private: bool = False
+    # Tests only: every help-desk request (Zendesk, HubSpot) goes to this http(s)://HOST:PORT
+    # (a local fake of the vendor) instead of the vendor. Refused without
+    # FLUIDE_WEBHOOK_ALLOW_PRIVATE, so a production install never has it.
+    helpdesk_base_url_override: str | None = None
     # Largest request body (API, widget, survey, dashboard forms): 413 past it.
     max_body_bytes: int = Field(default=1_048_576, ge=65_536, le=104_857_600)
     # Database connections of one server process: kept open, and extra ones opened under
@@ -133,6 +143,12 @@ class Settings(BaseSettings):
             raise _Problem("missing_secret", command=_GENERATE)
         if self.secret_key is not None:
             _check_secret(self.secret_key.get_secret_value())
+        override = self.helpdesk_base_url_override
+        if override is not None and (
+            not self.webhook_allow_private
+            or not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", override)
+        ):
+            raise _Problem("helpdesk_override", value=override)
         return self
 
     @property

@@ -63,6 +63,7 @@ def test_erasing_a_customer_removes_every_row_of_theirs_and_keeps_the_others(
         "response_tags": 0,
         "verbatim_states": 1,
         "tag_examples": 2,  # the correction and the copy
+        "helpdesk_tickets": 0,
         "follow_ups": 1,
         "responses": 2,
         "deliveries": 2,

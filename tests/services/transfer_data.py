@@ -26,10 +26,12 @@ from fluide.settings import Settings
 from fluide.storage.dashboard_models import (
     Account,
     DashboardSession,
+    FollowUp,
     FrictionSetting,
     ReportRun,
 )
 from fluide.storage.db import write_session
+from fluide.storage.helpdesk_models import HelpdeskConnection, HelpdeskTicket
 from fluide.storage.models import (
     EmailTemplate,
     Response,
@@ -190,6 +192,43 @@ def _rest(s: Session, ws: str) -> None:
         )
     )
     s.add(LoginThrottle(key="k" * 64, window_start=END, attempts=2))
+    _helpdesk(s, ws)
+
+
+def _helpdesk(s: Session, ws: str) -> None:
+    """A help-desk connection (its token written plain: sealed at import) and one push."""
+    s.add(
+        HelpdeskConnection(
+            workspace_id=ws,
+            provider="zendesk",
+            config={"subdomain": "acme", "email": "bot@acme.example", "mapping": {"score": "1"}},
+            credential="zendesk-token-value-0123456789",
+            signing_secret="zendesk-signing-secret-0123456789",
+            inbound_id="hd_" + ws[-12:],
+            push_on_create=True,
+            push_since=END,
+            created_at=END,
+            updated_at=END,
+        )
+    )
+    fu = s.scalars(
+        select(FollowUp).where(FollowUp.workspace_id == ws).order_by(FollowUp.id)
+    ).first()
+    assert fu is not None
+    s.add(
+        HelpdeskTicket(
+            follow_up_id=fu.id,
+            workspace_id=ws,
+            response_id=fu.response_id,
+            provider="zendesk",
+            state="pushed",
+            attempts=1,
+            external_id="35436",
+            external_url="https://acme.zendesk.com/agent/tickets/35436",
+            pushed_at=END,
+            created_at=END,
+        )
+    )
     s.add(InstanceMeta(key="export_test_marker", value="instance-wide", updated_at=END))
 
 

@@ -24,6 +24,7 @@ from fluide.api.routes import (
     follow_ups,
     frictions,
     health,
+    helpdesk,
     metrics,
     monitoring,
     optout,
@@ -185,6 +186,7 @@ def create_app(
         backlog,
         agents,
         follow_ups,
+        helpdesk,
     ):
         app.include_router(module.router)
     from fluide.web import errors as web_errors

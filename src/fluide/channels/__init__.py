@@ -66,3 +66,10 @@ class DeliveryResult:
     status: Literal["sent", "retry", "failed"]
     detail: str = ""
     provider_id: str | None = None
+    # Beside the outcome (not compared: two attempts with the same outcome are equal).
+    data: dict[str, object] | None = field(default=None, compare=False)
+    """A 2xx answer's JSON object, when the caller asked for it (help-desk pushes)."""
+    code: int | None = field(default=None, compare=False)
+    """The HTTP status answered, if any."""
+    retry_after: int | None = field(default=None, compare=False)
+    """The answer's ``Retry-After``, in seconds."""

@@ -11,6 +11,7 @@ only if it is a plain token; of a failure, the kind and a fixed text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -19,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any, Final
@@ -44,12 +46,22 @@ def post_pinned(
     body: bytes,
     headers: dict[str, str],
     timeout: float,
+    *,
+    method: str = "POST",
+    read_json: int = 0,
 ) -> DeliveryResult:
-    """POST ``body`` to ``target`` at the first of ``addresses`` that accepts a connection."""
+    """POST ``body`` to ``target`` at the first of ``addresses`` that accepts a connection.
+
+    ``method`` may be another verb (a help desk's connection test is a GET);
+    ``read_json`` > 0 reads at most that many bytes of a 2xx answer and keeps
+    its JSON object in ``data`` (a created ticket's id); other answers are never read.
+    """
     with quiet_client():
         result = DeliveryResult("retry", "no address to connect to")
         for address in addresses[:MAX_ADDRESSES]:
-            result, connected = _post_to(http, target, address, body, headers, timeout)
+            result, connected = _post_to(
+                http, target, address, body, headers, timeout, method, read_json
+            )
             if connected:
                 return result
             # Nothing was sent yet: the next address may answer.
@@ -63,6 +75,8 @@ def _post_to(
     body: bytes,
     headers: dict[str, str],
     timeout: float,
+    method: str = "POST",
+    read_json: int = 0,
 ) -> tuple[DeliveryResult, bool]:
     """One POST to ``address`` (pinned: no second lookup); whether a connection was made."""
     host = target.raw_host.decode("ascii")
@@ -72,7 +86,7 @@ def _post_to(
             # TLS speaks to, and checks the certificate of, the name, not the address.
             extensions["sni_hostname"] = host.removesuffix(".")
         request = http.build_request(
-            "POST",
+            method,
             target.copy_with(host=str(address)),
             content=body,
             headers=headers,
@@ -86,9 +100,31 @@ def _post_to(
         except httpx.TransportError as exc:
             return transport_failure(exc, timeout, deadline), True
         try:
-            return classify(response, time.time()), True
+            result = classify(response, time.time())
+            if read_json and result.status == "sent":
+                try:
+                    result = replace(result, data=_json_object(response, read_json))
+                except httpx.TransportError as exc:
+                    return transport_failure(exc, timeout, deadline), True
+            return result, True
         finally:
-            response.close()  # the body is never read
+            response.close()  # the body is never read, but for a 2xx asked for
+
+
+def _json_object(response: httpx.Response, limit: int) -> dict[str, object] | None:
+    """The answer's JSON object if it fits in ``limit`` bytes; ``None`` otherwise."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    try:
+        value = json.loads(b"".join(chunks))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _retry_after(value: str | None, now: float) -> int | None:
@@ -118,16 +154,16 @@ def classify(response: httpx.Response, now: float) -> DeliveryResult:
     if 200 <= code < 300:
         request_id = response.headers.get("x-request-id", "")
         return DeliveryResult(
-            "sent", head, request_id if _REQUEST_ID.fullmatch(request_id) else None
+            "sent", head, request_id if _REQUEST_ID.fullmatch(request_id) else None, code=code
         )
     if 300 <= code < 400:
         detail = f"{head}: redirects are not followed; configure the final URL of the webhook"
-        return DeliveryResult("failed", detail)
+        return DeliveryResult("failed", detail, code=code)
     retry_after = _retry_after(response.headers.get("retry-after"), now)
     detail = head if retry_after is None else f"{head}; Retry-After: {retry_after}"
     if code in RETRY_STATUSES or code >= 500:
-        return DeliveryResult("retry", detail)
-    return DeliveryResult("failed", detail)
+        return DeliveryResult("retry", detail, code=code, retry_after=retry_after)
+    return DeliveryResult("failed", detail, code=code)
 
 
 def transport_failure(

@@ -71,6 +71,13 @@ def build_app(
 
         return notify_pending(factory, settings, utcnow())
 
+    @app.periodic(cron="* * * * *", periodic_id="fluide-helpdesk")
+    @app.task(name="fluide.helpdesk", queue=QUEUE, queueing_lock="fluide.helpdesk")
+    def helpdesk(timestamp: int | None = None) -> int:
+        from fluide.jobs.helpdesk import push_pending
+
+        return push_pending(factory, settings, utcnow())
+
     @app.periodic(cron="* * * * *", periodic_id="fluide-verbatims")
     @app.task(name="fluide.verbatims", queue=TAGGING_QUEUE, queueing_lock="fluide.verbatims")
     def verbatims(timestamp: int | None = None) -> int:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.jobs import deliveries, follow_ups, retention, weekly_report
+from fluide.jobs import deliveries, follow_ups, helpdesk, retention, weekly_report
 from fluide.jobs.deliveries import Sender
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
@@ -92,7 +92,7 @@ class InlineWorker(PollingLoop):
         self.lease = lease or timedelta(seconds=settings.delivery_lease_seconds)
 
     def run_once(self) -> int:
-        """Attempt every due delivery once, then notify new follow-ups, send due reports
+        """Attempt every due delivery once, then notify and push new follow-ups, send due reports
         and apply the day's retention; the number of deliveries attempted."""
         done = 0
         for delivery_id in deliveries.due(self.factory, utcnow(), lease=self.lease):
@@ -104,6 +104,7 @@ class InlineWorker(PollingLoop):
             done += 1
         if not self._stop.is_set():
             follow_ups.notify_pending(self.factory, self.settings, utcnow())
+            helpdesk.push_pending(self.factory, self.settings, utcnow())
             weekly_report.send_due_reports(self.factory, self.settings, utcnow())
             retention.run_due(self.factory, utcnow())
         return done

@@ -27,10 +27,12 @@ from fluide.domain.scales import Question
 from fluide.i18n import N_
 from fluide.services.accounts import CurrentUser
 from fluide.services.errors import ServiceError, invalid, not_found
+from fluide.services.helpdesk import ticket_json
 from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.workspaces import workspace_in
 from fluide.storage import accounts as account_store
 from fluide.storage import follow_ups as store
+from fluide.storage import helpdesk as helpdesk_store
 from fluide.storage.dashboard_models import FollowUp
 from fluide.storage.db import write_session
 from fluide.storage.models import QuestionVersion, Response
@@ -256,7 +258,12 @@ def list_follow_ups(
         )
         found = store.rows(s, workspace_id, _scope(viewer, f), moment, limit)
         zone = ZoneInfo(ws.timezone)
-        return [_to_json(r, viewer, zone, moment) for r in found]
+        pushed = helpdesk_store.tickets_of(s, workspace_id, [r.follow_up.id for r in found])
+        return [
+            _to_json(r, viewer, zone, moment)
+            | {"helpdesk": ticket_json(pushed.get(r.follow_up.id))}
+            for r in found
+        ]
 
 
 def get_follow_up(
@@ -277,7 +284,9 @@ def get_follow_up(
         found = store.rows(s, workspace_id, f, moment, 1)
         if not found:
             raise _no_such(follow_up_id)
-        return _to_json(found[0], viewer, ZoneInfo(ws.timezone), moment)
+        pushed = helpdesk_store.ticket(s, workspace_id, follow_up_id)
+        out = _to_json(found[0], viewer, ZoneInfo(ws.timezone), moment)
+        return out | {"helpdesk": ticket_json(pushed)}
 
 
 def _no_such(follow_up_id: str) -> ServiceError:

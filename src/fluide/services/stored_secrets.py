@@ -1,4 +1,4 @@
-"""The workspaces' widget, webhook and single sign-on client secrets at rest: re-encryption
+"""The workspaces' widget, webhook, single sign-on and help-desk secrets at rest: re-encryption
 after a key change.
 
 After ``FLUIDE_SECRET_KEY`` changes, the former key goes into
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
 from fluide.settings import Settings
-from fluide.storage import credentials
+from fluide.storage import credentials, helpdesk
 from fluide.storage import sso as sso_store
 from fluide.storage.db import compact, write_session
 from fluide.storage.models import Workspace
@@ -26,6 +26,8 @@ from fluide.storage.models import Workspace
 log = logging.getLogger("fluide")
 
 KINDS: Final = ("widget", "webhook")
+HELPDESK_KINDS: Final = (("helpdesk_token", "credential"), ("helpdesk_signing", "signing_secret"))
+"""The help-desk connection's sealed columns, by the kind reported."""
 
 
 @dataclass
@@ -61,6 +63,11 @@ def _pass(s: Session, settings: Settings, *, write: bool) -> Reencryption:
         fresh = _one(box, done, config.workspace_id, "sso", config.client_secret)
         if fresh is not None and write:
             config.client_secret = fresh
+    for conn in helpdesk.all_connections(s):
+        for kind, column in HELPDESK_KINDS:
+            fresh = _one(box, done, conn.workspace_id, kind, getattr(conn, column))
+            if fresh is not None and write:
+                setattr(conn, column, fresh)
     return done
 
 

@@ -49,6 +49,8 @@ SECRET_COLUMNS: Final = (
     ("workspaces", "widget_secret"),
     ("workspaces", "webhook_secret"),
     ("sso_configs", "client_secret"),
+    ("helpdesk_connections", "credential"),
+    ("helpdesk_connections", "signing_secret"),
 )
 """Columns that hold secrets the service must read back (not hashes)."""
 

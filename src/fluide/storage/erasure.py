@@ -31,6 +31,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from fluide.storage.dashboard_models import FollowUp
+from fluide.storage.helpdesk_models import HelpdeskTicket
 from fluide.storage.models import (
     Base,
     Delivery,
@@ -72,6 +73,9 @@ CUSTOMER_TABLES: Final[tuple[CustomerTable, ...]] = (
     CustomerTable(ResponseTag, "response", "response_id", ("tag",)),
     CustomerTable(VerbatimState, "response", "response_id", ("search_text", "embedding")),
     CustomerTable(TagExample, "response", "response_id", ("text",)),
+    CustomerTable(
+        HelpdeskTicket, "response", "response_id", ("external_id", "external_url", "last_error")
+    ),
     CustomerTable(FollowUp, "response", "response_id", ("note", "notify_error")),
     CustomerTable(
         Response,

@@ -397,6 +397,7 @@ class Topic(Base):
 # Base.metadata wherever the models are (migrations, tests' table clean-up). The
 # rules module keeps workspaces.rules_version current in every session.
 from fluide.storage import dashboard_models as _dashboard_models  # noqa: E402, F401
+from fluide.storage import helpdesk_models as _helpdesk_models  # noqa: E402, F401
 from fluide.storage import rules as _rules  # noqa: E402, F401
 from fluide.storage import security_models as _security_models  # noqa: E402, F401
 from fluide.storage import sso_models as _sso_models  # noqa: E402, F401

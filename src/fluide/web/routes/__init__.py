@@ -11,6 +11,7 @@ from fluide.web.routes import (
     agents,
     follow_ups,
     frictions,
+    helpdesk,
     overview,
     report,
     session,
@@ -33,5 +34,6 @@ ROUTERS: list[APIRouter] = [
     agents.router,
     report.router,
     admin.router,
+    helpdesk.router,
     account.router,
 ]

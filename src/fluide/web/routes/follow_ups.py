@@ -18,6 +18,7 @@ from fluide.api.pages import FormDep
 from fluide.domain import follow_ups as rules
 from fluide.i18n import N_
 from fluide.services import follow_ups as service
+from fluide.services import helpdesk
 from fluide.services.errors import invalid
 from fluide.storage.types import utcnow
 from fluide.web.auth import UserDep, check_csrf
@@ -122,6 +123,7 @@ def follow_ups_page(
         notification_names=rules.NOTIFICATION_NAMES,
         duration=lambda seconds: duration(lang, seconds),
         unassigned=service.UNASSIGNED,
+        helpdesk_on=helpdesk.connected(factory, user.workspace_id),
     )
 
 
