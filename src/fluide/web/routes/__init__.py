@@ -16,6 +16,7 @@ from fluide.web.routes import (
     session,
     topics,
     touchpoint,
+    touchpoint_editor,
     verbatims,
 )
 
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     follow_ups.router,
     agents.router,
     report.router,
+    touchpoint_editor.router,
     admin.router,
     account.router,
 ]
