@@ -45,7 +45,7 @@ CHANNEL_NAMES: Final = {
     "in_app": N_("In-app widget"),
     "popover": N_("Popover (in-app, centred)"),
     "email": N_("E-mail"),
-    "chat": N_("Chat"),
+    "chat": N_("Chat message"),
     "link": N_("Survey link"),
 }
 SCALE_NAMES: Final = {
@@ -135,10 +135,10 @@ def _text(values: dict[str, str], field: str, *, required: bool) -> str | None:
     text = values[field]
     if not text:
         if required:
-            raise _refuse(field, "This text is required (in French: French is asked first).")
+            raise _refuse(field, N_("This text is required (in French: French is asked first)."))
         return None
     if len(text) > MAX_TEXT:
-        raise _refuse(field, "At most %(max)s characters.", max=MAX_TEXT)
+        raise _refuse(field, N_("At most %(max)s characters."), max=MAX_TEXT)
     return text
 
 
@@ -152,15 +152,17 @@ def _triggers(values: dict[str, str]) -> list[dict[str, str]]:
         if len(parts) > 2 or len(parts[0]) > 200 or (len(parts) == 2 and len(parts[1]) > 64):
             raise _refuse(
                 "triggers",
-                "Line %(line)s: write an event type, then optionally its outcome "
-                "(e.g. payment_failed failure), separated by a space.",
+                N_(
+                    "Line %(line)s: write an event type, then optionally its outcome "
+                    "(e.g. payment_failed failure), separated by a space."
+                ),
                 line=number,
             )
         out.append({"event": parts[0], **({"outcome": parts[1]} if len(parts) == 2 else {})})
     if not out:
-        raise _refuse("triggers", "Give at least one event type that asks this question.")
+        raise _refuse("triggers", N_("Give at least one event type that asks this question."))
     if len(out) > MAX_TRIGGERS:
-        raise _refuse("triggers", "At most %(max)s triggers.", max=MAX_TRIGGERS)
+        raise _refuse("triggers", N_("At most %(max)s triggers."), max=MAX_TRIGGERS)
     return out
 
 
@@ -177,8 +179,10 @@ def _groups(values: dict[str, str], scale: str, polarity: str) -> dict[str, int]
     except (ValueError, ScaleError):
         raise _refuse(
             "low_max",
-            "Effort groups need whole numbers with 1 ≤ low effort up to < high effort from ≤ "
-            "%(k)s (or both empty for the scale's defaults).",
+            N_(
+                "Effort groups need whole numbers with 1 ≤ low effort up to < high effort "
+                "from ≤ %(k)s (or both empty for the scale's defaults)."
+            ),
             k=k,
         ) from None
     return {"low_max": groups.low_max, "high_min": groups.high_min}
@@ -191,12 +195,14 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
         if not KEY_PATTERN.match(values["key"]):
             raise _refuse(
                 "key",
-                "A key is 1 to 100 lowercase letters, digits, _ or -, starting with a letter "
-                "or digit (e.g. pay_invoice).",
+                N_(
+                    "A key is 1 to 100 lowercase letters, digits, _ or -, starting with a "
+                    "letter or digit (e.g. pay_invoice)."
+                ),
             )
         body["key"] = values["key"]
     if not values["task"] or len(values["task"]) > 200:
-        raise _refuse("task", "The task name needs 1 to 200 characters.")
+        raise _refuse("task", N_("The task name needs 1 to 200 characters."))
     body["task"] = values["task"]
     question_fr = _text(values, "question_fr", required=True)
     question_en = _text(values, "question_en", required=False)
@@ -204,14 +210,14 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
     prompt_fr = _text(values, "prompt_fr", required=False)
     prompt_en = _text(values, "prompt_en", required=False)
     if prompt_en and not prompt_fr:
-        raise _refuse("prompt_fr", "This text is required (in French: French is asked first).")
+        raise _refuse("prompt_fr", N_("This text is required (in French: French is asked first)."))
     if prompt_fr:
         body["comment_prompt"] = {"fr": prompt_fr, **({"en": prompt_en} if prompt_en else {})}
     if values["scale"] not in SCALES:
-        raise _refuse("scale", "Choose a scale among: %(allowed)s.", allowed=", ".join(SCALES))
+        raise _refuse("scale", N_("Choose a scale among: %(allowed)s."), allowed=", ".join(SCALES))
     body["scale"] = values["scale"]
     if values["polarity"] not in ("ease", "effort"):
-        raise _refuse("polarity", "Choose a polarity: ease or effort.")
+        raise _refuse("polarity", N_("Choose a polarity: ease or effort."))
     body["polarity"] = values["polarity"]
     groups = _groups(values, body["scale"], body["polarity"])
     if groups is not None:
@@ -219,10 +225,10 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
     body["triggers"] = _triggers(values)
     channels = [c for c in CHANNELS if values.get(CHANNEL_FIELD + c)]
     if not channels:
-        raise _refuse("channels", "Tick at least one channel.")
+        raise _refuse("channels", N_("Tick at least one channel."))
     body["channels"] = channels
     sampling = _number(
-        values, "sampling", 0, 100, "Sampling is a percentage from %(low)s to %(high)s."
+        values, "sampling", 0, 100, N_("Sampling is a percentage from %(low)s to %(high)s.")
     )
     body["sampling"] = round(sampling / 100, 6)
     body["cooldown_days"] = _number(
@@ -230,19 +236,19 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
         "cooldown_days",
         0,
         365,
-        "The cooldown is a number of days from %(low)s to %(high)s.",
+        N_("The cooldown is a number of days from %(low)s to %(high)s."),
     )
     hours = _number(
         values,
         "expires_after_hours",
         0,
         24 * 30,
-        "The expiry is a number of hours above 0, up to %(high)s.",
+        N_("The expiry is a number of hours above 0, up to %(high)s."),
     )
     if hours <= 0:
         raise _refuse(
             "expires_after_hours",
-            "The expiry is a number of hours above 0, up to %(high)s.",
+            N_("The expiry is a number of hours above 0, up to %(high)s."),
             high=str(24 * 30),
         )
     body["expires_after_hours"] = hours
@@ -260,7 +266,7 @@ def _checked(model: type[TouchpointIn] | type[TouchpointPatch], body: dict[str, 
         field = {"question": "question_fr", "comment_prompt": "prompt_fr"}.get(loc[0], loc[0])
         raise _refuse(
             field if field in FIELDS else "form",
-            "Not accepted: %(problem)s",
+            N_("Not accepted: %(problem)s"),
             problem=f"{'.'.join(loc)}: {error.get('msg', '')}",
         ) from None
 
