@@ -79,7 +79,9 @@ def test_an_admin_creates_a_touchpoint_previews_it_and_sends_a_test_event(
     page.click("#send-test")
     page.wait_for_url("**/app/admin/touchpoints/payer_facture/test#test")
     assert "Invité" in page.locator("#test-decision").inner_text()
-    page.frame_locator("#test-email").locator("h1", has_text="Payer ma facture a été simple").wait_for()
+    page.frame_locator("#test-email").locator(
+        "h1", has_text="Payer ma facture a été simple"
+    ).wait_for()
     page.frame_locator("#test-survey").locator("legend").wait_for()
     screenshot(page, "touchpoint-editor-test")
     assert page.messages == []

@@ -15,9 +15,10 @@ from fluide.api.schemas import EventIn
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.decide_batch import WorkspaceId
 from fluide.services.events import record_events
-from fluide.services.workspaces import NewWorkspace
+from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.storage.models import EndUser, Event, Invitation, QuestionVersion
 from fluide.storage.types import utcnow
+from tests.verbatims import ensure_touchpoint
 from tests.web.conftest import Login, logged_in
 
 SCRIPT = '<script>alert("x")</script>'
@@ -284,3 +285,40 @@ def test_a_test_event_with_a_bad_event_type_names_the_field(admin: Login) -> Non
     )
     assert r.status_code == 422
     assert "field-error" in r.text and 'value="two words"' in r.text
+
+
+def test_markup_in_the_question_stays_inert_in_every_preview(admin: Login) -> None:
+    r = admin.client.post(
+        "/app/admin/touchpoint-preview", data=form(admin, task=SCRIPT, question_fr=SCRIPT)
+    )
+    assert r.status_code == 200
+    # Escaped in the page, and again in the document inside each frame: never markup.
+    assert SCRIPT not in r.text
+    documents = [html.unescape(d) for d in re.findall(r'srcdoc="([^"]*)"', r.text)]
+    assert len(documents) == 3
+    for document in documents:
+        assert "alert" in document and SCRIPT not in document
+
+
+def test_only_admins_see_the_edit_link_on_the_touchpoint_page(
+    app: FastAPI, workspace: NewWorkspace, admin: Login
+) -> None:
+    create(admin)
+    url = "/app/touchpoints/payer_facture"
+    assert 'id="edit-touchpoint"' in admin.client.get(url).text
+    analyst = logged_in(app, workspace.id, "analyst")
+    assert 'id="edit-touchpoint"' not in analyst.client.get(url).text
+    assert 'id="new-touchpoint"' in admin.client.get("/app/admin").text
+
+
+def test_another_workspaces_touchpoint_cannot_be_edited_or_tested(
+    app: FastAPI, admin: Login
+) -> None:
+    other = create_workspace(app.state.sessions, "Autre")
+    ensure_touchpoint(app.state.sessions, other.id, "payer")
+    assert admin.client.get("/app/admin/touchpoints/payer/edit").status_code == 404
+    r = admin.client.post(
+        "/app/admin/touchpoints/payer/test",
+        data={"csrf": admin.csrf, "event_type": "payment_succeeded"},
+    )
+    assert r.status_code == 404

@@ -386,13 +386,9 @@ border-radius:8px;font:inherit;color:#1b1b29;background:#fff}
   const queued = (window.Fluide && Array.isArray(window.Fluide.q) && window.Fluide.q) || [];
   window.Fluide = { version: "1", track, refresh };
   if (ds.preview) {
-    // The dashboard's touchpoint editor draws a card here: no call, no focus taken.
-    try {
-      ensureHost();
-      root.appendChild(build(JSON.parse(ds.preview)));
-    } catch (e) {
-      console.warn("Fluide: preview not drawn:", e.message);
-    }
+    // The dashboard editor's preview: draw the card; no call, no focus.
+    ensureHost();
+    root.appendChild(build(JSON.parse(ds.preview)));
     return;
   }
   if (!ready) {
