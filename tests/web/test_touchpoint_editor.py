@@ -267,7 +267,7 @@ def test_a_test_event_for_a_recently_asked_user_says_cooldown(
         "/app/admin/touchpoints/payer_facture/test",
         data={"csrf": admin.csrf, "event_type": "invoice_paid", "user_id": "u-7", "lang": "en"},
     )
-    assert "cooldown" in page.text and "14 days" in page.text
+    assert "Pas invité (délai)" in page.text and "14 jours" in page.text
     assert count(f, Event, workspace.id) == events
 
 
