@@ -322,3 +322,54 @@ def test_another_workspaces_touchpoint_cannot_be_edited_or_tested(
         data={"csrf": admin.csrf, "event_type": "payment_succeeded"},
     )
     assert r.status_code == 404
+
+
+def test_only_wording_scale_polarity_or_groups_warn_of_a_new_version(admin: Login) -> None:
+    create(admin)
+
+    def warns(**fields: str) -> bool:
+        data = {**form(admin, **fields), "editing": "payer_facture"}
+        r = admin.client.post("/app/admin/touchpoint-preview", data=data)
+        assert r.status_code == 200
+        return 'id="version-warning"' in r.text
+
+    assert not warns()
+    assert not warns(task="régler la facture", sampling="20", cooldown_days="30")
+    assert not warns(triggers="invoice_paid", **{"channel.link": "1"})
+    assert warns(prompt_fr="Qu'est-ce qui a coincé ?", prompt_en="What was hard?")
+    assert warns(scale="1-5")
+    assert warns(polarity="effort")
+    assert warns(low_max="3", high_min="6")
+
+
+def test_an_incomplete_form_previews_a_message_not_an_error(admin: Login) -> None:
+    r = admin.client.post("/app/admin/touchpoint-preview", data=form(admin, question_fr=""))
+    assert r.status_code == 200
+    assert 'id="preview-problem"' in r.text and "preview-survey" not in r.text
+
+
+def test_a_test_event_can_be_sampled_out_and_says_so(
+    admin: Login, workspace: NewWorkspace, f: sessionmaker[Session]
+) -> None:
+    create(admin, sampling="0")
+    r = admin.client.post(
+        "/app/admin/touchpoints/payer_facture/test?format=json",
+        data={"csrf": admin.csrf, "event_type": "invoice_paid", "user_id": "u-1"},
+    )
+    assert r.json()["decision"] == "sampled_out" and r.json()["invitation"] is None
+    assert r.json()["reason"] == {"sampling": 0.0}
+    assert count(f, Event, workspace.id) == 0
+
+
+def test_an_emptied_comment_prompt_goes_back_to_the_default(
+    admin: Login, workspace: NewWorkspace, f: sessionmaker[Session]
+) -> None:
+    create(admin, prompt_fr="Qu'est-ce qui a coincé ?")
+    r = admin.client.post(
+        "/app/admin/touchpoints/payer_facture/edit",
+        data=form(admin, confirmed="1"),
+        follow_redirects=False,
+    )
+    assert r.headers["location"].endswith("done=version")
+    prompt = stored(f, workspace.id, "payer_facture")["comment_prompt"]
+    assert prompt == touchpoint_service.DEFAULT_COMMENT_PROMPT

@@ -19,6 +19,7 @@ from fluide.api.schemas import CHANNELS, TouchpointIn, TouchpointPatch
 from fluide.domain.scales import SCALES, EffortGroups, Polarity, Question, ScaleError
 from fluide.i18n import N_
 from fluide.services.errors import ServiceError
+from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT
 
 FIELDS: Final = (
     "key",
@@ -288,8 +289,8 @@ def patch_input(values: dict[str, str], current: dict[str, Any]) -> TouchpointPa
     ) == (str(stored["low_max"]), str(stored["high_min"])):
         values["low_max"] = values["high_min"] = ""  # untouched cut points: the new defaults
     body = body_of(values, with_key=False)
+    body.setdefault("comment_prompt", DEFAULT_COMMENT_PROMPT)  # emptied: back to the default
     now = body_of(values_of(current), with_key=False)
-    # An emptied comment prompt is absent from the body: the stored one stays.
     changes = {k: v for k, v in body.items() if now.get(k) != v}
     checked: TouchpointPatch = _checked(TouchpointPatch, changes)
     return checked
