@@ -165,3 +165,9 @@ def link_point(session: Session, settings: Settings, token: str, score: str) -> 
     """
     inv = find_invitation(session, settings, token)
     return parse_score(question_of(version_of(session, inv)), score)
+
+
+# For the touchpoint editor's preview, which draws a question not yet saved.
+question_text = _text
+prompt_text = _prompt
+points_of = _points

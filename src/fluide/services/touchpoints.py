@@ -172,6 +172,25 @@ def get(s: Session, ws: str, key: str) -> dict[str, Any]:
     return to_json(tp, repo.versions(s, ws, tp.id))
 
 
+def _after(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The versioned fields once ``changes`` apply: a difference starts a new version."""
+    after = {**before, **{k: v for k, v in changes.items() if k in VERSIONED}}
+    if ("scale" in changes or "polarity" in changes) and "effort_groups" not in changes:
+        after["effort_groups"] = None  # the new scale's defaults
+    return after
+
+
+def next_version(s: Session, ws: str, key: str, patch: TouchpointPatch) -> int | None:
+    """The question version :func:`update` would start for ``patch``, or ``None`` (none)."""
+    changes = patch_changes(patch, nullable=("browser_events",))
+    tp = touchpoint_of(s, ws, key)
+    current = repo.version_by_id(s, ws, tp.current_version_id or "")
+    if current is None:
+        return None
+    before = _versioned_fields(current)
+    return current.number + 1 if _after(before, changes) != before else None
+
+
 def update(
     factory: sessionmaker[Session], ws: str, key: str, patch: TouchpointPatch
 ) -> dict[str, Any]:
@@ -181,9 +200,7 @@ def update(
         versions = repo.versions(s, ws, tp.id)
         current = next(v for v in versions if v.id == tp.current_version_id)
         before = _versioned_fields(current)
-        after = {**before, **{k: v for k, v in changes.items() if k in VERSIONED}}
-        if ("scale" in changes or "polarity" in changes) and "effort_groups" not in changes:
-            after["effort_groups"] = None  # the new scale's defaults
+        after = _after(before, changes)
         if after != before:
             v = _version(tp, current.number + 1, after)
             repo.add(s, v)

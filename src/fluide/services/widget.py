@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
 from fluide.api.schemas import EventIn, UserIn
+from fluide.channels import InvitationMessage
 from fluide.channels.compose import invitation_message
 from fluide.services import tokens
 from fluide.services.browser_events import (
@@ -148,6 +149,19 @@ def _own_invitation(s: Session, ws: Workspace, user_id: str, invitation_id: str)
 def card(s: Session, settings: Settings, inv: Invitation) -> dict[str, Any]:
     """What the widget shows for one invitation, with the signed token it answers with."""
     msg = invitation_message(s, settings, inv.id)
+    token = tokens.sign(settings.secret, inv.id)
+    return card_of(msg, inv.id, token, inv.channel, inv.expires_at, inv.shown_at is not None)
+
+
+def card_of(
+    msg: InvitationMessage,
+    invitation_id: str,
+    token: str,
+    channel: str,
+    expires_at: datetime,
+    shown: bool,
+) -> dict[str, Any]:
+    """The card of a message (the editor's preview draws one for no stored invitation)."""
     emoji = msg.scale.startswith("emoji")
     points = []
     for p in msg.points:
@@ -156,10 +170,10 @@ def card(s: Session, settings: Settings, inv: Invitation) -> dict[str, Any]:
             symbol, _, label = p.label.partition(" ")
         points.append({"value": p.point, "label": label, "symbol": symbol})
     return {
-        "id": inv.id,
-        "token": tokens.sign(settings.secret, inv.id),
+        "id": invitation_id,
+        "token": token,
         "lang": msg.lang,
-        "channel": inv.channel,
+        "channel": channel,
         "touchpoint": msg.touchpoint,
         "question": msg.question,
         "comment_prompt": msg.comment_prompt,
@@ -168,8 +182,8 @@ def card(s: Session, settings: Settings, inv: Invitation) -> dict[str, Any]:
         "points": points,
         "low_label": msg.low_label,
         "high_label": msg.high_label,
-        "expires_at": inv.expires_at.isoformat(),
-        "shown": inv.shown_at is not None,
+        "expires_at": expires_at.isoformat(),
+        "shown": shown,
     }
 
 

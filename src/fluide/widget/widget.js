@@ -385,6 +385,12 @@ border-radius:8px;font:inherit;color:#1b1b29;background:#fff}
 
   const queued = (window.Fluide && Array.isArray(window.Fluide.q) && window.Fluide.q) || [];
   window.Fluide = { version: "1", track, refresh };
+  if (ds.preview) {
+    // The dashboard editor's preview: draw the card; no call, no focus.
+    ensureHost();
+    root.appendChild(build(JSON.parse(ds.preview)));
+    return;
+  }
   if (!ready) {
     console.warn("Fluide: data-key, data-user and data-sig are required on the script tag");
     return;

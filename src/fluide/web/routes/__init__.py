@@ -18,6 +18,7 @@ from fluide.web.routes import (
     sso,
     topics,
     touchpoint,
+    touchpoint_editor,
     verbatims,
 )
 
@@ -33,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     follow_ups.router,
     agents.router,
     report.router,
+    touchpoint_editor.router,
     admin.router,
     helpdesk.router,
     account.router,
