@@ -46,7 +46,7 @@ def sparkline(
     """A small trend: line, 95 % band, a mark per week (hollow when thin), gaps where empty;
     its axis (``y_labels``: bottom and top of the scale, ``x_labels``: first and last day)
     and ``markers`` as dated lines. It scales to its box (viewBox, ``width:100%``)."""
-    label_w = max(len(t) for t in y_labels) * CHAR_W * 10 / 11
+    label_w = max(len(t) for t in y_labels) * CHAR_W
     left, right, top = max(14.0, label_w + 8), 6.0, 8.0
     base = height - 18.0
     plot_w = width - left - right
@@ -62,7 +62,7 @@ def sparkline(
     out = [
         Markup(
             '<svg class="chart spark" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" '
-            'width="100%" preserveAspectRatio="xMidYMid meet" font-size="10">'
+            'width="100%" preserveAspectRatio="xMidYMid meet" font-size="11">'
             "<title>{t}</title><desc>{d}</desc>"
         ).format(t=title, d=desc, w=width, h=height)
     ]
