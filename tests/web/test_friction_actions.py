@@ -164,6 +164,9 @@ def test_a_friction_with_actions_links_to_its_own_actions(
     assert sorted(a["title"] for a in as_json["actions"]) == ["FAQ carte", "Macro carte"]
     delay = backlog.split('id="friction-payer-delay"')[1].split("</tbody>")[0]
     assert ">1 action<" in delay
+    unknown = analyst.client.get("/app/actions?touchpoint=nowhere&tag=payment")
+    assert unknown.status_code == 422
+    assert "Aucun point de contact nowhere dans cet espace." in unknown.text
 
 
 def test_the_api_lists_one_frictions_actions_with_the_same_parameters(

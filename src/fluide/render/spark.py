@@ -74,8 +74,14 @@ def sparkline(
     for value, text in ((lo, y_labels[0]), (hi, y_labels[1])):
         out.append(
             axis.format(
-                l=left, r=width - right, y=y(value), c=GRID, tx=left - 4, ty=y(value) + 3.5,
-                m=MUTED, t=text,
+                l=left,
+                r=width - right,
+                y=y(value),
+                c=GRID,
+                tx=left - 4,
+                ty=y(value) + 3.5,
+                m=MUTED,
+                t=text,
             )
         )
     out.append(
