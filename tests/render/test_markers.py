@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
 import re
 from datetime import date
 
+from fluide.render import markers
 from fluide.render.markers import ChartMarker, chart_markers, draw_markers
 from fluide.render.spark import SparkPoint, sparkline
 
@@ -66,3 +68,7 @@ def test_the_small_chart_has_its_axis_and_its_markers_without_labels() -> None:
     assert re.findall(r'class="y-label"[^>]*>([^<]+)<', svg) == ["1", "7"]
     assert re.findall(r'class="x-label"[^>]*>([^<]+)<', svg) == ["2 nov.", "15 nov."]
     assert svg.count('class="marker action"') == 1 and ">FAQ</text>" not in svg
+
+
+def test_doctests_of_the_markers() -> None:
+    assert doctest.testmod(markers).failed == 0
