@@ -6,6 +6,7 @@ come from customers' data and must render as text, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from fluide.i18n import (
 )
 from fluide.render import common
 from fluide.render.common import Doc
+from fluide.render.markers import ChartMarker
 from fluide.render.svg import (
     Bar,
     Segment,
@@ -137,7 +139,9 @@ def y_axis(lang: str, report: Doc) -> YAxis:
     )
 
 
-def trend_section(lang: str, report: Doc) -> dict[str, Any] | None:
+def trend_section(
+    lang: str, report: Doc, markers: Sequence[ChartMarker] = ()
+) -> dict[str, Any] | None:
     found = common.trend_of(report)
     if found is None:
         return None
@@ -178,7 +182,8 @@ def trend_section(lang: str, report: Doc) -> dict[str, Any] | None:
         y_caption=axis.caption,
         legend=legend,
         title=title,
-        desc=axis.caption,
+        desc="; ".join([axis.caption, *(m.title for m in markers)]),
+        markers=markers,
     )
     return {"title": title, "svg": svg, "rows": formatted, "value_name": axis.name}
 

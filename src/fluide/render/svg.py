@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from fluide.render.markers import ChartMarker, draw_markers
+
 # ColorBrewer RdYlGn, reversed: green (no effort) to red (high effort).
 # Chosen to stay distinguishable when printed in greyscale by lightness too.
 EFFORT_STOPS = ("#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027")
@@ -287,8 +289,10 @@ def trend_chart(
     title: str,
     desc: str,
     width: int = 760,
+    markers: Sequence[ChartMarker] = (),
 ) -> Markup:
-    """A line with its confidence band over periods; pooled, thin and empty periods marked."""
+    """A line with its confidence band over periods; pooled, thin and empty periods marked,
+    and ``markers`` (delivered actions, question versions) as dated vertical lines."""
     left, right, top, plot_h = 52.0, 16.0, 28.0, 190.0
     base = top + plot_h
     lo, hi = y_range
@@ -327,6 +331,7 @@ def trend_chart(
                     'stroke-width="2"/>'
                 ).format(p=coords, c=LINE)
             )
+    out.extend(draw_markers(markers, left, width - right, top, base))
     for run in runs:
         out.extend(_marker(x(i), y(points[i].value or 0), points[i]) for i in run)
     every = max(1, math.ceil(len(points) * 46 / (width - left - right)))

@@ -28,6 +28,7 @@ from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.services.tags import ensure_seeded, resolve
 from fluide.services.workspaces import workspace_in
 from fluide.storage import actions as store
+from fluide.storage import friction_settings as friction_store
 from fluide.storage import repo
 from fluide.storage import tags as tag_store
 from fluide.storage.dashboard_models import Action
@@ -283,19 +284,53 @@ def list_actions(
     workspace_id: str,
     *,
     status: str | None = None,
+    touchpoint: str | None = None,
+    tag: str | None = None,
     now: datetime | None = None,
     window_days: int = ba.DEFAULT_WINDOW_DAYS,
 ) -> list[dict[str, Any]]:
     """Every action of the workspace, to deliver first then delivered, each with its
-    before/after once delivered."""
+    before/after once delivered; ``touchpoint`` and ``tag`` (keys) keep one friction's."""
     if status is not None:
         _choice("status", status, STATUSES)
     days = _window(window_days)
+    tag = (tag or "").strip() or None
     with factory() as s:
         ws = workspace_in(s, workspace_id)
+        tp_id = _touchpoint(s, ws.id, touchpoint).id if (touchpoint or "").strip() else None
         reader = _Reader(s, ws, now or utcnow(), days)
-        out = [reader.to_json(a) for a in store.in_workspace(s, workspace_id, status)]
+        found = store.in_workspace(s, workspace_id, status, touchpoint_id=tp_id, tag=tag)
+        out = [reader.to_json(a) for a in found]
     return _ordered(out)
+
+
+def friction_counts(
+    factory: sessionmaker[Session], workspace_id: str
+) -> dict[tuple[str, str], int]:
+    """How many actions each friction (touchpoint key, tag) has, whatever their status."""
+    with factory() as s:
+        keys = {tp.id: tp.key for tp in repo.touchpoints(s, workspace_id)}
+        counts = friction_store.action_counts(s, workspace_id)
+    return {(keys[tp], tag): sum(n.values()) for (tp, tag), n in counts.items() if tp in keys}
+
+
+def delivered_between(
+    factory: sessionmaker[Session], workspace_id: str, start: date, end: date
+) -> list[dict[str, Any]]:
+    """The actions delivered from ``start`` to ``end`` (the markers of a trend chart):
+    ``id``, ``title``, ``touchpoint`` (key), ``tag``, ``delivered_on``; no before/after."""
+    with factory() as s:
+        keys = {tp.id: tp.key for tp in repo.touchpoints(s, workspace_id)}
+        return [
+            {
+                "id": a.id,
+                "title": a.title,
+                "touchpoint": keys[a.touchpoint_id],
+                "tag": a.tag_key,
+                "delivered_on": a.delivered_on.isoformat() if a.delivered_on else None,
+            }
+            for a in store.delivered_between(s, workspace_id, start, end)
+        ]
 
 
 def get_action(

@@ -32,10 +32,14 @@ from fluide.render.common import (
     trend_value,
 )
 from fluide.render.html import y_axis
+from fluide.render.markers import chart_markers as chart_marks
+from fluide.render.markers import short_date
 from fluide.render.spark import SparkPoint, sparkline
 from fluide.render.views import answer_text
+from fluide.services import actions, chart_markers
 from fluide.services import frictions as friction_service
 from fluide.services.errors import ServiceError, invalid
+from fluide.services.friction_links import friction_links, main_touchpoint
 from fluide.services.metrics import MetricsQuery, analysis
 from fluide.storage import metrics as metric_store
 from fluide.storage import repo
@@ -172,6 +176,7 @@ def overview(
             for v, key, current in metric_store.question_versions(s, ws.id, None)
             if current
         }
+    marks = chart_markers.markers(factory, ws, win.start, win.end)
     rows = []
     for tp in touchpoints:
         q = MetricsQuery(touchpoint=tp.key, start=win.start, end=win.end, verbatims=0)
@@ -184,6 +189,7 @@ def overview(
                 "url": f"/app/touchpoints/{tp.key}",
                 "flags": flags(found.doc, found.scales_mixed),
                 "metrics": found.doc,
+                "markers": marks.get(tp.key, []),
             }
         )
     return {
@@ -208,7 +214,18 @@ def top_frictions(
         )
         if before["comments"]:
             doc, fallback = before, True
-    items = [{**f, "name": text_in(f.get("names"), lang) or f["tag"]} for f in doc["frictions"]]
+    counts = actions.friction_counts(factory, ws.id)
+    items = []
+    for f in doc["frictions"]:
+        tp = main_touchpoint(f, doc.get("by_touchpoint") or {})
+        items.append(
+            {
+                **f,
+                "name": text_in(f.get("names"), lang) or f["tag"],
+                "touchpoint": tp,
+                "actions": counts.get((tp, f["tag"]), 0) if tp else 0,
+            }
+        )
     keep = ("week", "previous_week", "tz", "answers", "comments", "pending", "tagger")
     return {**{k: doc[k] for k in keep}, "last_week": fallback, "items": items}
 
@@ -216,8 +233,20 @@ def top_frictions(
 # --- The page, formatted ------------------------------------------------------------------
 
 
-def trend_spark(lang: str, doc: dict[str, Any], labels: Sequence[str]) -> Markup:
-    """The weekly figure of a metrics document over every week of the window."""
+def axis_end(period: dict[str, Any]) -> date:
+    """The last day of the window's last week: where a weekly chart's axis ends."""
+    return date.fromisoformat(period["from"]) + timedelta(days=7 * period["weeks"] - 1)
+
+
+def trend_spark(
+    lang: str,
+    doc: dict[str, Any],
+    labels: Sequence[str],
+    period: dict[str, Any] | None = None,
+    markers: Sequence[dict[str, Any]] = (),
+) -> Markup:
+    """The weekly figure of a metrics document over every week of the window, with its
+    axis and the ``markers`` of :func:`fluide.services.chart_markers.markers`."""
     metric = doc.get("metric")
     digits = figure_digits(metric)
     bounds = figure_bounds(metric, doc.get("scale"))
@@ -243,11 +272,19 @@ def trend_spark(lang: str, doc: dict[str, Any], labels: Sequence[str]) -> Markup
         faint = bool(row.get("pooled")) or bool(row.get("small_sample"))
         points.append(SparkPoint(tip, value, shown_ci(ci, bounds, row.get("n")), faint))
     axis = y_axis(lang, doc)
+    marks = []
+    x_labels = ("", "")
+    if period is not None:
+        marks = chart_marks(lang, markers, period["from"], axis_end(period))
+        x_labels = (short_date(lang, period["from"]), short_date(lang, period["to"]))
     return sparkline(
         points,
         *axis.range,
         title=gettext(lang, "Week by week") + " · " + axis.caption,
-        desc="; ".join(p.tooltip for p in points),
+        desc="; ".join([*(p.tooltip for p in points), *(m.title for m in marks)]),
+        y_labels=(axis.ticks[0][1], axis.ticks[-1][1]),
+        x_labels=x_labels,
+        markers=marks,
     )
 
 
@@ -326,7 +363,9 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
                 "n": fmt_int(lang, overall.get("n")),
                 "rate": rate,
                 "rate_detail": rate_detail,
-                "spark": trend_spark(lang, doc, period["week_labels"]),
+                "spark": trend_spark(
+                    lang, doc, period["week_labels"], period, tp.get("markers") or []
+                ),
                 "flags": flag_texts(lang, tp["flags"]),
             }
         )
@@ -366,6 +405,7 @@ def friction_view(
                 if change is None
                 else signed(lang, change["volume"], 0),
                 "small": bool(f.get("small_sample")),
+                **friction_links(lang, f.get("touchpoint"), f["tag"], f.get("actions", 0)),
                 "verbatims": [
                     {
                         "comment": v["comment"],

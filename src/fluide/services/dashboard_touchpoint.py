@@ -28,9 +28,12 @@ from fluide.render.common import (
     warning_texts,
 )
 from fluide.render.html import distribution_chart, effort_groups_chart, trend_section
+from fluide.render.markers import chart_markers as chart_marks
 from fluide.render.views import answer_text, key_figures
+from fluide.services import chart_markers
 from fluide.services.dashboard import (
     DEFAULT_WEEKS,
+    axis_end,
     figures,
     flag_texts,
     flags,
@@ -136,6 +139,7 @@ def touchpoint_page(
     current = text_in(
         next((v.question for v in versions if v.id == tp.current_version_id), {}), lang
     )
+    marks = chart_markers.markers(factory, ws, win.start, win.end, tp.key)[tp.key]
     return {
         "touchpoint": {
             "key": tp.key,
@@ -149,6 +153,7 @@ def touchpoint_page(
         "flags": flags(found.doc, found.scales_mixed),
         "metrics": found.doc,
         "versions": _versions(versions, tp.current_version_id, ws.timezone, lang),
+        "markers": marks,
         "verbatims": page["verbatims"],
         "next_cursor": page["next_cursor"],
         "tags": [t for t in tags if t["active"]],
@@ -324,7 +329,11 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "figures": key_figures(lang, overall, metric, scale),
         "groups": effort_groups_chart(lang, overall, scale),
         "distribution": distribution_chart(lang, overall, scale),
-        "trend": trend_section(lang, _padded(doc, period["week_labels"]))
+        "trend": trend_section(
+            lang,
+            _padded(doc, period["week_labels"]),
+            chart_marks(lang, data["markers"], period["from"], axis_end(period)),
+        )
         if overall.get("n")
         else None,
         "splits": split_tables(lang, doc),

@@ -7,6 +7,7 @@ workspace finds nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,12 +25,35 @@ def by_id(s: Session, ws: str, action_id: str) -> Action | None:
     return s.scalar(select(Action).where(Action.workspace_id == ws, Action.id == action_id))
 
 
-def in_workspace(s: Session, ws: str, status: str | None = None) -> list[Action]:
-    """The workspace's actions, newest first (the use case orders them for reading)."""
+def in_workspace(
+    s: Session,
+    ws: str,
+    status: str | None = None,
+    *,
+    touchpoint_id: str | None = None,
+    tag: str | None = None,
+) -> list[Action]:
+    """The workspace's actions, newest first (the use case orders them for reading),
+    optionally those of one touchpoint and/or one friction tag."""
     q = select(Action).where(Action.workspace_id == ws)
     if status is not None:
         q = q.where(Action.status == status)
+    if touchpoint_id is not None:
+        q = q.where(Action.touchpoint_id == touchpoint_id)
+    if tag is not None:
+        q = q.where(Action.tag_key == tag)
     return list(s.scalars(q.order_by(Action.created_at.desc(), Action.id)))
+
+
+def delivered_between(s: Session, ws: str, start: date, end: date) -> list[Action]:
+    """The workspace's actions delivered from ``start`` to ``end`` (inclusive), by date."""
+    q = select(Action).where(
+        Action.workspace_id == ws,
+        Action.status == "delivered",
+        Action.delivered_on >= start,
+        Action.delivered_on <= end,
+    )
+    return list(s.scalars(q.order_by(Action.delivered_on, Action.created_at, Action.id)))
 
 
 def comment_tags(

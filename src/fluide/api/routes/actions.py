@@ -19,6 +19,10 @@ WINDOW = Query(
     le=MAX_WINDOW_DAYS,
     description="Days on each side of the delivery date",
 )
+TOUCHPOINT = Query(
+    None, max_length=64, description="Only the actions of this touchpoint (key); 422 if unknown"
+)
+TAG = Query(None, max_length=64, description="Only the actions against this friction tag (key)")
 BEFORE_AFTER = (
     "Each action: `id`, `title`, `kind`, `touchpoint` (key), `touchpoint_task`, `tag` (key or "
     "null), `owner`, `status` (`to_deliver` | `delivered`), `due_on`, `delivered_on`, `notes`, "
@@ -39,9 +43,14 @@ def list_actions(
     ws: WorkspaceDep,
     factory: FactoryDep,
     status: ActionStatus | None = None,
+    touchpoint: str | None = TOUCHPOINT,
+    tag: str | None = TAG,
     window_days: int = WINDOW,
 ) -> dict[str, Any]:
-    return {"actions": service.list_actions(factory, ws.id, status=status, window_days=window_days)}
+    found = service.list_actions(
+        factory, ws.id, status=status, touchpoint=touchpoint, tag=tag, window_days=window_days
+    )
+    return {"actions": found}
 
 
 @router.post(

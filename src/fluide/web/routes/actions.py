@@ -61,14 +61,22 @@ def _refused(request: Request, user: CurrentUser, exc: ServiceError) -> Response
     return None
 
 
+# One Query object per parameter: FastAPI binds a Query object to the name it is given.
+TOUCHPOINT = Query(None, max_length=64)
+TAG = Query(None, max_length=64)
+
+
 @router.get("/actions")
 def actions_page(
     request: Request,
     user: AnalystDep,
     status: str | None = None,
+    touchpoint: str | None = TOUCHPOINT,
+    tag: str | None = TAG,
     window_days: int = WINDOW,
 ) -> Response:
-    return _list(request, user, status or None, window_days, {}, {}, 200)
+    friction = {"touchpoint": touchpoint or "", "tag": tag or ""}
+    return _list(request, user, status or None, window_days, {}, {}, 200, friction)
 
 
 def _list(
@@ -79,23 +87,122 @@ def _list(
     errors: dict[str, str],
     values: dict[str, str],
     code: int,
+    friction: dict[str, str] | None = None,
 ) -> Response:
+    """The list (``friction``: only the actions of that touchpoint and/or tag) and the form."""
     factory = _factory(request)
+    friction = friction or {"touchpoint": "", "tag": ""}
     actions = service.list_actions(
-        factory, user.workspace_id, status=status, window_days=window_days
+        factory,
+        user.workspace_id,
+        status=status,
+        window_days=window_days,
+        touchpoint=friction["touchpoint"] or None,
+        tag=friction["tag"] or None,
     )
-    data = {"actions": actions, "status": status, "window_days": window_days}
+    data = {
+        "actions": actions,
+        "status": status,
+        "window_days": window_days,
+        "touchpoint": friction["touchpoint"] or None,
+        "tag": friction["tag"] or None,
+    }
     choices = service.form_choices(factory, user.workspace_id)
-    blank = dict.fromkeys(service.FIELDS, "") | {"status": "to_deliver"}
+    blank = dict.fromkeys(service.FIELDS, "") | {"status": "to_deliver"} | friction
     context: dict[str, Any] = {
         "choices": choices,
         "errors": errors,
         "values": values or blank,
         "ba_ci": functools.partial(before_after_ci, user.lang),
+        "filter_names": _friction_names(choices, friction, user.lang),
     }
     if code != 200:
         return render_page(request, user, "actions.html.j2", status=code, data=data, **context)
     return respond(request, user, "actions.html.j2", data, **context)
+
+
+def _friction_names(
+    choices: dict[str, Any], friction: dict[str, str], lang: str
+) -> dict[str, str | None]:
+    """The touchpoint's task and the tag's name of a friction, ``None`` where unknown."""
+    task = next(
+        (t["task"] for t in choices["touchpoints"] if t["key"] == friction["touchpoint"]), None
+    )
+    names = next((t["names"] for t in choices["tags"] if t["key"] == friction["tag"]), None)
+    return {
+        "touchpoint": task,
+        "tag": None if names is None else (names.get(lang) or names.get("fr") or friction["tag"]),
+    }
+
+
+def suggested_title(lang: str, task: str | None, tag_name: str | None) -> str:
+    """The title offered for an action against a friction (the CSM edits it)."""
+    if tag_name and task:
+        return gettext(
+            lang, "Fix “%(friction)s” (%(touchpoint)s)", friction=tag_name, touchpoint=task
+        )
+    if tag_name:
+        return gettext(lang, "Fix “%(friction)s”", friction=tag_name)
+    return ""
+
+
+@router.get("/actions/new")
+def new_action_page(
+    request: Request,
+    user: AnalystDep,
+    touchpoint: str | None = TOUCHPOINT,
+    tag: str | None = TAG,
+    title: str | None = Query(None, max_length=service.MAX_TITLE),
+) -> Response:
+    """The form alone, prefilled from a friction (its touchpoint and tag, a title)."""
+    friction = {"touchpoint": (touchpoint or "").strip(), "tag": (tag or "").strip()}
+    return _new(request, user, friction, {}, {"title": title or ""} if title else {}, 200)
+
+
+def _new(
+    request: Request,
+    user: CurrentUser,
+    friction: dict[str, str],
+    errors: dict[str, str],
+    values: dict[str, str],
+    code: int,
+) -> Response:
+    factory = _factory(request)
+    choices = service.form_choices(factory, user.workspace_id)
+    names = _friction_names(choices, friction, user.lang)
+    errors = dict(errors)
+    # A link naming a touchpoint or tag the workspace has not (or no longer): say so at the field.
+    if friction["touchpoint"] and names["touchpoint"] is None and "touchpoint" not in errors:
+        errors["touchpoint"] = gettext(
+            user.lang, "No touchpoint %(value)s in this workspace.", value=friction["touchpoint"]
+        )
+    if friction["tag"] and names["tag"] is None and "tag" not in errors:
+        errors["tag"] = gettext(
+            user.lang, "No tag %(value)s in this workspace.", value=friction["tag"]
+        )
+    existing: list[dict[str, Any]] = []
+    if names["touchpoint"] is not None and names["tag"] is not None:
+        existing = service.list_actions(
+            factory, user.workspace_id, touchpoint=friction["touchpoint"], tag=friction["tag"]
+        )
+    blank = dict.fromkeys(service.FIELDS, "") | {"status": "to_deliver"} | friction
+    blank["title"] = suggested_title(user.lang, names["touchpoint"], names["tag"])
+    data: dict[str, Any] = {
+        "touchpoint": friction["touchpoint"] or None,
+        "tag": friction["tag"] or None,
+    }
+    data["values"] = blank | values
+    context: dict[str, Any] = {
+        "choices": choices,
+        "errors": errors,
+        "values": data["values"],
+        "friction_names": names,
+        "existing": existing,
+        "origin": "new",
+    }
+    if code != 200:
+        return render_page(request, user, "action_new.html.j2", status=code, data=data, **context)
+    return respond(request, user, "action_new.html.j2", data, **context)
 
 
 @router.post("/actions")
@@ -112,6 +219,9 @@ def create(request: Request, user: AnalystDep, form: FormDep) -> Response:
         refused = _refused(request, user, exc)
         if refused is not None:
             return refused
+        if form.get("origin") == "new":
+            friction = {"touchpoint": values["touchpoint"], "tag": values["tag"]}
+            return _new(request, user, friction, _refusal(user, exc), values, 422)
         return _list(request, user, None, DEFAULT_WINDOW_DAYS, _refusal(user, exc), values, 422)
     if wants(request) == "json":
         return json_response(made, 201)
