@@ -117,7 +117,8 @@ def test_the_brand_colour_is_checked_and_painted_with_a_readable_ink(
 ) -> None:
     token = invite(client, auth)
     for bad in ("red", "#12345", "#12345g", "#1234567", "1d4ed8", "#fff;}body{"):
-        r = client.patch("/v1/workspace", headers=auth, json={"brand_color": bad})
+        english = auth | {"Accept-Language": "en"}
+        r = client.patch("/v1/workspace", headers=english, json={"brand_color": bad})
         assert r.status_code == 422, bad
         error = r.json()["error"]
         assert error["details"][0]["field"] == "brand_color" and "#1d4ed8" in error["message"]
@@ -180,7 +181,7 @@ def test_svg_unknown_empty_and_large_logos_are_refused_and_nothing_is_stored(
         (b"", "No image"),
         (big, f"{len(big)} bytes"),
     ):
-        headers = auth | {"Content-Type": "image/png"}
+        headers = auth | {"Content-Type": "image/png", "Accept-Language": "en"}
         r = client.put("/v1/workspace/logo", headers=headers, content=body)
         assert r.status_code == 422, body[:10]
         error = r.json()["error"]
