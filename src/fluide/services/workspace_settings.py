@@ -51,6 +51,7 @@ class WorkspacePatch(Input):
                     "timezone": "Europe/Paris",
                     "fatigue_days": 21,
                     "chat_webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+                    "brand_color": "#0a7f3f",
                 }
             ]
         },

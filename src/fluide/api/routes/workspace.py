@@ -43,7 +43,11 @@ def patch(
         "requestBody": {
             "required": True,
             "content": {
-                t: {"schema": {"type": "string", "format": "binary"}} for t in branding.LOGO_TYPES
+                t: {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": "(the image's bytes, e.g. curl --data-binary @logo.png)",
+                }
+                for t in branding.LOGO_TYPES
             },
         }
     },
