@@ -32,7 +32,6 @@ from typing import Any, Final
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.responses import Response as RawResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.deps import FactoryDep, SettingsDep
@@ -239,8 +238,8 @@ def survey_logo_image(token: str, factory: FactoryDep, settings: SettingsDep) ->
         with factory() as s:
             kind, data = survey_logo(s, settings, token)
     except ServiceError:
-        return RawResponse(status_code=404, headers=dict(SECURITY_HEADERS))
-    return RawResponse(data, media_type=kind, headers=LOGO_HEADERS)
+        return Response(status_code=404, headers=dict(SECURITY_HEADERS))
+    return Response(data, media_type=kind, headers=LOGO_HEADERS)
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
