@@ -7,13 +7,16 @@ import doctest
 import re
 import struct
 import zlib
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fluide.services import branding
+from fluide.services.workspaces import NewWorkspace
 from fluide.storage.dashboard_models import FollowUp
+from tests.service.conftest import SECRET
 from tests.service.test_responses import invite, stored
 from tests.service.test_survey import csrf_of, post_link, submit
 
@@ -208,3 +211,33 @@ def test_a_logo_is_only_served_for_its_own_workspace(
     assert client.get("/v1/workspace/logo", headers=auth).status_code == 404
     assert "<img" not in client.get(f"/s/{token}").text
     assert csrf_of(client.get(f"/s/{token}").text)
+
+
+def test_the_logo_and_colour_move_with_a_workspace_export_and_import(
+    client: TestClient, auth: dict[str, str], app: FastAPI, workspace: NewWorkspace, tmp_path: Path
+) -> None:
+    from fluide.services import transfer
+    from fluide.settings import load_settings
+    from fluide.storage.db import make_engine, migrate, session_factory
+    from fluide.storage.models import Workspace
+
+    image = png(3, 2)
+    client.put("/v1/workspace/logo", headers=auth, content=image)
+    client.patch("/v1/workspace", headers=auth, json={"brand_color": "#0a7f3f"})
+    settings = app.state.settings
+    out = tmp_path / "export"
+    transfer.export_workspace(
+        app.state.sessions, workspace.id, out, hooks=transfer.export_hooks(settings)
+    )
+    url = f"sqlite:///{tmp_path / 'target.db'}"
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        target = session_factory(engine)
+        hooks = transfer.import_hooks(load_settings(database_url=url, secret_key=SECRET))
+        transfer.import_workspace(target, transfer.open_export(out), hooks=hooks)
+        with target() as s:
+            ws = s.get_one(Workspace, workspace.id)
+            assert (ws.logo_type, ws.logo_data, ws.brand_color) == ("image/png", image, "#0a7f3f")
+    finally:
+        engine.dispose()
