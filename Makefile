@@ -28,9 +28,10 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 ## install: create .venv with Fluide and its dev tools, exactly as locked
 install: $(VENV)/.installed
 
-## demo: the collection service on SQLite (out/demo), with 12 weeks of demo data; prints the URL and key
+## demo: the collection service on SQLite (out/demo), with 12 weeks of demo data; prints the URL,
+## key and logins. PORT= and HOST= choose where it listens (default 127.0.0.1:8000).
 demo: install
-	$(BIN)/fluide demo
+	$(BIN)/fluide demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 ## test: the whole test suite
 test: install

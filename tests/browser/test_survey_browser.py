@@ -77,7 +77,7 @@ def test_a_click_on_a_score_link_answers_once_then_the_customer_changes_it(
     # The customer changes their mind and says why, on the same page.
     page.locator("label[for=score-3]").click()
     page.fill("#comment", "La carte a été refusée deux fois")
-    page.get_by_role("button", name="Modifier ma réponse").click()
+    page.get_by_role("button", name="Ajouter un commentaire").click()
     page.wait_for_url("**?thanks=1")
     assert answers(app) == [(3, "La carte a été refusée deux fois")]
     # Opening the e-mail's link again, or going back to it: the answer stays as changed.
@@ -103,6 +103,6 @@ def test_without_javascript_the_one_button_answers(
     no_script_page.wait_for_url("**?thanks=score")
     assert answers(app) == [(2, None)]
     no_script_page.fill("#comment", "Trop d'étapes")
-    no_script_page.get_by_role("button", name="Modifier ma réponse").click()
+    no_script_page.get_by_role("button", name="Ajouter un commentaire").click()
     no_script_page.wait_for_url("**?thanks=1")
     assert answers(app) == [(2, "Trop d'étapes")]

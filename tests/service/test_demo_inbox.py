@@ -257,3 +257,65 @@ def test_the_demo_points_its_webhook_at_its_own_inbox_on_this_machine_only(
     with factory() as s:
         ws = s.get_one(Workspace, workspace.id)
         assert ws.chat_webhook_url == "http://127.0.0.1:8000/demo/webhook" and ws.webhook_secret
+
+
+HTML_MAIL = (
+    b"From: x@example.com\r\nTo: u-1@example.com\r\nSubject: Une question\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n"
+    b"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNotez : http://testserver/s/t?score=3\r\n"
+    b"--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><p>Notez</p>'
+    b'<a href="http://testserver/s/t?score=3">3</a><script>alert("x")</script></body></html>\r\n'
+    b"--B--\r\n"
+)
+
+
+def test_the_html_email_is_shown_as_sent_in_a_sandboxed_frame_without_scripts(
+    client: TestClient, inbox: DemoInbox
+) -> None:
+    inbox.add_email(HTML_MAIL)
+    page = client.get("/demo/mailbox").text
+    frame = re.search(r"<iframe [^>]*>", page)
+    assert frame is not None, page
+    tag = frame.group(0)
+    sandbox = re.search(r'sandbox="([^"]*)"', tag)
+    assert sandbox is not None and "allow-scripts" not in sandbox.group(1)
+    assert "allow-same-origin" not in sandbox.group(1)
+    srcdoc = re.search(r'srcdoc="([^"]*)"', tag)
+    assert srcdoc is not None
+    # The e-mail's markup is an attribute value (escaped), never markup of this page.
+    assert "<script>" not in page and "&lt;script&gt;" in srcdoc.group(1)
+    document = html.unescape(srcdoc.group(1))
+    assert document.startswith('<!DOCTYPE html><html><head><base target="_top"><meta')
+    assert '<a href="http://testserver/s/t?score=3">3</a>' in document
+    # The text part stays, its own links clickable, under the frame.
+    assert "<details><summary>Version texte</summary>" in page
+    assert 'href="http://testserver/s/t?score=3"' in page
+
+
+def test_mailbox_times_are_in_the_demo_workspaces_zone_and_say_which(
+    client: TestClient, app: FastAPI, inbox: DemoInbox, workspace: NewWorkspace
+) -> None:
+    from datetime import UTC, datetime
+
+    from fluide.demo.inbox import ReceivedEmail
+
+    inbox.add_email(HTML_MAIL)
+    sent = inbox.emails()[0]
+    at = datetime(2026, 7, 1, 10, 5, tzinfo=UTC)
+    inbox._emails[0] = ReceivedEmail(
+        at, sent.mail_from, sent.to, sent.subject, sent.text, sent.message, sent.html
+    )
+    client.patch(
+        "/v1/workspace",
+        headers={"Authorization": f"Bearer {workspace.api_key}"},
+        json={"timezone": "America/New_York"},
+    )
+    page = client.get("/demo/mailbox?lang=en").text
+    assert "6:05\u202fAM (America/New_York)" in page or "6:05 AM (America/New_York)" in page
+    client.patch(
+        "/v1/workspace",
+        headers={"Authorization": f"Bearer {workspace.api_key}"},
+        json={"timezone": "Europe/Paris"},
+    )
+    assert "12:05 (Europe/Paris)" in client.get("/demo/mailbox").text

@@ -16,7 +16,7 @@ from httpx import Response as HttpResponse
 from tests.service.test_responses import answer_in_history, expire, invite, stored, tampered
 
 CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 

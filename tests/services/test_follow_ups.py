@@ -184,12 +184,50 @@ def test_answering_again_keeps_one_follow_up_and_only_widens_its_reason(
     )
     [fu] = rows(app, workspace.id)
     assert (fu["reason"], fu["callback"], fu["due_at"]) == ("both", True, T0 + timedelta(hours=48))
-    # Now at ease: the follow-up stays (the struggle happened; someone may be on it).
+    # Now at ease: the follow-up stays (the struggle happened; someone may be on it);
+    # the consent withdrawn takes the call-back out of its reason.
     record(factory, settings, token, 7, None, callback=False, now=T0 + timedelta(hours=3))
     [fu] = rows(app, workspace.id)
-    assert (fu["score"], fu["status"], fu["reason"], fu["callback"]) == (7, "open", "both", False)
+    assert (fu["score"], fu["status"], fu["reason"], fu["callback"]) == (
+        7,
+        "open",
+        "comment",
+        False,
+    )
     with factory() as s:
         assert len(s.scalars(select(FollowUp)).all()) == 1
+
+
+def test_withdrawn_consent_closes_a_call_back_only_follow_up_and_is_honoured_after(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    factory = sessions(app)
+    _, token = respond(app, settings, workspace.id, 1, None, callback=True)
+    [fu] = rows(app, workspace.id)
+    assert (fu["reason"], fu["status"], fu["callback"]) == ("callback", "open", True)
+    later = T0 + timedelta(hours=1)
+    record(factory, settings, token, None, None, callback=False, keep_comment=True, now=later)
+    [fu] = rows(app, workspace.id, status="all")
+    assert (fu["status"], fu["outcome"], fu["callback"]) == ("closed", "not_needed", False)
+    assert fu["closed_at"] == later
+    # An update without a word on consent leaves the closed follow-up closed.
+    record(factory, settings, token, 1, None, now=later + timedelta(hours=1))
+    [fu] = rows(app, workspace.id, status="all")
+    assert fu["status"] == "closed"
+
+
+def test_a_follow_up_already_closed_keeps_its_outcome_when_consent_is_withdrawn(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    factory = sessions(app)
+    _, token = respond(app, settings, workspace.id, 1, "Trop long", callback=True)
+    [fu] = rows(app, workspace.id)
+    service.update_follow_up(
+        factory, workspace.id, str(fu["id"]), by=None, status="closed", outcome="resolved", now=T0
+    )
+    record(factory, settings, token, None, None, callback=False, keep_comment=True, now=T0)
+    [fu] = rows(app, workspace.id, status="all")
+    assert (fu["reason"], fu["outcome"]) == ("both", "resolved")
 
 
 def test_an_answer_that_becomes_high_effort_opens_one_due_from_then(

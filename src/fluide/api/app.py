@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from fluide import __version__
-from fluide.api import errors, logs, observe
+from fluide.api import docs_pages, errors, logs, observe
 from fluide.api.admission import Admission
 from fluide.api.body_limit import BodyLimit
 from fluide.api.routes import (
@@ -141,6 +141,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by docs_pages from Fluide's own assets (FastAPI's load them from a CDN).
+        docs_url=None,
+        redoc_url=None,
         responses={
             401: {"model": errors_model(), "description": "Missing or unknown API key"},
             404: {"model": errors_model(), "description": "Not found in this workspace"},
@@ -163,6 +166,7 @@ def create_app(
     # Events of requests arriving together share a transaction (see services.event_groups).
     app.state.event_groups = events_service.group_commit(sessions, settings, dispatch)
     errors.install(app)
+    docs_pages.install(app)
     logs.install()
     for module in (
         health,

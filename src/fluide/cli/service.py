@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -172,6 +174,41 @@ def workspace_create(
     typer.echo(ws.api_key)
 
 
+def _check_port(lang: str, host: str, port: int) -> None:
+    """Exit 2 with a clear message when ``host:port`` cannot be listened on (another program
+    has it, or the address is not this machine's): checked before anything is filled."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As the server binds: a port left in TIME_WAIT by a stopped server is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            message = _t(
+                lang,
+                "Port %(port)s on %(host)s is taken: another program listens there. Nothing "
+                "was filled. Stop that program, or choose another port with --port "
+                "(make demo PORT=%(next)s).",
+                port=port,
+                host=host,
+                next=port + 1 if port < 65535 else 8000,
+            )
+        else:
+            message = _t(
+                lang,
+                "Cannot listen on %(host)s port %(port)s: %(reason)s. Nothing was filled. "
+                "Choose another address with --host and --port (make demo HOST=127.0.0.1 "
+                "PORT=8000).",
+                host=host,
+                port=port,
+                reason=exc.strerror or str(exc),
+            )
+        typer.echo(message, err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 def _fresh_demo_database(data_dir: Path) -> Path:
     """Remove the demo's own SQLite file (and its WAL files): every run starts afresh."""
     db = data_dir / "fluide.db"
@@ -180,11 +217,21 @@ def _fresh_demo_database(data_dir: Path) -> Path:
     return db
 
 
-def _shown_logins(result: DemoResult) -> list[Any]:
-    """The CSM's and the admin's logins, and one agent's (the others work the same way)."""
-    shown = [x for x in result.logins if x.role != "agent"]
-    agents = [x for x in result.logins if x.role == "agent"]
-    return shown + agents[:1]
+def _login_lines(lang: str, result: DemoResult) -> list[str]:
+    """Every demo account with its password: the admin, the CSM, then each agent (each
+    sees their own follow-ups); passwords are new at every run and shown only here."""
+    order = {"admin": 0, "analyst": 1, "agent": 2}
+    logins = sorted(result.logins, key=lambda x: order.get(x.role, 3))
+    return [
+        _t(
+            lang,
+            "  %(role)s: %(email)s / password %(password)s",
+            role=_t(lang, login.role),
+            email=login.email,
+            password=login.password,
+        )
+        for login in logins
+    ]
 
 
 def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) -> list[str]:
@@ -229,16 +276,13 @@ def _demo_report(lang: str, result: DemoResult, url: str, fresh: Path | None) ->
         _t(lang, "Demo API key: %(key)s", key=result.api_key),
         "",
         _t(lang, "Dashboard: %(url)s", url=url + "/app"),
-        *[
-            _t(
-                lang,
-                "  %(role)s: %(email)s / password %(password)s",
-                role=_t(lang, login.role),
-                email=login.email,
-                password=login.password,
-            )
-            for login in _shown_logins(result)
-        ],
+        *_login_lines(lang, result),
+        "",
+        _t(
+            lang,
+            "Demo shop (act as a customer, answer the questions): %(url)s",
+            url=url + "/demo/shop",
+        ),
         "",
         _t(lang, "Try it:"),
         f'  curl -s {url}/v1/touchpoints -H "Authorization: Bearer {result.api_key}"',
@@ -273,10 +317,14 @@ def demo(
     out/demo/fluide.db, which is rebuilt at every run. A database that already
     holds the demo workspace keeps its data, and a new key is made for it.
     """
+    lang = _check_lang(lang)
+    if not no_serve:
+        # First, before the heavy imports and the database: a taken port fills
+        # nothing and says so in a moment.
+        _check_port(lang, host, port)
     from fluide.demo import build_demo
     from fluide.storage.db import session_factory
 
-    lang = _check_lang(lang)
     overrides: dict[str, Any] = {"demo": True}
     own_file = not _env_has("FLUIDE_DATA_DIR", "FLUIDE_DATABASE_URL")
     if own_file:

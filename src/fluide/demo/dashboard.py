@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,6 +31,8 @@ DOMAIN = "demo.fluide.dev"
 ADMIN = f"admin@{DOMAIN}"
 CSM = f"csm@{DOMAIN}"
 OUTCOMES = ("resolved", "resolved", "resolved", "explained", "no_answer", "not_needed")
+AGENT_WORK = 3
+"""Follow-ups each agent still has to work on when the demo opens (their latest ones)."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,23 @@ def history_of_follow_ups(
                 f.closed_by = f.assignee_id
             elif rng.random() < 0.4:
                 f.status = "in_progress"
+        _leave_work_to_agents(rows)
+
+
+def _leave_work_to_agents(rows: Sequence[FollowUp]) -> None:
+    """Every agent logging in finds follow-ups to work on: their latest ones stay open."""
+    mine: dict[str, list[FollowUp]] = defaultdict(list)
+    for f in rows:
+        if f.assignee_id is not None:
+            mine[f.assignee_id].append(f)
+    for theirs in mine.values():
+        active = sum(f.status != "closed" for f in theirs)
+        for f in sorted(theirs, key=lambda x: (x.created_at, x.id), reverse=True):
+            if active >= AGENT_WORK:
+                break
+            if f.status == "closed":
+                f.status, f.outcome, f.closed_at, f.closed_by = "open", None, None, None
+                active += 1
 
 
 def subscribe(factory: sessionmaker[Session], workspace_id: str) -> None:

@@ -31,6 +31,8 @@ class ReceivedEmail:
     subject: str
     text: str
     message: EmailMessage
+    html: str = ""
+    """The HTML part, as the customer's mail client shows it (empty if there is none)."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,17 @@ class ChatPost:
 
 def plain_text(message: EmailMessage) -> str:
     """The plain-text part of ``message`` (empty if it has none)."""
-    part = message.get_body(preferencelist=("plain",))
-    if part is None:
+    return _part(message, "plain")
+
+
+def html_part(message: EmailMessage) -> str:
+    """The HTML part of ``message`` (empty if it has none)."""
+    return _part(message, "html")
+
+
+def _part(message: EmailMessage, kind: str) -> str:
+    part = message.get_body(preferencelist=(kind,))
+    if part is None or part.get_content_subtype() != kind:
         return ""
     try:
         content = part.get_content()
@@ -94,6 +105,7 @@ class DemoInbox:
             subject=str(message.get("Subject", "")),
             text=plain_text(message),
             message=message,
+            html=html_part(message),
         )
         with self._lock:
             self._emails.append(received)

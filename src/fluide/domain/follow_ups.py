@@ -92,6 +92,18 @@ def widened(current: str, new: str | None) -> str:
     return "both"
 
 
+def without_callback(current: str) -> str | None:
+    """The reason once the customer withdrew their consent to be contacted: the call-back
+    part goes; ``None`` when nothing is left to act on.
+
+    >>> without_callback("both"), without_callback("callback"), without_callback("comment")
+    ('comment', None, 'comment')
+    """
+    if current == "both":
+        return "comment"
+    return None if current == "callback" else current
+
+
 @dataclass(frozen=True)
 class Timing:
     overdue: bool

@@ -75,6 +75,8 @@ def _open(
         # it is: someone may already be on it, and the struggle did happen.
         if existing.status != "closed":
             existing.reason = rules.widened(existing.reason, reason)
+            if not callback_of(response):
+                _withdraw_callback(existing, created)
         return existing
     if reason is None:
         return None
@@ -95,6 +97,19 @@ def _open(
     )
     s.add(row)
     return row
+
+
+def _withdraw_callback(fu: FollowUp, now: datetime) -> None:
+    """The customer withdrew their consent: nobody may call them back about it.
+
+    A follow-up that was only the call-back closes ("no call-back needed"); one
+    with a comment keeps the comment as its reason.
+    """
+    reason = rules.without_callback(fu.reason)
+    if reason is not None:
+        fu.reason = reason
+        return
+    fu.status, fu.outcome, fu.closed_at, fu.closed_by = "closed", "not_needed", now, "customer"
 
 
 def open_for_response(s: Session, response: Response, now: datetime) -> FollowUp | None:

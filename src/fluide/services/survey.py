@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 from fluide.domain.scales import Polarity, Question
 from fluide.i18n import DEFAULT_LANG, lang_of
 from fluide.services.answers import MAX_COMMENT, extra_scale, parse_score
+from fluide.services.branding import Brand, brand_of, logo_of
+from fluide.services.follow_ups import CALLBACK_KEY
 from fluide.services.responses import find_invitation, version_of
 from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
+from fluide.services.workspaces import workspace_in
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.types import utcnow
@@ -68,6 +71,9 @@ class SurveyView:
     expired: bool
     expires_at: datetime
     responded_at: datetime | None
+    brand: Brand
+    callback: bool = False
+    """The customer's consent to be contacted, as stored (the box shows it ticked)."""
     max_comment: int = MAX_COMMENT
 
     @property
@@ -155,6 +161,8 @@ def survey_view(
         expired=(now or utcnow()) >= inv.expires_at,
         expires_at=inv.expires_at,
         responded_at=existing.responded_at if existing else None,
+        brand=brand_of(workspace_in(session, inv.workspace_id)),
+        callback=answers.get(CALLBACK_KEY) is True,
     )
 
 
@@ -165,6 +173,12 @@ def link_point(session: Session, settings: Settings, token: str, score: str) -> 
     """
     inv = find_invitation(session, settings, token)
     return parse_score(question_of(version_of(session, inv)), score)
+
+
+def survey_logo(session: Session, settings: Settings, token: str) -> tuple[str, bytes]:
+    """The logo of the workspace that sent this invitation: its type and bytes (or a 404)."""
+    inv = find_invitation(session, settings, token)
+    return logo_of(session, inv.workspace_id)
 
 
 # For the touchpoint editor's preview, which draws a question not yet saved.

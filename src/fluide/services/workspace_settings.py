@@ -1,5 +1,5 @@
 """A workspace's own settings: name, time zone, fatigue, sender, chat webhook, secrets,
-retention periods.
+retention periods, branding (colour; the logo: services.branding).
 
 Secrets (the webhook secret that signs what Fluide posts, the widget secret
 the host's server uses to sign user ids) are never shown again once created:
@@ -22,6 +22,7 @@ from fluide import secretbox
 from fluide.api.schemas import Input, Name
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
+from fluide.services import branding
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
 from fluide.settings import Settings
@@ -50,6 +51,7 @@ class WorkspacePatch(Input):
                     "timezone": "Europe/Paris",
                     "fatigue_days": 21,
                     "chat_webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+                    "brand_color": "#0a7f3f",
                 }
             ]
         },
@@ -66,6 +68,8 @@ class WorkspacePatch(Input):
     # Retention (services.retention); null keeps the data until erased.
     comment_retention_days: RetentionDays | None = None
     personal_data_retention_days: RetentionDays | None = None
+    # The survey page's colour, #rrggbb; null returns to Fluide's own.
+    brand_color: Annotated[str, StringConstraints(max_length=20)] | None = None
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -82,6 +86,8 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "has_widget_secret": bool(ws.widget_secret),
         "comment_retention_days": ws.comment_retention_days,
         "personal_data_retention_days": ws.personal_data_retention_days,
+        "brand_color": ws.brand_color,
+        "logo": branding.logo_json(ws),
     }
 
 
@@ -142,6 +148,7 @@ def update(
         _check_timezone(body.timezone)
     if body.chat_webhook_url:
         _check_webhook_url(body.chat_webhook_url, policy)
+    color = branding.check_color(body.brand_color) if body.brand_color else None
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if body.name is not None:
@@ -160,6 +167,8 @@ def update(
         for field in RETENTION_FIELDS:
             if field in sent:
                 setattr(ws, field, getattr(body, field))
+        if "brand_color" in sent:
+            ws.brand_color = color
         s.flush()
         return settings_json(ws)
 

@@ -56,6 +56,11 @@ class Workspace(Base):
     # Bumped in the transaction that changes a touchpoint or its question: server
     # processes cache the decision rules per (workspace, rules_version).
     rules_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Branding of the survey page (services.branding): a ``#rrggbb`` colour and a small
+    # uploaded PNG/JPEG/WebP logo, served by Fluide itself with its checked type.
+    brand_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    logo_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    logo_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class ApiKey(Base):

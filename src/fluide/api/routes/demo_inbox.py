@@ -1,8 +1,10 @@
 """The demo's mailbox and chat inbox (demo mode only).
 
 - ``GET /demo/mailbox``: the e-mails the demo's local SMTP server received,
-  newest first, their text with the survey links clickable: one click on a
-  score opens the survey page, which records it (never the link alone).
+  newest first, as the customer sees them: the HTML part in a sandboxed frame
+  (``srcdoc``, no script, no same-origin; links open in the whole tab), and
+  the text part below with the survey links clickable: one click on a score
+  opens the survey page, which records it (never the link alone).
 - ``POST /demo/webhook``: a chat webhook receiver, as a host would write one:
   it checks the signature with the workspace's webhook secret, and drops a
   repeated ``Idempotency-Key``. A post whose signature is wrong is answered
@@ -11,8 +13,9 @@
   plain text with its links clickable.
 
 Pages are French by default (``?lang=en``), autoescaped, with the survey
-pages' security headers. Only links to this server's own public URL are made
-clickable.
+pages' security headers. Times are in the demo workspace's time zone, named
+beside them (the pages run no script to read the browser's). Only links to
+this server's own public URL are made clickable.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -117,6 +122,9 @@ _HEAD = """{% extends "_page.html.j2" %}
 .mail dt { color: var(--muted); } .mail dd { margin: 0; overflow-wrap: anywhere; }
 .body { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .95rem; background: var(--soft);
   padding: .6rem .8rem; border-radius: .4rem; margin: 0; }
+.mail-html { display: block; width: 100%; height: 34rem; border: 1px solid #d0d7de;
+  border-radius: .4rem; background: #fff; margin: 0 0 .5rem; }
+.mail summary { cursor: pointer; color: var(--muted); margin: 0 0 .4rem; }
 .ok { color: var(--ok); font-weight: 700; } .bad { color: var(--err); font-weight: 700; }
 nav { margin: 0 0 1rem; color: var(--muted); }
 </style>
@@ -135,7 +143,16 @@ MAILBOX = (
 <dl><dt>{{ labels.date }}</dt><dd>{{ m.date }}</dd>
 <dt>{{ labels.to }}</dt><dd>{{ m.to }}</dd>
 <dt>{{ labels.subject }}</dt><dd><strong>{{ m.subject }}</strong></dd></dl>
+{% if m.html %}
+<iframe class="mail-html" title="{{ labels.html }}: {{ m.subject }}" srcdoc="{{ m.html }}"
+ sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+ referrerpolicy="no-referrer"></iframe>
+<details><summary>{{ labels.text }}</summary>
 <div class="body">{{ segments(m.body) }}</div>
+</details>
+{% else %}
+<div class="body">{{ segments(m.body) }}</div>
+{% endif %}
 </article>
 {% else %}
 <p class="notice">{{ empty }}</p>
@@ -191,15 +208,52 @@ def _nav(lang: str) -> list[dict[str, str]]:
     ]
 
 
+def _zone(factory: FactoryDep) -> str:
+    """The demo workspace's time zone (UTC without one)."""
+    with factory() as s:
+        ws = widget_repo.workspace_named(s, DEMO_NAME)
+        name = ws.timezone if ws is not None else "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+def _moment(lang: str, when: datetime, zone: str) -> str:
+    """``when`` in ``zone``, the zone named: ``7 déc. 2026, 13:45 (Europe/Paris)``."""
+    return f"{fmt_datetime(lang, when.astimezone(ZoneInfo(zone)))} ({zone})"
+
+
+# Links in the e-mail open in the whole tab: the survey page may not be framed.
+_TOP: Final = '<base target="_top">'
+_HEAD_TAG: Final = re.compile(r"<head(\s[^>]*)?>", re.I)
+
+
+def _framed(html: str) -> str:
+    """The e-mail's HTML with its links aimed at the whole tab (after ``<head>``, so that
+    the document keeps its doctype)."""
+    if not html:
+        return ""
+    found = _HEAD_TAG.search(html)
+    if found is None:
+        return _TOP + html
+    return html[: found.end()] + _TOP + html[found.end() :]
+
+
 @router.get("/demo/mailbox", response_class=HTMLResponse)
-def mailbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") -> Response:
+def mailbox(
+    request: Request, factory: FactoryDep, settings: SettingsDep, lang: LangQuery = "fr"
+) -> Response:
     """The e-mails the demo's SMTP server received, newest first."""
+    zone = _zone(factory)
     items = [
         {
-            "date": fmt_datetime(lang, m.received_at),
+            "date": _moment(lang, m.received_at, zone),
             "to": m.to,
             "subject": m.subject,
             "body": linkify(m.text, settings.public_url),
+            "html": _framed(m.html),
         }
         for m in inbox_of(request).emails()
     ]
@@ -217,6 +271,8 @@ def mailbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") -> 
             "date": gettext(lang, "Received"),
             "to": gettext(lang, "To"),
             "subject": gettext(lang, "Subject"),
+            "html": gettext(lang, "The e-mail as the customer sees it"),
+            "text": gettext(lang, "Plain-text version"),
         },
         items=items,
         empty=gettext(
@@ -229,11 +285,14 @@ def mailbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") -> 
 
 
 @router.get("/demo/inbox", response_class=HTMLResponse)
-def chat_inbox(request: Request, settings: SettingsDep, lang: LangQuery = "fr") -> Response:
+def chat_inbox(
+    request: Request, factory: FactoryDep, settings: SettingsDep, lang: LangQuery = "fr"
+) -> Response:
     """The chat posts received on ``/demo/webhook``, newest first."""
+    zone = _zone(factory)
     items = [
         {
-            "date": fmt_datetime(lang, p.received_at),
+            "date": _moment(lang, p.received_at, zone),
             "verified": p.verified,
             "key": p.idempotency_key or "—",
             "body": slack_segments(p.text, settings.public_url),

@@ -14,6 +14,13 @@
   box erases it only if it showed a comment (``comment_prefilled=1``), that
   is, if the person cleared it.
 
+- ``GET /s/{token}/logo``: the workspace's uploaded logo (services.branding), with its
+  checked image type; the page shows it beside the workspace's name.
+
+The call-back box shows the consent on record: ticked once given; unticking it
+and saving withdraws it (the main form says it showed the box with
+``consent_shown=1``; a form without it, the score link's, leaves consent as is).
+
 An unknown or altered link gets a 404 page in French and English, an expired
 one a 410 page in the invitation's language, a form without its CSRF field a
 403 page: never a 500, never a stack trace.
@@ -21,7 +28,7 @@ one a 410 page in the invitation's language, a form without its CSRF field a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,7 +47,7 @@ from fluide.api.pages import (
 from fluide.i18n import SUPPORTED_LANGS, fmt_int, gettext
 from fluide.services import responses as service
 from fluide.services.errors import ServiceError
-from fluide.services.survey import SurveyView, link_point, survey_view
+from fluide.services.survey import SurveyView, link_point, survey_logo, survey_view
 from fluide.settings import Settings
 
 router = APIRouter(tags=["survey"], include_in_schema=False)
@@ -137,6 +144,7 @@ def _survey(
         callback=callback,
         max_comment=fmt_int(lang, view.max_comment),
         comment_prefilled=comment_prefilled,
+        scored=note == "scored",
         link_score=link_score,
         link_label=_point_label(view, link_score),
         recorded_label=_point_label(view, view.score),
@@ -207,8 +215,31 @@ def survey_page(
         selected=view.score if view.answered or link_score is None else link_score,
         comment_text=view.comment,
         extra_values=_current_extras(view),
+        callback=view.callback,
         link_score=link_score,
     )
+
+
+LOGO_HEADERS: Final = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "private, max-age=300",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+@router.get("/s/{token}/logo")
+def survey_logo_image(token: str, factory: FactoryDep, settings: SettingsDep) -> Response:
+    """The workspace's logo for the page of a valid link; 404 without one."""
+    if service.invitation_id_of(settings, token) is None:
+        return _not_found()
+    try:
+        with factory() as s:
+            kind, data = survey_logo(s, settings, token)
+    except ServiceError:
+        return Response(status_code=404, headers=dict(SECURITY_HEADERS))
+    return Response(data, media_type=kind, headers=LOGO_HEADERS)
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
@@ -231,8 +262,10 @@ def survey_submit(
     }
     score = form.get("score") or None
     # Ticked: consent to be contacted (a follow-up opens on a high-effort answer).
-    # Unticked says nothing: an update must not withdraw a consent given before.
+    # The main form shows the consent on record, so unticking it there withdraws it;
+    # a form without the box (the score link's) says nothing about it.
     callback = form.get("callback") == "1"
+    consent: bool | None = callback if form.get("consent_shown") == "1" else (callback or None)
     from_link = form.get("from_link") == "1"
     comment = form.get("comment")
     # No comment field (the score link's button), or an empty box that showed no
@@ -247,7 +280,7 @@ def survey_submit(
             score,
             comment,
             extra_answers=extras,
-            callback=callback or None,
+            callback=consent,
             keep_comment=keep_comment,
             first_only=from_link,
         )

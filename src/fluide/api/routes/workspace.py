@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from fluide.api.deps import CallerDep, FactoryDep, SessionDep, SettingsDep, WorkspaceDep
-from fluide.services import api_keys
+from fluide.services import api_keys, branding
 from fluide.services import workspace_settings as service
 from fluide.services.workspace_settings import SecretKind, WorkspacePatch
 
@@ -25,14 +26,57 @@ def get(ws: WorkspaceDep, session: SessionDep) -> dict[str, Any]:
 @router.patch(
     "",
     summary=(
-        "Change the name, time zone, fatigue, sender name, chat webhook URL or retention "
-        "periods (null keeps data until erased)"
+        "Change the name, time zone, fatigue, sender name, chat webhook URL, retention "
+        "periods (null keeps data until erased) or brand colour (#rrggbb)"
     ),
 )
 def patch(
     body: WorkspacePatch, ws: WorkspaceDep, factory: FactoryDep, settings: SettingsDep
 ) -> dict[str, Any]:
     return service.update(factory, settings, ws.id, body)
+
+
+@router.put(
+    "/logo",
+    summary="Upload the survey page's logo: the raw bytes of a PNG, JPEG or WebP, at most 100 KB",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                t: {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": "(the image's bytes, e.g. curl --data-binary @logo.png)",
+                }
+                for t in branding.LOGO_TYPES
+            },
+        }
+    },
+)
+async def put_logo(request: Request, ws: WorkspaceDep, factory: FactoryDep) -> dict[str, Any]:
+    """The type is read from the image's first bytes (SVG and anything else are refused);
+    the answer gives the stored type and size."""
+    data = await request.body()
+    return await run_in_threadpool(branding.set_logo, factory, ws.id, data)
+
+
+@router.get(
+    "/logo",
+    summary="The survey page's logo as uploaded",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in branding.LOGO_TYPES}}},
+)
+def get_logo(ws: WorkspaceDep, session: SessionDep) -> Response:
+    kind, data = branding.logo_of(session, ws.id)
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    return Response(data, media_type=kind, headers=headers)
+
+
+@router.delete(
+    "/logo", status_code=status.HTTP_204_NO_CONTENT, summary="Remove the survey page's logo"
+)
+def delete_logo(ws: WorkspaceDep, factory: FactoryDep) -> Response:
+    branding.remove_logo(factory, ws.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

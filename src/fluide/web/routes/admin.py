@@ -15,11 +15,13 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from fluide.api.pages import FormDep
 from fluide.api.schemas import TouchpointPatch
 from fluide.i18n import SUPPORTED_LANGS, gettext
-from fluide.services import team, touchpoints, workspace_settings
+from fluide.services import branding, team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
 from fluide.services.workspace_settings import RETENTION_FIELDS
@@ -28,7 +30,14 @@ from fluide.web.render import HEADERS, json_response, render_page, respond, want
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 CREATE_FIELDS: Final = ("email", "name", "role", "agent_id", "lang")
-SETTINGS_FIELDS: Final = ("name", "timezone", "fatigue_days", "sender_name", *RETENTION_FIELDS)
+SETTINGS_FIELDS: Final = (
+    "name",
+    "timezone",
+    "fatigue_days",
+    "sender_name",
+    *RETENTION_FIELDS,
+    "brand_color",
+)
 DONE: Final = (
     "updated",
     "disabled",
@@ -36,6 +45,8 @@ DONE: Final = (
     "settings",
     "touchpoint_on",
     "touchpoint_off",
+    "logo",
+    "logo_removed",
 )
 
 
@@ -184,7 +195,8 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     check_csrf(request, user, form)
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
-        patch = _settings_patch(values, {k for k in RETENTION_FIELDS if k in form})
+        optional = {k for k in (*RETENTION_FIELDS, "brand_color") if k in form}
+        patch = _settings_patch(values, optional)
         saved = workspace_settings.update(
             _factory(request), settings_of(request), user.workspace_id, patch
         )
@@ -214,9 +226,15 @@ def _settings_patch(
 ) -> workspace_settings.WorkspacePatch:
     """The form's strings as the API's patch; a bad value names its field.
 
-    A retention field absent from the form (an older page) is left as it is.
+    A retention or colour field absent from the form (an older page) is left as it is;
+    an empty colour returns to Fluide's own.
     """
-    retention = {f: _retention_days(values, f) for f in sorted(sent or ())}
+    sent = sent or set()
+    retention = {f: _retention_days(values, f) for f in sorted(sent & set(RETENTION_FIELDS))}
+    brand: dict[str, str | None] = {}
+    if "brand_color" in sent:
+        color = values["brand_color"]
+        brand["brand_color"] = branding.check_color(color) if color else None
     try:
         days = int(values["fatigue_days"])
     except ValueError:
@@ -254,8 +272,38 @@ def _settings_patch(
             "fatigue_days": days,
             "sender_name": values["sender_name"] or None,
             **retention,
+            **brand,
         }
     )
+
+
+@router.get("/admin/logo")
+def logo_image(request: Request, user: AdminDep) -> Response:
+    """The uploaded logo, for the preview on this page."""
+    with _factory(request)() as s:
+        kind, data = branding.logo_of(s, user.workspace_id)
+    return Response(data, media_type=kind, headers={**HEADERS, "Cache-Control": "no-store"})
+
+
+@router.post("/admin/logo")
+async def change_logo(request: Request, user: AdminDep, form: FormDep) -> Response:
+    """Upload the survey page's logo (a multipart ``logo`` file), or ``action=remove`` it."""
+    check_csrf(request, user, form)
+    factory = _factory(request)
+    try:
+        if form.get("action") == "remove":
+            await run_in_threadpool(branding.remove_logo, factory, user.workspace_id)
+            return _back(request, "logo_removed", "branding", {"logo": None})
+        upload = (await request.form()).get("logo")
+        data = (
+            await upload.read(branding.MAX_LOGO_BYTES + 1)
+            if isinstance(upload, UploadFile)
+            else b""
+        )
+        saved = await run_in_threadpool(branding.set_logo, factory, user.workspace_id, data)
+    except ServiceError as exc:
+        return await run_in_threadpool(_refused, request, user, exc, "logo", ("logo",))
+    return _back(request, "logo", "branding", {"logo": saved})
 
 
 @router.post("/admin/touchpoints/{key}")
