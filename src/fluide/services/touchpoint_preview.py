@@ -14,7 +14,7 @@ figures cannot move, and the result says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -26,6 +26,7 @@ from fluide.domain.fatigue import Decision, EventFacts, UserHistory, decide
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
 from fluide.i18n import DEFAULT_LANG, lang_of
 from fluide.services import survey
+from fluide.services.branding import brand_of
 from fluide.services.email_templates import template_for
 from fluide.services.errors import ServiceError
 from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, touchpoint_of
@@ -128,7 +129,7 @@ def message_of(
     )
 
 
-def _survey_view(draft: Draft, lang: str, now: datetime) -> survey.SurveyView:
+def _survey_view(ws: Workspace, draft: Draft, lang: str, now: datetime) -> survey.SurveyView:
     question = Question(scale_by_key(draft.scale), polarity_by_key(draft.polarity))
     labels = question.labels()
     text, text_lang = survey.question_text(draft.question, lang)
@@ -153,6 +154,9 @@ def _survey_view(draft: Draft, lang: str, now: datetime) -> survey.SurveyView:
         expired=False,
         expires_at=now + timedelta(hours=draft.expires_after_hours),
         responded_at=None,
+        # The name and colour as customers will see them; the logo is served only to a
+        # real survey link, so the preview leaves it out.
+        brand=replace(brand_of(ws), has_logo=False),
     )
 
 
@@ -181,7 +185,7 @@ def preview(
         widget=card,
         email_subject=str(email["Subject"]),
         email_html=html_part.get_content(),
-        survey=_survey_view(draft, lang, now),
+        survey=_survey_view(ws, draft, lang, now),
     )
 
 
