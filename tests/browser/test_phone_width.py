@@ -211,7 +211,7 @@ def test_every_route_with_a_parameter_has_an_instance_to_check() -> None:
     templated = {r for r in dashboard_routes() if "{" in r}
     assert templated <= set(INSTANCES), f"add an instance to INSTANCES for {templated}"
     assert "/app" in dashboard_routes() and "/app/login" in dashboard_routes()
-    assert NOT_PAGES <= {r.path for r in _app_routes()}
+    assert {r.path for r in _app_routes()} >= NOT_PAGES
 
 
 @pytest.mark.parametrize(("route", "lang", "role"), visits())
