@@ -37,7 +37,7 @@ from tests.web.test_overview import Answer, record
 
 pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
 
-PHONE = {"width": 375, "height": 740}
+PHONE_WIDTH = 375
 AGENT = "Julien"
 LONG_WORD = "Remboursement" * 9  # 117 letters without a break
 LONG_URL = "https://boutique.example.com/commande/2026/12/" + "a1b2c3d4" * 12 + "?retour=1"
@@ -92,7 +92,7 @@ def dashboard_routes() -> list[str]:
     paths = {
         r.path
         for r in _app_routes()
-        if "GET" in r.methods and r.path.startswith("/app") and r.path not in NOT_PAGES
+        if "GET" in (r.methods or set()) and r.path.startswith("/app") and r.path not in NOT_PAGES
     }
     return sorted(paths)
 
@@ -145,7 +145,8 @@ def phones(site: Site) -> Iterator[Callable[[str, str], Any]]:
         def phone(role: str | None, lang: str) -> Any:
             if (role, lang) not in tabs:
                 context = browser.new_context(
-                    locale="fr-FR" if lang == "fr" else "en-GB", viewport=PHONE
+                    locale="fr-FR" if lang == "fr" else "en-GB",
+                    viewport={"width": PHONE_WIDTH, "height": 740},
                 )
                 context.set_default_timeout(TIMEOUT_MS)
                 context.set_default_navigation_timeout(TIMEOUT_MS)
@@ -224,7 +225,7 @@ def test_dashboard_page_fits_a_phone(
     if lang == "fr" and role == "analyst":  # to look at, in out/test-artifacts
         name = re.sub(r"[^a-z0-9]+", "-", route.lower()).strip("-")
         tab.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
-    assert width <= PHONE["width"], (tab.url, width, overflowing(tab))
+    assert width <= PHONE_WIDTH, (tab.url, width, overflowing(tab))
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -235,7 +236,7 @@ def test_error_pages_fit_a_phone(
     for path in ("/app/agents/Camille", "/app/actions/act_missing", "/app/touchpoints/nope"):
         width = width_of(tab, site.url + path, lang)
         assert re.search(r"40[34]", tab.title()) or tab.locator("h1").count() == 1
-        assert width <= PHONE["width"], (path, width, overflowing(tab))
+        assert width <= PHONE_WIDTH, (path, width, overflowing(tab))
 
 
 def _invitation_link(site: Site, user: str) -> str:
@@ -256,23 +257,23 @@ def test_customer_pages_fit_a_phone(
 ) -> None:
     tab = phones(None, lang)
     link = _invitation_link(site, f"phone-{lang}")
-    assert width_of(tab, link) <= PHONE["width"], overflowing(tab)
+    assert width_of(tab, link) <= PHONE_WIDTH, overflowing(tab)
     tab.locator("label[for=score-2]").click()
     tab.fill("#comment", LONG_COMMENTS[1])
     tab.locator("form button[type=submit]").first.click()
     tab.wait_for_load_state()
-    assert tab.evaluate(WIDTH) <= PHONE["width"], overflowing(tab)
+    assert tab.evaluate(WIDTH) <= PHONE_WIDTH, overflowing(tab)
     with site.app.state.sessions() as s:
         assert s.scalar(select(Response.id).where(Response.comment == LONG_COMMENTS[1]))
 
     settings = site.app.state.settings
     token = opt_out_token(settings, site.demo.workspace_id, f"phone-{lang}")
-    assert width_of(tab, f"{site.url}/o/{token}") <= PHONE["width"], overflowing(tab)
+    assert width_of(tab, f"{site.url}/o/{token}") <= PHONE_WIDTH, overflowing(tab)
 
     width_of(tab, f"{site.url}/demo/shop?user=phone-shop-{lang}")
     tab.wait_for_function("() => window.Fluide && window.Fluide.version")
     tab.click("#pay")
     tab.locator("[role=dialog]").wait_for()
-    assert tab.evaluate(WIDTH) <= PHONE["width"], overflowing(tab)
+    assert tab.evaluate(WIDTH) <= PHONE_WIDTH, overflowing(tab)
     box = tab.locator("fluide-widget [role=dialog]").bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH
