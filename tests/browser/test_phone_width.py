@@ -76,6 +76,7 @@ INSTANCES: dict[str, Callable[[Site], str]] = {
     "/app/touchpoints/{key}": lambda _site: "/app/touchpoints/payer",
     "/app/actions/{action_id}": _action,
     "/app/agents/{agent_id:path}": lambda _site: f"/app/agents/{AGENT}",
+    "/app/admin/touchpoints/{key}/edit": lambda _site: "/app/admin/touchpoints/payer/edit",
 }
 """One real page for each route with a path parameter: a new one must be added here."""
 
