@@ -35,6 +35,25 @@ def polarity_name(lang: str, polarity: object) -> str:
     return str(polarity)
 
 
+def channel_name(lang: str, channel: object) -> str:
+    """A channel as people call it (« Dans l'application », not ``in_app``)."""
+    names = {
+        "in_app": gettext(lang, "In-app"),
+        "popover": gettext(lang, "Popover"),
+        "email": gettext(lang, "E-mail"),
+        "chat": gettext(lang, "Chat"),
+        "link": gettext(lang, "Survey link"),
+    }
+    return names.get(str(channel), str(channel))
+
+
+def channel_names(lang: str, channels: object) -> str:
+    """Several channels, named and joined: « Dans l'application, E-mail »."""
+    if not isinstance(channels, list | tuple):
+        return channel_name(lang, channels)
+    return ", ".join(channel_name(lang, c) for c in channels)
+
+
 def _value(lang: str, x: object) -> str:
     """A parameter as text: numbers the local way, lists joined."""
     if isinstance(x, bool):

@@ -123,7 +123,7 @@ def test_a_busy_week_still_prints_on_one_page_and_says_what_it_leaves_out(
 def test_french_by_default_and_english_on_request(doc: dict[str, Any]) -> None:
     fr, en = render_report_html(doc, "fr"), render_report_html(doc, "en")
     assert '<html lang="fr">' in fr and "Rapport hebdomadaire" in fr
-    assert "Frictions principales" in fr and "Relances en retard" in fr
+    assert "Frictions principales" in fr and "Rappels en retard" in fr
     assert '<html lang="en">' in en and "Weekly report" in en and "Overdue follow-ups" in en
     # Numbers in each language's way: a decimal comma in French.
     mean = doc["ces"]["week"]["mean"]

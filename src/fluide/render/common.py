@@ -32,7 +32,7 @@ from fluide.i18n import (
     fmt_number,
     gettext,
 )
-from fluide.messages import generic_text, notice_text, polarity_name
+from fluide.messages import channel_name, generic_text, notice_text, polarity_name
 
 Doc = Mapping[str, Any]
 """A JSON document (or part of one) as ``json.loads`` gives it."""
@@ -178,6 +178,8 @@ def group_value(lang: str, grouping: str, value: object) -> str:
             if value == "new"
             else gettext(lang, "established customer")
         )
+    if grouping == "channel":
+        return channel_name(lang, value)
     return str(value)
 
 

@@ -68,7 +68,7 @@ def _action(lang: str, a: Doc, day_key: str) -> dict[str, Any]:
         "where": " · ".join(
             x
             for x in (
-                clip(a.get("touchpoint"), NAME_CHARS),
+                clip(a.get("touchpoint_task") or a.get("touchpoint"), NAME_CHARS),
                 name_in(a.get("tag_names"), lang, a.get("tag")) if a.get("tag") else "",
                 who,
             )
@@ -119,7 +119,7 @@ def follow_ups(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
         {
             "due": fmt_date(lang, local(doc, x.get("due_at"))),
             "late": _late(lang, doc, x.get("due_at")),
-            "touchpoint": str(x.get("touchpoint") or ""),
+            "touchpoint": str(x.get("touchpoint_task") or x.get("touchpoint") or ""),
             "score": fmt_int(lang, x.get("score")),
             "comment": clip(x.get("comment"), FOLLOW_UP_CHARS),
             "assignee": _assignee(x.get("assignee")) or gettext(lang, "unassigned"),

@@ -33,7 +33,6 @@ from fluide.render.common import (
     ci_text,
     figure_bounds,
     figure_digits,
-    group_value,
     signed,
     smaller_n,
     trend_value,
@@ -259,6 +258,12 @@ def effort_groups(lang: str, doc: Doc) -> dict[str, Any] | None:
     return effort_groups_chart(lang, week, doc.get("scale"))
 
 
+def task_of(doc: Doc, key: object) -> str:
+    """A touchpoint named by its task (« payer »), as the report's reader knows it."""
+    tasks = doc.get("touchpoint_tasks") or {}
+    return str(tasks.get(str(key)) or key or "")
+
+
 def touchpoints(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
     rows = []
     for tp in (doc.get("touchpoints") or [])[: limits.touchpoints]:
@@ -269,7 +274,7 @@ def touchpoints(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
         kind = _verdict(diff, bool(tp.get("lower_is_better")))
         rows.append(
             {
-                "name": clip(group_value(lang, "touchpoint", tp.get("touchpoint")), NAME_CHARS),
+                "name": clip(task_of(doc, tp.get("touchpoint")), NAME_CHARS),
                 # Only when touchpoints differ: each then says its own scale.
                 "scale": (
                     gettext(lang, "index")
@@ -334,7 +339,7 @@ def frictions(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
                             x
                             for x in (
                                 short_date(lang, local(doc, v.get("responded_at"))),
-                                clip(v.get("touchpoint"), NAME_CHARS),
+                                clip(task_of(doc, v.get("touchpoint")), NAME_CHARS),
                                 gettext(lang, "answer %(score)s", score=str(v.get("score"))),
                             )
                             if x

@@ -274,10 +274,10 @@ def _team_block(
     return Scanned(questions, scans).block(lambda s: s.overall, DEFAULT_SMALL_SAMPLE)
 
 
-def touchpoint_keys(factory: sessionmaker[Session], workspace_id: str) -> list[str]:
-    """The workspace's touchpoints, for the page's filter."""
+def touchpoint_tasks(factory: sessionmaker[Session], workspace_id: str) -> dict[str, str]:
+    """The workspace's touchpoints, key to task, for the page's filter and verbatims."""
     with factory() as s:
-        return [tp.key for tp in repo.touchpoints(s, workspace_id)]
+        return {tp.key: tp.task for tp in repo.touchpoints(s, workspace_id)}
 
 
 def agent_table(

@@ -338,6 +338,7 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
     """The overview's data as display strings and charts (the page draws nothing else)."""
     period = data["period"]
     scales = {}
+    tasks = {tp["key"]: tp["task"] for tp in data["touchpoints"]}
     rows = []
     for tp in data["touchpoints"]:
         doc = tp["metrics"]
@@ -372,7 +373,7 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
         "period": period_text(lang, period, data["tz"]),
         "rows": rows,
-        "frictions": friction_view(lang, data["frictions"], scales),
+        "frictions": friction_view(lang, data["frictions"], scales, tasks),
     }
 
 
@@ -389,9 +390,14 @@ def period_text(lang: str, period: dict[str, Any], tz: str) -> str:
 
 
 def friction_view(
-    lang: str, doc: dict[str, Any], scales: dict[str, dict[str, Any] | None]
+    lang: str,
+    doc: dict[str, Any],
+    scales: dict[str, dict[str, Any] | None],
+    tasks: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The week's top frictions as display strings, each with its verbatims."""
+    """The week's top frictions as display strings, each with its verbatims (their
+    touchpoint named by its task, from ``tasks``)."""
+    tasks = tasks or {}
     items = []
     for f in doc["items"]:
         change = f.get("change")
@@ -415,7 +421,7 @@ def friction_view(
                                 answer_text(
                                     lang, scales.get(v.get("touchpoint") or ""), v["score"]
                                 ),
-                                str(v.get("touchpoint") or ""),
+                                tasks.get(v.get("touchpoint") or "", v.get("touchpoint") or ""),
                             ]
                         ),
                     }

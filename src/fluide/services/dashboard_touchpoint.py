@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.display import EFFORT_INDEX_BOUNDS
 from fluide.i18n import N_, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
-from fluide.messages import polarity_name
+from fluide.messages import channel_name, polarity_name
 from fluide.render.common import (
     ci_text,
     figure_digits,
@@ -265,7 +265,7 @@ def verbatim_rows(
         chosen = {t["key"] for t in v["tags"]}
         meta = [fmt_datetime(lang, v["responded_at"]), answer_text(lang, scale, v["score"])]
         if v.get("channel"):
-            meta.append(str(v["channel"]))
+            meta.append(channel_name(lang, v["channel"]))
         if v.get("outcome"):
             meta.append(_split_value(lang, "outcome", v["outcome"]))
         out.append(

@@ -32,6 +32,7 @@ from fluide.services.errors import ServiceError, invalid
 from fluide.services.metrics import MetricsQuery, analysis
 from fluide.services.workspaces import workspace_of
 from fluide.settings import Settings
+from fluide.storage import repo
 from fluide.storage import reports as report_store
 from fluide.storage.models import Workspace
 from fluide.storage.types import utcnow
@@ -392,6 +393,7 @@ def weekly_report(
         "touchpoints": _touchpoint_rows(
             factory, ws, lang, docs["week"], docs["previous"], bounds, metric
         ),
+        "touchpoint_tasks": _tasks(factory, ws.id),
         "trend": {
             "metric": metric,
             "scale": scale,
@@ -407,6 +409,12 @@ def weekly_report(
             "pdf": f"{base}/app/report.pdf?week={label}",
         },
     }
+
+
+def _tasks(factory: sessionmaker[Session], workspace_id: str) -> dict[str, str]:
+    """Each touchpoint's task by key: the report names touchpoints as people do."""
+    with factory() as s:
+        return {tp.key: tp.task for tp in repo.touchpoints(s, workspace_id)}
 
 
 def _week_labels(label: str) -> list[str]:

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from fluide.i18n import fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
+from fluide.messages import channel_names
 from fluide.render.svg import effort_colour
 from fluide.services.accounts import CurrentUser
 from fluide.services.errors import ServiceError
@@ -114,6 +115,7 @@ def template_context(request: Request, user: CurrentUser | None, lang: str) -> d
         "day": lambda d: fmt_date(lang, d),
         "moment": lambda d: fmt_datetime(lang, d),
         "effort_colour": effort_colour,
+        "channel_names": lambda channels: channel_names(lang, channels),
     }
 
 

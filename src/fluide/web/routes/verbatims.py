@@ -188,6 +188,7 @@ def _page(
     following = page["next_cursor"]
     context: dict[str, Any] = {
         "tag_names": {t["key"]: t["names"].get(user.lang) or t["key"] for t in data["tags"]},
+        "tasks": {tp["key"]: tp["task"] for tp in data["touchpoints"]},
         "back": urlencode([(k, v) for k, v in params.items() if v] + [("cursor", cursor or "")]),
         "next_url": _url(params, cursor=following) if following else None,
         "first_url": _url(params) if cursor else None,
