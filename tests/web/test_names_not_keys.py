@@ -60,7 +60,11 @@ def test_pages_name_the_touchpoint_by_its_task(app: FastAPI, ws: NewWorkspace, p
 @pytest.mark.parametrize(
     ("lang", "names", "link"),
     [
-        ("fr", "Dans l'application, E-mail, Lien vers le questionnaire", "Lien vers le questionnaire"),
+        (
+            "fr",
+            "Dans l'application, E-mail, Lien vers le questionnaire",
+            "Lien vers le questionnaire",
+        ),
         ("en", "In-app, E-mail, Survey link", "Survey link"),
     ],
 )
