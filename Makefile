@@ -36,10 +36,12 @@ demo: install
 test: install
 	$(BIN)/pytest
 
-## lint: ruff and mypy (strict) on the package, ruff on tests and scripts
+## lint: ruff and mypy (strict) on the package, ruff on tests and scripts, and the layer
+## contracts of pyproject.toml ([tool.importlinter]; see docs/development.md)
 lint: install
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## bench: 1 000 000 answers, Fluide vs pandas vs the DuckDB floor (see bench/README.md)
 bench: install
@@ -64,4 +66,4 @@ lock: | $(UV)
 	$(UV) lock --python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache .grimp_cache

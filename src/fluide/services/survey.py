@@ -12,9 +12,9 @@ from fluide.domain.scales import Polarity, Question
 from fluide.i18n import DEFAULT_LANG, lang_of
 from fluide.services.answers import MAX_COMMENT, extra_scale, parse_score
 from fluide.services.responses import find_invitation, version_of
-from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.settings import Settings
 from fluide.storage import repo
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.storage.types import utcnow
 
 
