@@ -32,9 +32,11 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/fluide demo
 
-## test: the whole test suite
+## test: the whole test suite, in parallel: one pytest-xdist worker per core (TEST_WORKERS=1
+## for a serial run); a test file stays on one worker, so its module fixtures are built once
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## lint: ruff and mypy (strict) on the package, ruff on tests and scripts, and the layer
 ## contracts of pyproject.toml ([tool.importlinter]; see docs/development.md)
