@@ -33,14 +33,18 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/fluide demo $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
-## test: the whole test suite
+## test: the whole test suite, in parallel: one pytest-xdist worker per core (TEST_WORKERS=1
+## for a serial run); a test file stays on one worker, so its module fixtures are built once
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-## lint: ruff and mypy (strict) on the package, ruff on tests and scripts
+## lint: ruff and mypy (strict) on the package, ruff on tests and scripts, and the layer
+## contracts of pyproject.toml ([tool.importlinter]; see docs/development.md)
 lint: install
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## docs: the documentation site (mkdocs.yml, docs/) in out/site; any warning fails
 docs: install
@@ -69,4 +73,4 @@ lock: | $(UV)
 	$(UV) lock --python $(PYTHON)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache .grimp_cache

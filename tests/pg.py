@@ -1,7 +1,9 @@
 """A throw-away PostgreSQL server for the tests, from the machine's binaries.
 
 Started once per test session in a temporary directory, on a free loopback
-port, with durability off (it is thrown away); stopped at the end. As root
+port, with durability off (it is thrown away); stopped at the end. Under
+pytest-xdist each worker is its own session, so each has its own server
+(its own directory, socket and port): workers never share a database. As root
 (CI), the server runs as the ``postgres`` system user, since PostgreSQL
 refuses to run as root.
 """
@@ -17,6 +19,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+PORT_ATTEMPTS = 3
 
 
 class PostgresUnavailable(RuntimeError):
@@ -75,6 +79,33 @@ class TempPostgres:
             "UTF8",
             "--no-instructions",
         )
+        # The free port is chosen before the server binds it: another test worker (or
+        # another suite on the machine) may take it in between, so a refused start
+        # tries a new port, a bounded number of times.
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                self._start_server()
+                break
+            except PostgresUnavailable:
+                if attempt == PORT_ATTEMPTS - 1 or not self._port_was_taken():
+                    raise
+                self.port = _free_port()
+        url = f"postgresql://fluide@127.0.0.1:{self.port}/postgres"
+        deadline = time.monotonic() + 30
+        import psycopg
+
+        while True:
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("CREATE DATABASE fluide_test")
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        return f"postgresql://fluide@127.0.0.1:{self.port}/fluide_test"
+
+    def _start_server(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -92,20 +123,11 @@ class TempPostgres:
             "60",
             "start",
         )
-        url = f"postgresql://fluide@127.0.0.1:{self.port}/postgres"
-        deadline = time.monotonic() + 30
-        import psycopg
 
-        while True:
-            try:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute("CREATE DATABASE fluide_test")
-                break
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        return f"postgresql://fluide@127.0.0.1:{self.port}/fluide_test"
+    def _port_was_taken(self) -> bool:
+        log = self.root / "log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return "could not bind" in text or "Address already in use" in text
 
     def stop(self) -> None:
         try:

@@ -20,11 +20,12 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from fluide.jobs.weekly_report import RunState, due_week, send_due_reports
+from fluide.jobs.weekly_report import due_week, send_due_reports
 from fluide.services.report_subscriptions import add_subscription
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
 from fluide.storage.dashboard_models import ReportRun
+from fluide.storage.report_state import RunState
 from tests.service.test_email_delivery import WAIT, body, free_port, received
 from tests.verbatims import answer
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from fluide.channels import InvitationMessage, ScaleLink
+from fluide.domain import tokens
 from fluide.i18n import lang_of
-from fluide.services import tokens
-from fluide.services.errors import ServiceError
-from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage.models import EndUser, Touchpoint, Workspace
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT, question_of
 
 OPT_OUT_PURPOSE = "opt-out"
+
+
+class NoInvitation(LookupError):
+    """The invitation to compose is not stored (erased since it was queued)."""
 
 
 def opt_out_token(settings: Settings, workspace_id: str, user_id: str) -> str:
@@ -41,7 +44,7 @@ def invitation_message(s: Session, settings: Settings, invitation_id: str) -> In
     """The message of one invitation, in the customer's language."""
     inv = repo.invitation(s, None, invitation_id)
     if inv is None:
-        raise ServiceError("not_found", "No invitation %(value)s.", status=404, value=invitation_id)
+        raise NoInvitation(invitation_id)
     version = repo.version_by_id(s, inv.workspace_id, inv.question_version_id)
     tp = s.get(Touchpoint, inv.touchpoint_id)
     ws = s.get(Workspace, inv.workspace_id)

@@ -29,7 +29,7 @@ from typing import Any, Final
 
 import httpx
 
-from fluide import __version__
+from fluide import __version__, secretbox
 from fluide.channels import DeliveryResult, outbound
 from fluide.channels.outbound import PUBLIC_ONLY, Policy
 from fluide.channels.pinned import post_pinned
@@ -40,6 +40,8 @@ from fluide.channels.webhook import (
     url_problem_code,
 )
 from fluide.channels.webhook import sign as sign_v1
+from fluide.settings import Settings
+from fluide.storage.helpdesk_models import HelpdeskConnection
 
 ZENDESK_API: Final = "https://{subdomain}.zendesk.com"
 HUBSPOT_API: Final = "https://api.hubapi.com"
@@ -302,3 +304,19 @@ def send(
     finally:
         if own:
             http.close()
+
+
+def target_of(row: HelpdeskConnection, settings: Settings) -> Target:
+    """The connection with its secrets opened (:class:`secretbox.UndecryptableSecret` if not).
+
+    The base URL override (tests' local fakes) applies to the vendors only: a signed
+    webhook's URL is the admin's own, checked like the chat webhook's.
+    """
+    box = secretbox.box(settings)
+    return Target(
+        provider=row.provider,
+        config=dict(row.config or {}),
+        credential=box.open(row.credential) if row.credential else None,
+        signing_secret=box.open(row.signing_secret) if row.signing_secret else None,
+        base_override=settings.helpdesk_base_url_override if row.provider != "webhook" else None,
+    )

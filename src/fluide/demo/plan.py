@@ -14,9 +14,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fluide.api.schemas import EventIn, UserIn
 from fluide.demo.activity import Action, customer_actions
 from fluide.demo.customers import Customer, Window, make_customers
+from fluide.inputs.requests import EventIn, UserIn
 
 LATE_WEBHOOK = 0.006  # sent a day late: too late to ask
 RESENT = 0.012  # sent twice by a retrying host: the second is a duplicate

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fluide.api.schemas import TouchpointIn
+from fluide.inputs.requests import TouchpointIn
 
 COMMENT_PROMPT = {
     "fr": "Qu'est-ce qui aurait pu être plus simple ?",

@@ -22,13 +22,12 @@ from fluide.channels import DeliveryResult
 from fluide.request_context import current_request_id, request_id
 from fluide.settings import Settings
 from fluide.storage.db import write_session
+from fluide.storage.deliveries import DRIVEN_CHANNELS, idempotency_key
 from fluide.storage.models import Delivery, Invitation
 from fluide.storage.types import new_id, utcnow
 
 log = logging.getLogger("fluide.jobs")
 
-DRIVEN_CHANNELS = ("email", "chat")
-"""Channels Fluide sends itself; in_app/popover wait for the widget, link for the host."""
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE = timedelta(seconds=30)
@@ -40,10 +39,6 @@ def _changed(result: object) -> int:
     """Rows an UPDATE changed (SQLAlchemy types ``execute`` results loosely)."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
-
-
-def idempotency_key(invitation_id: str, channel: str) -> str:
-    return f"{invitation_id}:{channel}"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -68,30 +63,6 @@ def enqueue(s: Session, inv: Invitation) -> Delivery | None:
     )
     s.add(d)
     return d
-
-
-def new_row(
-    workspace_id: str,
-    invitation_id: str,
-    channel: str,
-    created_at: datetime,
-    request_id: str | None,
-) -> dict[str, object] | None:
-    """The delivery of a new invitation as a row for a bulk insert (what :func:`enqueue` makes)."""
-    if channel not in DRIVEN_CHANNELS:
-        return None
-    return {
-        "id": new_id("dlv"),
-        "workspace_id": workspace_id,
-        "invitation_id": invitation_id,
-        "channel": channel,
-        "idempotency_key": idempotency_key(invitation_id, channel),
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": created_at,
-        "created_at": utcnow(),
-        "request_id": request_id,
-    }
 
 
 def claim(

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide import secretbox
 from fluide.channels import DeliveryResult
 from fluide.channels import helpdesk as channel
+from fluide.channels.helpdesk import target_of
 from fluide.channels.outbound import Policy, Resolver
 from fluide.domain import follow_ups as follow_up_rules
 from fluide.domain import helpdesk as rules
@@ -39,7 +40,7 @@ from fluide.settings import Settings
 from fluide.storage import follow_ups as follow_up_store
 from fluide.storage import helpdesk as store
 from fluide.storage.db import write_session
-from fluide.storage.helpdesk_models import HelpdeskConnection, HelpdeskTicket
+from fluide.storage.helpdesk_models import HelpdeskTicket
 from fluide.storage.models import Workspace
 from fluide.storage.types import utcnow
 
@@ -48,22 +49,6 @@ log = logging.getLogger("fluide.jobs")
 BATCH: Final = 50
 LEASE: Final = timedelta(minutes=5)
 """A push claimed by a worker that died is taken again after this."""
-
-
-def target_of(row: HelpdeskConnection, settings: Settings) -> channel.Target:
-    """The connection with its secrets opened (:class:`secretbox.UndecryptableSecret` if not).
-
-    The base URL override (tests' local fakes) applies to the vendors only: a signed
-    webhook's URL is the admin's own, checked like the chat webhook's.
-    """
-    box = secretbox.box(settings)
-    return channel.Target(
-        provider=row.provider,
-        config=dict(row.config or {}),
-        credential=box.open(row.credential) if row.credential else None,
-        signing_secret=box.open(row.signing_secret) if row.signing_secret else None,
-        base_override=settings.helpdesk_base_url_override if row.provider != "webhook" else None,
-    )
 
 
 def compose(

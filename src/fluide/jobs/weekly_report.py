@@ -18,10 +18,7 @@ retried.
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 from email import policy
 from email.headerregistry import Address
@@ -40,17 +37,13 @@ from fluide.settings import Settings
 from fluide.storage import reports as store
 from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
+from fluide.storage.report_state import RunState
 
 log = logging.getLogger("fluide.jobs")
 
 SEND_AT = time(9, 0)
 CATCH_UP = timedelta(days=3)
 """A report not sent by Thursday 09:00 is no longer the Monday ritual's: it is left."""
-RETRY_AFTER = timedelta(minutes=10)
-"""First wait after a temporary failure; doubled at each attempt, up to :data:`MAX_WAIT`."""
-MAX_WAIT = timedelta(hours=6)
-STALE = timedelta(minutes=30)
-"""A run still ``sending`` after this was left by a worker that died: taken over."""
 
 
 def due_week(tz: str, now: datetime) -> str | None:
@@ -70,38 +63,6 @@ def due_week(tz: str, now: datetime) -> str | None:
     if not opens <= local < opens + CATCH_UP:
         return None
     return previous_iso_week(period_label(opens, tz, "week"))
-
-
-@dataclass
-class RunState:
-    """What an unfinished run keeps in its ``error`` column."""
-
-    state: str  # sending | retry | failed
-    attempts: int = 1
-    sent: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    detail: str = ""
-    claim: str = field(default_factory=lambda: secrets.token_hex(8))
-
-    def dump(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def load(cls, text: str) -> RunState:
-        try:
-            data = json.loads(text)
-            return cls(**{k: data[k] for k in ("state", "attempts", "sent", "refused", "detail")})
-        except (ValueError, TypeError, KeyError):
-            # Not ours (written by hand?): treat it as a temporary failure.
-            return cls("retry", detail=text[:500])
-
-    def due_again(self, since: datetime, now: datetime) -> bool:
-        if self.state == "sending":
-            return now - since >= STALE
-        if self.state == "retry":
-            wait = min(RETRY_AFTER * (1 << max(self.attempts - 1, 0)), MAX_WAIT)
-            return now - since >= wait
-        return False
 
 
 def _claim(

@@ -33,12 +33,13 @@ from fluide.messages import polarity_name
 from fluide.serialize import notice_json, scale_json
 from fluide.services.errors import not_found
 from fluide.services.metrics import MetricsQuery, analysis, zone_of
-from fluide.services.touchpoints import question_of, touchpoint_id_of
+from fluide.services.touchpoints import touchpoint_id_of
 from fluide.services.workspaces import workspace_of
 from fluide.storage import agents as agent_store
 from fluide.storage import metrics as store
 from fluide.storage import repo
 from fluide.storage.models import Workspace
+from fluide.storage.questions import question_of
 
 DEFAULT_WEEKS: Final = 12
 VERBATIMS: Final = 10

@@ -24,11 +24,11 @@ from fluide.domain.metrics import Block, summarize, summarize_effort_index
 from fluide.domain.scales import Polarity, Question
 from fluide.serialize import scale_json
 from fluide.services.tags import resolve
-from fluide.services.touchpoints import question_of
 from fluide.storage import actions as store
 from fluide.storage import repo
 from fluide.storage import verbatims as verbatim_store
 from fluide.storage.models import QuestionVersion, Tag, Touchpoint, Workspace
+from fluide.storage.questions import question_of
 from fluide.storage.verbatims import AnswerRow
 
 

@@ -17,16 +17,16 @@ from typing import Any, Final, Literal, Protocol
 
 from sqlalchemy.orm import Session
 
+from fluide.domain import tokens
 from fluide.domain.fatigue import Decision, EventFacts, UserHistory, decide
 from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.i18n import lang_of
-from fluide.jobs import deliveries
 from fluide.request_context import current_request_id
-from fluide.services import tokens
 from fluide.services.errors import ServiceError, invalid
 from fluide.services.event_input import EventInput
 from fluide.settings import Settings
 from fluide.storage import decisions as store
+from fluide.storage import deliveries
 from fluide.storage.models import Delivery, Event, Invitation
 from fluide.storage.rules import rules_for
 from fluide.storage.types import new_id

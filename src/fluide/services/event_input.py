@@ -1,6 +1,6 @@
 """What the decision path reads of an event, without depending on the HTTP model.
 
-``fluide.api.schemas.EventIn`` (the API's body) fits these protocols, and so
+``fluide.inputs.requests.EventIn`` (the API's body) fits these protocols, and so
 does any object with the same read-only attributes (the demo's, a test's).
 """
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
 from fluide.channels import helpdesk as channel
+from fluide.channels.helpdesk import target_of
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import URL_PROBLEMS, url_problem_code
 from fluide.domain import helpdesk as rules
 from fluide.i18n import N_
-from fluide.jobs.helpdesk import target_of
 from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.services.workspaces import workspace_in
 from fluide.settings import Settings

@@ -31,9 +31,10 @@ from fluide.exports import Invited, Scanned
 from fluide.i18n import N_
 from fluide.ingest.spec import ScanResult, Verbatim
 from fluide.services.errors import ServiceError, invalid
-from fluide.services.touchpoints import question_of, touchpoint_id_of
+from fluide.services.touchpoints import touchpoint_id_of
 from fluide.storage import metrics as store
 from fluide.storage.models import QuestionVersion, Workspace
+from fluide.storage.questions import question_of
 
 GROUPING = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 QKey = tuple[str, str, int, int]

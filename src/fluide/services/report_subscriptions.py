@@ -12,6 +12,7 @@ from fluide.services.accounts import EMAIL
 from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.storage import reports as store
 from fluide.storage.db import write_session
+from fluide.storage.report_state import RunState
 
 MAX_SUBSCRIBERS = 50
 
@@ -70,8 +71,6 @@ def remove_subscription(
 
 def recent_runs(factory: sessionmaker[Session], workspace_id: str) -> list[dict[str, Any]]:
     """The last weekly sends: ``status`` is ``sent``, ``sending``, ``retry`` or ``failed``."""
-    from fluide.jobs.weekly_report import RunState
-
     with factory() as s:
         runs = store.recent_runs(s, workspace_id)
     out = []

@@ -21,15 +21,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.services import follow_ups, tokens
+from fluide.domain import tokens
+from fluide.services import follow_ups
 from fluide.services.answers import clean_comment, clean_extras, parse_score
 from fluide.services.errors import ServiceError
-from fluide.services.touchpoints import question_of
 from fluide.settings import Settings
 from fluide.storage import repo
 from fluide.storage import verbatim_queue as queue_store
 from fluide.storage.db import write_session
 from fluide.storage.models import Invitation, QuestionVersion, Response
+from fluide.storage.questions import question_of
 from fluide.storage.types import new_id, utcnow
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -14,10 +14,10 @@ from fluide.services.answers import MAX_COMMENT, extra_scale, parse_score
 from fluide.services.branding import Brand, brand_of, logo_of
 from fluide.services.follow_ups import CALLBACK_KEY
 from fluide.services.responses import find_invitation, version_of
-from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.services.workspaces import workspace_in
 from fluide.settings import Settings
 from fluide.storage import repo
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT, question_of
 from fluide.storage.types import utcnow
 
 

@@ -17,9 +17,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import Input
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
+from fluide.inputs.requests import Input
 from fluide.services.errors import ServiceError, invalid, not_found, patch_changes
 from fluide.storage import tags as store
 from fluide.storage import verbatim_queue as queue_store

@@ -19,8 +19,8 @@ from pydantic import ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import Input
 from fluide.domain.taxonomy import MAX_TAGS
+from fluide.inputs.requests import Input
 from fluide.services.errors import ServiceError, not_found
 from fluide.services.tags import (
     TagKey,

@@ -15,11 +15,11 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from fluide.api.schemas import CHANNELS, TouchpointIn, TouchpointPatch
 from fluide.domain.scales import SCALES, EffortGroups, Polarity, Question, ScaleError
 from fluide.i18n import N_
+from fluide.inputs.requests import CHANNELS, TouchpointIn, TouchpointPatch
 from fluide.services.errors import ServiceError
-from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT
 
 FIELDS: Final = (
     "key",

@@ -29,12 +29,13 @@ from fluide.services import survey
 from fluide.services.branding import brand_of
 from fluide.services.email_templates import template_for
 from fluide.services.errors import ServiceError
-from fluide.services.touchpoints import DEFAULT_COMMENT_PROMPT, touchpoint_of
+from fluide.services.touchpoints import touchpoint_of
 from fluide.services.widget import card_of
 from fluide.settings import Settings
 from fluide.storage import decisions as store
 from fluide.storage import repo
 from fluide.storage.models import Workspace
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT
 from fluide.storage.rules import rules_for
 from fluide.storage.types import new_id, utcnow
 

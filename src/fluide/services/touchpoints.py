@@ -7,30 +7,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import TouchpointIn, TouchpointPatch
 from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.inputs.requests import TouchpointIn, TouchpointPatch
 from fluide.services.browser_events import browser_types
 from fluide.services.errors import ServiceError, not_found, patch_changes
 from fluide.storage import repo
 from fluide.storage.db import write_session
 from fluide.storage.models import QuestionVersion, Touchpoint
+from fluide.storage.questions import DEFAULT_COMMENT_PROMPT
 from fluide.storage.types import new_id, utcnow
 
-DEFAULT_COMMENT_PROMPT = {
-    "fr": "Qu'est-ce qui aurait pu être plus simple ?",
-    "en": "What could have been easier?",
-}
 VERSIONED = ("question", "scale", "polarity", "comment_prompt", "effort_groups", "extra_questions")
-
-
-def question_of(v: QuestionVersion) -> Question:
-    """The domain question a version asked (scale, polarity, effort groups)."""
-    return Question(
-        scale_by_key(v.scale),
-        polarity_by_key(v.polarity),
-        EffortGroups(v.low_max, v.high_min),
-        version=str(v.number),
-    )
 
 
 def _groups(scale: str, polarity: str, groups: dict[str, int] | None) -> EffortGroups:

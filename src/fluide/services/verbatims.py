@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import Day, Input
 from fluide.domain.date_range import check_day
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.scales import Question, polarity_by_key, scale_by_key
 from fluide.domain.taxonomy import MAX_TAGS, normalize
 from fluide.i18n import N_
+from fluide.inputs.requests import Day, Input
 from fluide.services.errors import invalid, not_found
 from fluide.services.tags import TagKey, ensure_seeded, resolve, unknown_tag
 from fluide.services.touchpoints import touchpoint_id_of

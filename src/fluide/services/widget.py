@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
-from fluide.api.schemas import EventIn, UserIn
 from fluide.channels import InvitationMessage
 from fluide.channels.compose import invitation_message
-from fluide.services import tokens
+from fluide.domain import tokens
+from fluide.inputs.requests import EventIn, UserIn
 from fluide.services.browser_events import (
     WIDGET_CHANNELS,
     check_properties,

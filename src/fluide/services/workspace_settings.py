@@ -19,9 +19,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
-from fluide.api.schemas import Input, Name
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
+from fluide.inputs.requests import Input, Name
 from fluide.services import branding
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from fluide.services import dashboard
 from fluide.services.workspaces import workspace_of
+from fluide.web import overview_view
 from fluide.web.auth import UserDep
 from fluide.web.render import HEADERS, json_response, render_page, wants
 
@@ -32,6 +33,6 @@ def overview(request: Request, user: UserDep, weeks: str | None = None) -> Respo
         user,
         "overview.html.j2",
         data=data,
-        view=dashboard.overview_view(data, user.lang),
+        view=overview_view.overview_view(data, user.lang),
         week_choices=(4, 8, 12, 26, 52),
     )

@@ -14,6 +14,7 @@ from fluide.i18n import N_
 from fluide.services import dashboard, tagger_state
 from fluide.services import dashboard_touchpoint as service
 from fluide.services.workspaces import workspace_of
+from fluide.web import touchpoint_view
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, json_response, render_page, wants
 
@@ -61,7 +62,7 @@ def touchpoint(
         user,
         "touchpoint.html.j2",
         data=data,
-        view=service.touchpoint_view(data, user.lang),
+        view=touchpoint_view.touchpoint_view(data, user.lang),
         notice=NOTICES.get(notice or ""),
         week_choices=(4, 8, 12, 26, 52),
         tagger=tagger_state.of_workspace(factory, ws.id),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fluide.services.tokens import sign, verify
+from fluide.domain.tokens import sign, verify
 
 SECRET = b"s" * 40
 
