@@ -244,6 +244,8 @@ def test_a_receiver_too_slow_is_retried() -> None:
 
 FIELDS = {
     "id",
+    "brand_color",
+    "logo",
     "name",
     "timezone",
     "fatigue_days",
