@@ -287,6 +287,7 @@ FOLLOW_UP_FIELDS = (
     "id",
     "touchpoint",
     "touchpoint_task",
+    "touchpoint_task_names",
     "score",
     "comment",
     "assignee",
