@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import touchpoint_body
+from fluide.channels.compose import invitation_message
+from fluide.channels.email import texts_for
+from fluide.settings import Settings
+from tests.service.conftest import event_body, touchpoint_body
 
 
 def test_task_alone_gives_both_names(client: TestClient, auth: dict[str, str]) -> None:
@@ -83,3 +88,24 @@ def test_empty_or_too_long_names_are_refused(client: TestClient, auth: dict[str,
         "fr": "payer",
         "en": "payer",
     }
+
+
+@pytest.mark.parametrize(("locale", "task"), [("en", "pay the invoice"), ("fr", "payer")])
+def test_the_invitation_names_the_task_in_the_customers_language(
+    client: TestClient,
+    auth: dict[str, str],
+    app: FastAPI,
+    settings: Settings,
+    locale: str,
+    task: str,
+) -> None:
+    body = touchpoint_body(task_names={"en": "pay the invoice"})
+    client.post("/v1/touchpoints", headers=auth, json=body)
+    event = event_body(type_="payment_failed")
+    event["user"].update(locale=locale)
+    inv = client.post("/v1/events", headers=auth, json=event).json()["invitation"]["id"]
+    with app.state.sessions() as s:
+        msg = invitation_message(s, settings, inv)
+    assert msg.task == task
+    subject, intro, _ = texts_for(msg, None)
+    assert subject.lower().startswith(task) and f": {task}." in intro.replace("\xa0", " ")
