@@ -137,3 +137,25 @@ def test_0007_gives_the_new_default_keywords_only_to_tags_nobody_edited(
     assert tags["payment"].keywords == rules["after"]["payment"]
     assert tags["outage"].keywords == rules["after"]["outage"]
     assert tags["delay"].keywords == [r"\bmy own rule"]
+
+
+def test_0011_fills_both_task_names_from_the_task(app: FastAPI, workspace: NewWorkspace) -> None:
+    from fluide.inputs.requests import TouchpointIn
+    from fluide.services import touchpoints
+    from fluide.storage.models import Touchpoint
+    from tests.service.conftest import touchpoint_body
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    body = touchpoint_body(task="payer la facture", task_names={"en": "pay the invoice"})
+    touchpoints.create(f, workspace.id, TouchpointIn(**body))
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0010")
+    assert "task_names" not in {c["name"] for c in inspect(engine).get_columns("touchpoints")}
+    migrate(engine)
+    with f() as s:
+        tp = s.execute(
+            select(Touchpoint).where(Touchpoint.workspace_id == workspace.id)
+        ).scalar_one()
+    assert tp.task_names == {"fr": "payer la facture", "en": "payer la facture"}
+    assert _differences(engine) == []

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from fluide.channels import InvitationMessage, ScaleLink
 from fluide.domain import tokens
+from fluide.domain.task_names import task_in
 from fluide.i18n import lang_of
 from fluide.settings import Settings
 from fluide.storage import repo
@@ -71,7 +72,7 @@ def invitation_message(s: Session, settings: Settings, invitation_id: str) -> In
         workspace_name=ws.sender_name or ws.name,
         lang=lang,
         touchpoint=tp.key,
-        task=tp.task,
+        task=task_in(tp.task_names, lang, tp.task),
         question=_text(version.question, lang),
         comment_prompt=_text(prompt, lang) or DEFAULT_COMMENT_PROMPT[lang],
         scale=question.scale.key,

@@ -18,7 +18,7 @@ COMMENT_PROMPT = {
 
 def _tp(
     key: str,
-    task: str,
+    task: tuple[str, str],
     fr: str,
     en: str,
     triggers: list[dict[str, str]],
@@ -28,7 +28,8 @@ def _tp(
     return TouchpointIn.model_validate(
         {
             "key": key,
-            "task": task,
+            "task": task[0],
+            "task_names": {"fr": task[0], "en": task[1]},
             "question": {"fr": fr, "en": en},
             "scale": "1-7",
             "polarity": "ease",
@@ -45,7 +46,7 @@ def _tp(
 TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     _tp(
         "payer",
-        "payer",
+        ("payer", "pay"),
         "J'ai pu payer facilement",
         "I could pay easily",
         [{"event": "payment_succeeded"}, {"event": "payment_failed", "outcome": "failure"}],
@@ -53,7 +54,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "changer_carte",
-        "changer la carte",
+        ("changer la carte", "change the card"),
         "J'ai pu changer ma carte facilement",
         "I could change my card easily",
         [{"event": "card_updated"}, {"event": "card_update_failed", "outcome": "failure"}],
@@ -61,7 +62,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "trouver_facture",
-        "trouver la facture",
+        ("trouver la facture", "find the invoice"),
         "J'ai pu trouver ma facture facilement",
         "I could find my invoice easily",
         [{"event": "invoice_downloaded"}, {"event": "invoice_not_found", "outcome": "failure"}],
@@ -70,7 +71,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "contacter_support",
-        "contacter le support",
+        ("contacter le support", "contact support"),
         "J'ai pu obtenir de l'aide facilement",
         "I could get help easily",
         [{"event": "ticket_resolved"}, {"event": "ticket_closed_unresolved", "outcome": "failure"}],
@@ -78,7 +79,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "activer",
-        "activer le compte",
+        ("activer le compte", "activate the account"),
         "J'ai pu activer mon compte facilement",
         "I could activate my account easily",
         [
@@ -89,7 +90,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "annuler",
-        "annuler l'abonnement",
+        ("annuler l'abonnement", "cancel the subscription"),
         "J'ai pu annuler mon abonnement facilement",
         "I could cancel my subscription easily",
         [

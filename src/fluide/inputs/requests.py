@@ -158,6 +158,14 @@ class EffortGroupsIn(Input):
     high_min: int = Field(ge=1, le=10)
 
 
+class TaskNames(Input):
+    """The task name in French and English; a language left out reads ``task``."""
+
+    model_config = ConfigDict(extra="forbid")
+    fr: Name | None = None
+    en: Name | None = None
+
+
 class TouchpointBase(Input):
     """Fields shared by creation and patch."""
 
@@ -170,6 +178,7 @@ class TouchpointIn(TouchpointBase):
                 {
                     "key": "payer",
                     "task": "payer",
+                    "task_names": {"fr": "payer", "en": "pay"},
                     "question": {"fr": "J'ai pu payer facilement", "en": "I could pay easily"},
                     "scale": "1-7",
                     "polarity": "ease",
@@ -188,6 +197,7 @@ class TouchpointIn(TouchpointBase):
     )
     key: Key
     task: Name
+    task_names: TaskNames | None = None
     question: Text
     scale: ScaleKey
     polarity: Literal["effort", "ease"]
@@ -213,6 +223,7 @@ class TouchpointPatch(TouchpointBase):
         },
     )
     task: Name | None = None
+    task_names: TaskNames | None = None
     question: Text | None = None
     scale: ScaleKey | None = None
     polarity: Literal["effort", "ease"] | None = None

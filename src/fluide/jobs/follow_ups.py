@@ -39,6 +39,7 @@ from fluide.channels.email import POLICY, message_id, send_email
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import post_webhook, slack_escape
 from fluide.domain import follow_ups as rules
+from fluide.domain.task_names import task_in
 from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, fmt_datetime, gettext
 from fluide.settings import Settings
 from fluide.storage import follow_ups as store
@@ -88,6 +89,7 @@ def notice_of(dest: store.Destination, settings: Settings) -> Notice:
     assert lang is not None
     q = rules.question(row.scale, row.polarity, row.low_max, row.high_min)
     due = fmt_datetime(lang, fu.due_at.astimezone(ZoneInfo(dest.timezone)))
+    task = task_in(row.task_names, lang, row.task)
     return Notice(
         id=fu.id,
         lang=lang,
@@ -95,7 +97,7 @@ def notice_of(dest: store.Destination, settings: Settings) -> Notice:
         workspace=dest.workspace_name,
         assignee=row.assignee_name,
         touchpoint=row.touchpoint,
-        task=row.task,
+        task=task,
         score=row.score,
         scale=row.scale,
         effort_index=round(q.effort_index_of(row.score)),
@@ -107,7 +109,7 @@ def notice_of(dest: store.Destination, settings: Settings) -> Notice:
             lang,
             "Follow-up to do for %(customer)s (%(task)s)",
             customer=row.customer,
-            task=row.task,
+            task=task,
         ),
     )
 

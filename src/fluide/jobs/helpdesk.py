@@ -35,6 +35,7 @@ from fluide.channels.helpdesk import target_of
 from fluide.channels.outbound import Policy, Resolver
 from fluide.domain import follow_ups as follow_up_rules
 from fluide.domain import helpdesk as rules
+from fluide.domain.task_names import task_in
 from fluide.i18n import fmt_datetime, gettext
 from fluide.settings import Settings
 from fluide.storage import follow_ups as follow_up_store
@@ -66,6 +67,7 @@ def compose(
     name, tag = store.push_facts(s, workspace_id, fu.response_id)
     link = f"{settings.public_url}/app/follow-ups#fu-{fu.id}"
     due = fmt_datetime(lang, fu.due_at.astimezone(ZoneInfo(ws.timezone)))
+    task = task_in(row.task_names, lang, row.task)
     fields = {
         "customer_id": row.customer,
         "customer_email": row.customer_email,
@@ -80,7 +82,7 @@ def compose(
         lang,
         "Call back %(customer)s: high effort on %(task)s (score %(score)s)",
         customer=name or row.customer,
-        task=row.task,
+        task=task,
         score=row.score,
     )
     reason = gettext(lang, follow_up_rules.REASON_NAMES[fu.reason])
@@ -91,7 +93,7 @@ def compose(
             customer=name or row.customer,
             score=row.score,
             scale=row.scale,
-            task=row.task,
+            task=task,
         ),
         gettext(lang, "Why: %(reason)s", reason=reason),
     ]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fluide.domain.display import difference_bounds
+from fluide.domain.task_names import task_in
 from fluide.i18n import MISSING, N_, fmt_date, fmt_int, fmt_number, gettext, ngettext
 from fluide.render.common import Doc, ci_text, scale_bounds_of, signed, smaller_n
 from fluide.render.weekly_view import (
@@ -61,6 +62,12 @@ def before_after(lang: str, ba: Doc | None) -> dict[str, str] | None:
     return {"text": text, "kind": {"improved": "good", "worse": "bad"}.get(str(verdict), "")}
 
 
+def _task(row: Doc, lang: str) -> str:
+    """The row's touchpoint named by its task in ``lang`` (its key when it has none)."""
+    task = str(row.get("touchpoint_task") or row.get("touchpoint") or "")
+    return task_in(row.get("touchpoint_task_names"), lang, task)
+
+
 def _action(lang: str, a: Doc, day_key: str) -> dict[str, Any]:
     who = clip(a.get("owner"), OWNER_CHARS)
     return {
@@ -68,7 +75,7 @@ def _action(lang: str, a: Doc, day_key: str) -> dict[str, Any]:
         "where": " · ".join(
             x
             for x in (
-                clip(a.get("touchpoint_task") or a.get("touchpoint"), NAME_CHARS),
+                clip(_task(a, lang), NAME_CHARS),
                 name_in(a.get("tag_names"), lang, a.get("tag")) if a.get("tag") else "",
                 who,
             )
@@ -119,7 +126,7 @@ def follow_ups(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
         {
             "due": fmt_date(lang, local(doc, x.get("due_at"))),
             "late": _late(lang, doc, x.get("due_at")),
-            "touchpoint": str(x.get("touchpoint_task") or x.get("touchpoint") or ""),
+            "touchpoint": _task(x, lang),
             "score": fmt_int(lang, x.get("score")),
             "comment": clip(x.get("comment"), FOLLOW_UP_CHARS),
             "assignee": _assignee(x.get("assignee")) or gettext(lang, "unassigned"),

@@ -16,6 +16,7 @@ from babel import dates as babel_dates
 
 from fluide.domain.before_after import verdict as ci_verdict
 from fluide.domain.display import Bounds, difference_bounds
+from fluide.domain.task_names import task_in
 from fluide.i18n import (
     MISSING,
     N_,
@@ -258,10 +259,11 @@ def effort_groups(lang: str, doc: Doc) -> dict[str, Any] | None:
     return effort_groups_chart(lang, week, doc.get("scale"))
 
 
-def task_of(doc: Doc, key: object) -> str:
-    """A touchpoint named by its task (« payer »), as the report's reader knows it."""
+def task_of(doc: Doc, key: object, lang: str) -> str:
+    """A touchpoint named by its task in ``lang`` (« payer »), as the report's reader knows it."""
     tasks = doc.get("touchpoint_tasks") or {}
-    return str(tasks.get(str(key)) or key or "")
+    names = (doc.get("touchpoint_task_names") or {}).get(str(key))
+    return task_in(names, lang, str(tasks.get(str(key)) or key or ""))
 
 
 def touchpoints(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
@@ -274,7 +276,7 @@ def touchpoints(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
         kind = _verdict(diff, bool(tp.get("lower_is_better")))
         rows.append(
             {
-                "name": clip(task_of(doc, tp.get("touchpoint")), NAME_CHARS),
+                "name": clip(task_of(doc, tp.get("touchpoint"), lang), NAME_CHARS),
                 # Only when touchpoints differ: each then says its own scale.
                 "scale": (
                     gettext(lang, "index")
@@ -339,7 +341,7 @@ def frictions(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
                             x
                             for x in (
                                 short_date(lang, local(doc, v.get("responded_at"))),
-                                clip(task_of(doc, v.get("touchpoint")), NAME_CHARS),
+                                clip(task_of(doc, v.get("touchpoint"), lang), NAME_CHARS),
                                 gettext(lang, "answer %(score)s", score=str(v.get("score"))),
                             )
                             if x

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain import before_after as ba
+from fluide.domain.task_names import all_task_names
 from fluide.domain.taxonomy import DEFAULT_TAXONOMY
 from fluide.i18n import N_
 from fluide.services.before_after import Evidence
@@ -227,6 +228,7 @@ class _Reader:
             "kind_names": KINDS.get(a.kind, {"fr": a.kind, "en": a.kind}),
             "touchpoint": tp.key,
             "touchpoint_task": tp.task,
+            "touchpoint_task_names": all_task_names(tp.task_names, tp.task),
             "tag": a.tag_key,
             "tag_names": self.tag_names(a.tag_key),
             "owner": a.owner,
@@ -263,7 +265,12 @@ def form_choices(factory: sessionmaker[Session], workspace_id: str) -> dict[str,
     ensure_seeded(factory, workspace_id)
     with factory() as s:
         touchpoints = [
-            {"key": tp.key, "task": tp.task, "active": tp.active}
+            {
+                "key": tp.key,
+                "task": tp.task,
+                "task_names": all_task_names(tp.task_names, tp.task),
+                "active": tp.active,
+            }
             for tp in repo.touchpoints(s, workspace_id)
         ]
         tags = [

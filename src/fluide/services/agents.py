@@ -26,6 +26,7 @@ from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block
 from fluide.domain.periods import Period, first_of_last_weeks, local_day_bounds, period_label
 from fluide.domain.scales import Polarity, Question
 from fluide.domain.shrinkage import MIN_OWN_N, Estimate, Sample, Shrinkage, shrink
+from fluide.domain.task_names import task_in
 from fluide.exports import Scanned
 from fluide.i18n import gettext
 from fluide.ingest.spec import ScanResult
@@ -275,10 +276,15 @@ def _team_block(
     return Scanned(questions, scans).block(lambda s: s.overall, DEFAULT_SMALL_SAMPLE)
 
 
-def touchpoint_tasks(factory: sessionmaker[Session], workspace_id: str) -> dict[str, str]:
-    """The workspace's touchpoints, key to task, for the page's filter and verbatims."""
+def touchpoint_tasks(
+    factory: sessionmaker[Session], workspace_id: str, lang: str
+) -> dict[str, str]:
+    """The workspace's touchpoints, key to task in ``lang``, for the page's filter and verbatims."""
     with factory() as s:
-        return {tp.key: tp.task for tp in repo.touchpoints(s, workspace_id)}
+        return {
+            tp.key: task_in(tp.task_names, lang, tp.task)
+            for tp in repo.touchpoints(s, workspace_id)
+        }
 
 
 def agent_table(

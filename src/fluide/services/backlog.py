@@ -28,6 +28,7 @@ from fluide.domain.backlog import (
 )
 from fluide.domain.frictions import TaggedAnswer
 from fluide.domain.periods import local_day_bounds
+from fluide.domain.task_names import all_task_names
 from fluide.i18n import N_
 from fluide.services.errors import invalid
 from fluide.services.frictions import tag_names, tagged_answers
@@ -80,7 +81,7 @@ class _Read:
     answers: list[TaggedAnswer]
     pending: int
     names: dict[str, dict[str, str]]
-    tasks: dict[str, str]
+    tasks: dict[str, tuple[str, dict[str, str]]]  # key: (task, task_names)
     feasibility: dict[tuple[str, str], int]
     actions: dict[tuple[str, str], dict[str, int]]
 
@@ -112,7 +113,7 @@ def _read(factory: sessionmaker[Session], ws: Workspace, first: date, last: date
         answers,
         pending,
         names,
-        {tp.key: tp.task for tp in touchpoints},
+        {tp.key: (tp.task, all_task_names(tp.task_names, tp.task)) for tp in touchpoints},
         feasibility,
         actions,
     )
@@ -123,12 +124,16 @@ def _names(read: _Read, tag: str) -> dict[str, str]:
 
 
 def _item_json(item: BacklogItem, read: _Read) -> dict[str, Any]:
+    task, task_names = read.tasks.get(
+        item.touchpoint, (item.touchpoint, all_task_names(None, item.touchpoint))
+    )
     counts = read.actions.get((item.touchpoint, item.tag), {})
     return {
         **item.to_json(),
         "names": _names(read, item.tag),
         "also_names": [_names(read, tag) for tag in item.also_tags],
-        "task": read.tasks.get(item.touchpoint, item.touchpoint),
+        "task": task,
+        "task_names": task_names,
         "feasibility_set": (item.touchpoint, item.tag) in read.feasibility,
         "actions": {
             "to_deliver": counts.get("to_deliver", 0),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.periods import first_of_last_weeks, period_label
+from fluide.domain.task_names import all_task_names
 from fluide.i18n import N_
 from fluide.services import actions, chart_markers
 from fluide.services import frictions as friction_service
@@ -167,6 +168,7 @@ def overview(
             {
                 "key": tp.key,
                 "task": tp.task,
+                "task_names": all_task_names(tp.task_names, tp.task),
                 "question": text_in(questions.get(tp.key), lang),
                 "url": f"/app/touchpoints/{tp.key}",
                 "flags": flags(found.doc, found.scales_mixed),

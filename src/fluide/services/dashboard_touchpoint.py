@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.task_names import all_task_names
 from fluide.services import chart_markers
 from fluide.services.dashboard import (
     DEFAULT_WEEKS,
@@ -119,6 +120,7 @@ def touchpoint_page(
         "touchpoint": {
             "key": tp.key,
             "task": tp.task,
+            "task_names": all_task_names(tp.task_names, tp.task),
             "active": tp.active,
             "question": current,
             "channels": list(tp.channels),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain import follow_ups as rules
 from fluide.domain.scales import Question
+from fluide.domain.task_names import all_task_names
 from fluide.i18n import N_
 from fluide.services.accounts import CurrentUser
 from fluide.services.errors import ServiceError, invalid, not_found
@@ -169,6 +170,7 @@ def _to_json(
         "id": fu.id,
         "touchpoint": row.touchpoint,
         "touchpoint_task": row.task,
+        "touchpoint_task_names": all_task_names(row.task_names, row.task),
         "response_id": fu.response_id,
         "score": row.score,
         "scale": row.scale,
@@ -336,12 +338,13 @@ def counts(
 
 
 def choices(factory: sessionmaker[Session], workspace_id: str) -> dict[str, Any]:
-    """What filters and forms offer: ``touchpoints`` (``{"key", "task"}``) that have
+    """What filters and forms offer: ``touchpoints`` (``{"key", "task", "task_names"}``) that have
     follow-ups, and ``assignees`` (``{"id", "name", "role", "agent_id"}``, active accounts)."""
     with factory() as s:
         return {
             "touchpoints": [
-                {"key": k, "task": t} for k, t in store.touchpoints_with_follow_ups(s, workspace_id)
+                {"key": k, "task": t, "task_names": all_task_names(n, t)}
+                for k, t, n in store.touchpoints_with_follow_ups(s, workspace_id)
             ],
             "assignees": [
                 {"id": a.id, "name": a.name, "role": a.role, "agent_id": a.agent_id}

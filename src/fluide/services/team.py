@@ -55,6 +55,7 @@ def _touchpoint_row(tp: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": tp["key"],
         "task": tp["task"],
+        "task_names": tp["task_names"],
         "active": tp["active"],
         "channels": tp["channels"],
         "sampling": tp["sampling"],

@@ -24,6 +24,7 @@ from fluide.storage.questions import DEFAULT_COMMENT_PROMPT
 FIELDS: Final = (
     "key",
     "task",
+    "task_en",
     "question_fr",
     "question_en",
     "prompt_fr",
@@ -77,9 +78,12 @@ def values_from_form(form: dict[str, str]) -> dict[str, str]:
 def values_of(tp: dict[str, Any]) -> dict[str, str]:
     """A stored touchpoint (the API's JSON) as the form's fields."""
     question, prompt = tp["question"] or {}, tp["comment_prompt"] or {}
+    names = tp.get("task_names") or {}
     values = {
         "key": tp["key"],
         "task": tp["task"],
+        # Blank when it is the French name: it then follows the French name when that changes.
+        "task_en": "" if names.get("en", tp["task"]) == tp["task"] else names["en"],
         "question_fr": question.get("fr") or "",
         "question_en": question.get("en") or "",
         "prompt_fr": prompt.get("fr") or "",
@@ -205,6 +209,9 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
     if not values["task"] or len(values["task"]) > 200:
         raise _refuse("task", N_("The task name needs 1 to 200 characters."))
     body["task"] = values["task"]
+    if len(values["task_en"]) > 200:
+        raise _refuse("task_en", N_("The task name needs 1 to 200 characters."))
+    body["task_names"] = {"fr": values["task"], "en": values["task_en"] or values["task"]}
     question_fr = _text(values, "question_fr", required=True)
     question_en = _text(values, "question_en", required=False)
     body["question"] = {"fr": question_fr, **({"en": question_en} if question_en else {})}

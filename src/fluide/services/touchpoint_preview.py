@@ -24,6 +24,7 @@ from fluide.channels import InvitationMessage, ScaleLink
 from fluide.channels.email import compose_email
 from fluide.domain.fatigue import Decision, EventFacts, UserHistory, decide
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
+from fluide.domain.task_names import task_in
 from fluide.i18n import DEFAULT_LANG, lang_of
 from fluide.services import survey
 from fluide.services.branding import brand_of
@@ -57,6 +58,7 @@ class Draft:
     scale: str
     polarity: str
     expires_after_hours: float = 24.0
+    task_names: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def draft_of(body: dict[str, Any]) -> Draft:
         scale=str(body["scale"]),
         polarity=str(body["polarity"]),
         expires_after_hours=float(body.get("expires_after_hours") or 24),
+        task_names=body.get("task_names"),
     )
 
 
@@ -114,7 +117,7 @@ def message_of(
         workspace_name=ws.sender_name or ws.name,
         lang=lang,
         touchpoint="",
-        task=draft.task,
+        task=task_in(draft.task_names, lang, draft.task),
         question=_text(draft.question, lang),
         comment_prompt=_text(prompt, lang) or DEFAULT_COMMENT_PROMPT[lang],
         scale=question.scale.key,
@@ -275,6 +278,7 @@ def dry_run(
                 current.scale,
                 current.polarity,
                 row.expires_after_hours,
+                row.task_names,
             )
             lang = lang_of(user.locale) if user is not None and user.locale else event.lang
             shown = preview(s, settings, ws, draft, lang, channel, now)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.domain.task_names import all_task_names, renamed
 from fluide.inputs.requests import TouchpointIn, TouchpointPatch
 from fluide.services.browser_events import browser_types
 from fluide.services.errors import ServiceError, not_found, patch_changes
@@ -66,6 +67,7 @@ def to_json(tp: Touchpoint, versions: list[QuestionVersion]) -> dict[str, Any]:
         "id": tp.id,
         "key": tp.key,
         "task": tp.task,
+        "task_names": all_task_names(tp.task_names, tp.task),
         **_versioned_fields(current),
         "triggers": tp.triggers,
         "channels": tp.channels,
@@ -110,6 +112,7 @@ def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[
                 workspace_id=ws,
                 key=body.key,
                 task=body.task,
+                task_names=_names(None, body.task, body.task, data.get("task_names")),
                 triggers=data["triggers"],
                 channels=list(dict.fromkeys(body.channels)),
                 sampling=body.sampling,
@@ -131,6 +134,17 @@ def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[
             status=409,
             key=body.key,
         ) from None
+
+
+def _names(
+    names: dict[str, str] | None, old_task: str, new_task: str, given: dict[str, Any] | None
+) -> dict[str, str]:
+    """The stored names: those ``given`` win (``null``: back to ``task``), the others
+    follow a change of ``task`` when they were the same as it."""
+    out = renamed(names, old_task, new_task)
+    for lang, name in (given or {}).items():
+        out[lang] = new_task if name is None else name
+    return out
 
 
 def _unique(types: list[str] | None) -> list[str] | None:
@@ -193,8 +207,11 @@ def update(
             repo.add(s, v)
             tp.current_version_id = v.id
             versions.append(v)
+        if "task" in changes or "task_names" in changes:
+            new_task = changes.get("task", tp.task)
+            tp.task_names = _names(tp.task_names, tp.task, new_task, changes.get("task_names"))
+            tp.task = new_task
         for name in (
-            "task",
             "triggers",
             "channels",
             "sampling",

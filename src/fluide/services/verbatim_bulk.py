@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.task_names import all_task_names
 from fluide.domain.taxonomy import MAX_TAGS
 from fluide.i18n import N_
 from fluide.services import verbatims as verbatim_service
@@ -143,5 +144,8 @@ def choices(factory: sessionmaker[Session], ws: str) -> dict[str, Any]:
     ensure_seeded(factory, ws)
     with factory() as s:
         tags = [{"key": t.key, "names": dict(t.names)} for t in tag_store.tags(s, ws) if t.active]
-        touchpoints = [{"key": tp.key, "task": tp.task} for tp in repo.touchpoints(s, ws)]
+        touchpoints = [
+            {"key": tp.key, "task": tp.task, "task_names": all_task_names(tp.task_names, tp.task)}
+            for tp in repo.touchpoints(s, ws)
+        ]
     return {"tags": tags, "touchpoints": touchpoints}

@@ -25,6 +25,7 @@ from fluide.domain.compare import Side, compare
 from fluide.domain.frictions import iso_week_start, previous_iso_week
 from fluide.domain.periods import local_day_bounds, period_label
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
+from fluide.domain.task_names import all_task_names
 from fluide.i18n import N_, gettext
 from fluide.services import frictions as frictions_service
 from fluide.services.dates import checked_week
@@ -286,6 +287,7 @@ FOLLOW_UP_FIELDS = (
     "id",
     "touchpoint",
     "touchpoint_task",
+    "touchpoint_task_names",
     "score",
     "comment",
     "assignee",
@@ -370,6 +372,7 @@ def weekly_report(
     if friction_doc["pending"]:
         notices.append(_notice(lang, "tags_pending", count=friction_doc["pending"]))
     base = settings.public_url.rstrip("/")
+    tasks = _tasks(factory, ws.id)
     return {
         "workspace": {"id": ws.id, "name": ws.name, "timezone": tz},
         "week": label,
@@ -393,7 +396,8 @@ def weekly_report(
         "touchpoints": _touchpoint_rows(
             factory, ws, lang, docs["week"], docs["previous"], bounds, metric
         ),
-        "touchpoint_tasks": _tasks(factory, ws.id),
+        "touchpoint_tasks": {k: task for k, (task, _) in tasks.items()},
+        "touchpoint_task_names": {k: names for k, (_, names) in tasks.items()},
         "trend": {
             "metric": metric,
             "scale": scale,
@@ -411,10 +415,15 @@ def weekly_report(
     }
 
 
-def _tasks(factory: sessionmaker[Session], workspace_id: str) -> dict[str, str]:
-    """Each touchpoint's task by key: the report names touchpoints as people do."""
+def _tasks(
+    factory: sessionmaker[Session], workspace_id: str
+) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each touchpoint's task and task names by key: the report names touchpoints as people do."""
     with factory() as s:
-        return {tp.key: tp.task for tp in repo.touchpoints(s, workspace_id)}
+        return {
+            tp.key: (tp.task, all_task_names(tp.task_names, tp.task))
+            for tp in repo.touchpoints(s, workspace_id)
+        }
 
 
 def _week_labels(label: str) -> list[str]:

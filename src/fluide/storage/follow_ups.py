@@ -42,6 +42,7 @@ class Row:
     follow_up: FollowUp
     touchpoint: str
     task: str
+    task_names: dict[str, str] | None
     score: int
     comment: str | None
     extra_answers: dict[str, object]
@@ -106,6 +107,7 @@ def rows(s: Session, workspace_id: str, f: Filter, now: datetime, limit: int) ->
             FollowUp,
             Touchpoint.key,
             Touchpoint.task,
+            Touchpoint.task_names,
             Response.score,
             Response.comment,
             Response.extra_answers,
@@ -155,10 +157,12 @@ def closed_since(s: Session, workspace_id: str, f: Filter, since: datetime, now:
     return int(s.scalar(select(func.count(FollowUp.id)).where(*where)) or 0)
 
 
-def touchpoints_with_follow_ups(s: Session, workspace_id: str) -> list[tuple[str, str]]:
-    """``(key, task)`` of the touchpoints that have follow-ups, by key."""
+def touchpoints_with_follow_ups(
+    s: Session, workspace_id: str
+) -> list[tuple[str, str, dict[str, str] | None]]:
+    """``(key, task, task_names)`` of the touchpoints that have follow-ups, by key."""
     found = s.execute(
-        select(Touchpoint.key, Touchpoint.task)
+        select(Touchpoint.key, Touchpoint.task, Touchpoint.task_names)
         .where(
             Touchpoint.workspace_id == workspace_id,
             Touchpoint.id.in_(
@@ -167,7 +171,7 @@ def touchpoints_with_follow_ups(s: Session, workspace_id: str) -> list[tuple[str
         )
         .order_by(Touchpoint.key)
     ).all()
-    return [(str(k), str(t)) for k, t in found]
+    return [(str(k), str(t), n) for k, t, n in found]
 
 
 def without_follow_up(s: Session, workspace_id: str) -> list[tuple[Response, QuestionVersion]]:

@@ -87,6 +87,8 @@ class Touchpoint(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     task: Mapped[str] = mapped_column(String(200))
+    # {"fr": ..., "en": ...}; a missing language reads `task` (fluide.domain.task_names).
+    task_names: Mapped[dict[str, str] | None] = mapped_column(Json, nullable=True)
     triggers: Mapped[list[dict[str, Any]]] = mapped_column(Json)
     channels: Mapped[list[str]] = mapped_column(Json)
     sampling: Mapped[float] = mapped_column(Float, default=1.0)

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from fluide.domain.display import EFFORT_INDEX_BOUNDS
+from fluide.domain.task_names import task_in
 from fluide.i18n import fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.render.common import (
     ci_text,
@@ -137,7 +138,7 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
     """The overview's data as display strings and charts (the page draws nothing else)."""
     period = data["period"]
     scales = {}
-    tasks = {tp["key"]: tp["task"] for tp in data["touchpoints"]}
+    tasks = {tp["key"]: task_in(tp["task_names"], lang, tp["task"]) for tp in data["touchpoints"]}
     rows = []
     for tp in data["touchpoints"]:
         doc = tp["metrics"]
@@ -148,7 +149,8 @@ def overview_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         n = overall.get("n")
         rows.append(
             {
-                **{k: tp[k] for k in ("key", "task", "question", "url")},
+                **{k: tp[k] for k in ("key", "question", "url")},
+                "task": tasks[tp["key"]],
                 "mean": fmt_number(lang, overall.get("mean"), digits),
                 "ci": ci_text(
                     lang, overall.get("ci95"), digits, bounds=scale_bounds_of(doc.get("scale")), n=n

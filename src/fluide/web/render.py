@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from fluide.domain.task_names import task_in
 from fluide.i18n import fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_percent, gettext
 from fluide.messages import channel_names
 from fluide.render.svg import effort_colour
@@ -116,6 +117,7 @@ def template_context(request: Request, user: CurrentUser | None, lang: str) -> d
         "moment": lambda d: fmt_datetime(lang, d),
         "effort_colour": effort_colour,
         "channel_names": lambda channels: channel_names(lang, channels),
+        "task_name": lambda names, task: task_in(names, lang, task),
     }
 
 

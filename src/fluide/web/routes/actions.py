@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.pages import FormDep
 from fluide.domain.before_after import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+from fluide.domain.task_names import task_in
 from fluide.i18n import fmt_int, fmt_number, gettext
 from fluide.render.common import before_after_ci, shown_ci
 from fluide.render.svg import effort_colour
@@ -126,7 +127,12 @@ def _friction_names(
 ) -> dict[str, str | None]:
     """The touchpoint's task and the tag's name of a friction, ``None`` where unknown."""
     task = next(
-        (t["task"] for t in choices["touchpoints"] if t["key"] == friction["touchpoint"]), None
+        (
+            task_in(t["task_names"], lang, t["task"])
+            for t in choices["touchpoints"]
+            if t["key"] == friction["touchpoint"]
+        ),
+        None,
     )
     names = next((t["names"] for t in choices["tags"] if t["key"] == friction["tag"]), None)
     return {

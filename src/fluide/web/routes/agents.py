@@ -76,7 +76,9 @@ def _page(
     lang = user.lang
     ctx = {
         "form": _form(request),
-        "touchpoints": service.touchpoint_tasks(request.app.state.sessions, user.workspace_id),
+        "touchpoints": service.touchpoint_tasks(
+            request.app.state.sessions, user.workspace_id, lang
+        ),
         # What a person reads: cut to the scale or to 0–100, none under five answers.
         "ci": lambda c, n: ci_text(lang, c, 1, bounds=EFFORT_INDEX_BOUNDS, n=n),
         "mean_ci": lambda c, n, scale: ci_text(lang, c, 2, bounds=scale_bounds_of(scale), n=n),

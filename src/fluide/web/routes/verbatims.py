@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from fluide.domain.task_names import task_in
 from fluide.i18n import N_
 from fluide.services import verbatim_bulk
 from fluide.services import verbatims as service
@@ -188,7 +189,10 @@ def _page(
     following = page["next_cursor"]
     context: dict[str, Any] = {
         "tag_names": {t["key"]: t["names"].get(user.lang) or t["key"] for t in data["tags"]},
-        "tasks": {tp["key"]: tp["task"] for tp in data["touchpoints"]},
+        "tasks": {
+            tp["key"]: task_in(tp["task_names"], user.lang, tp["task"])
+            for tp in data["touchpoints"]
+        },
         "back": urlencode([(k, v) for k, v in params.items() if v] + [("cursor", cursor or "")]),
         "next_url": _url(params, cursor=following) if following else None,
         "first_url": _url(params) if cursor else None,
