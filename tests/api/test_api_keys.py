@@ -114,6 +114,17 @@ def test_a_grace_period_beyond_seven_days_or_not_a_number_is_refused(
     assert works(client, workspace.api_key) and key_count(app, workspace.id) == 1
 
 
+@pytest.mark.parametrize("label", ["clé\x00nulle", "ligne\nsuivante"])
+def test_a_label_with_control_characters_is_refused_and_the_key_kept(
+    client: TestClient, app: FastAPI, workspace: NewWorkspace, label: str
+) -> None:
+    # Found by the API fuzz on PostgreSQL: a NUL in the label reached the database (500).
+    r = client.post(KEYS, params={"label": label}, headers=bearer(workspace.api_key))
+    error = check_error(r, 422, "invalid")
+    assert error["details"][0]["field"] == "label"  # type: ignore[index]
+    assert works(client, workspace.api_key) and key_count(app, workspace.id) == 1
+
+
 def test_seven_days_of_grace_is_accepted(client: TestClient, workspace: NewWorkspace) -> None:
     r = client.post(KEYS, params={"grace": 604800}, headers=bearer(workspace.api_key))
     assert r.status_code == 201 and works(client, workspace.api_key)

@@ -93,7 +93,9 @@ def fuzz(strategy: Any, auth: Auth, seen: Counter[str]) -> None:
             f"headers={case.headers!r} body={case.body!r}"
         )[:2000]
         try:
-            response = case.call(headers=auth() if callable(auth) else auth)
+            # A generous timeout: the first tag example loads the sentence model, which
+            # takes more than the default 10 s on a busy 2-core machine.
+            response = case.call(headers=auth() if callable(auth) else auth, timeout=60)
         except Exception as exc:  # the test client re-raises what the server did not handle
             raise AssertionError(f"{where} -> 500: {type(exc).__name__}: {exc}"[:3000]) from exc
         seen[f"{case.method} {case.path} {response.status_code}"] += 1
@@ -138,7 +140,11 @@ def test_no_input_reaches_a_500_and_errors_have_one_shape(
     seen = fuzz_all(api_schema, auth, lambda op: op.as_strategy(generation_mode=mode), fresh_auth)
     if mode == GenerationMode.POSITIVE:
         # The key works: valid requests get through, not only 401s and 404s.
-        assert seen["POST /v1/events 200"] and seen["GET /v1/metrics 200"], dict(seen)
+        # (Which other operations a random draw gets through varies: count them, don't name them.)
+        through = {
+            k.rsplit(" ", 1)[0] for k, n in seen.items() if n and k.endswith((" 200", " 201"))
+        }
+        assert seen["POST /v1/events 200"] and len(through) >= 10, dict(seen)
         assert seen[f"{ROTATES_ITS_KEY} 201"] > 1, dict(seen)  # each case had a live key
 
 

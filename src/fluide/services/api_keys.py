@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.i18n import N_
 from fluide.services.errors import ServiceError, invalid, not_found
 from fluide.storage import credentials as store
 from fluide.storage.db import write_session
@@ -187,6 +188,12 @@ def _locked(s: Session, workspace_id: str) -> Workspace:
     return ws
 
 
+def check_label(label: str | None) -> None:
+    """Refuse a label PostgreSQL cannot store (NUL) or a person cannot read (control characters)."""
+    if label is not None and any(ord(c) < 32 or ord(c) == 127 for c in label):
+        raise invalid("label", N_("The label cannot hold control characters (such as NUL)."))
+
+
 def rotate(
     factory: sessionmaker[Session],
     workspace_id: str,
@@ -204,6 +211,7 @@ def rotate(
     it is shown.
     """
     grace = check_grace(grace_seconds)
+    check_label(label)
     moment = now or utcnow()
     until = moment + grace
     with write_session(factory) as s:
