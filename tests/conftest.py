@@ -19,6 +19,7 @@ from tests.service.conftest import (
     live_url,
     postgres_url,
     settings,
+    sqlite_template,
     workspace,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "live_url",
     "postgres_url",
     "settings",
+    "sqlite_template",
     "workspace",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, text
 from fluide.api.app import create_app
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings, load_settings
+from fluide.storage.db import make_engine, migrate
 from tests.pg import TempPostgres
 
 SECRET = "test-secret-" + "x" * 40
@@ -34,10 +36,29 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the newest schema, once per test process.
+
+    Migrating takes about half a second; copying the file takes a millisecond,
+    and a test starts from exactly the schema a fresh start would build (the app
+    still runs the migrations, and finds nothing to do).
+    """
+    path = tmp_path_factory.mktemp("sqlite-template") / "fluide.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection closed: the write-ahead log is folded in
+    for companion in (path.with_name("fluide.db-wal"), path.with_name("fluide.db-shm")):
+        assert not companion.exists(), f"{companion} left after closing the template"
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fluide.db'}"
+        target = tmp_path / "fluide.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
         return
     url: str = request.getfixturevalue("postgres_url")
     yield url
