@@ -35,53 +35,48 @@ def issuer() -> Iterator[FakeIssuer]:
         yield running
 
 
-def test_two_sign_ins_fetch_discovery_and_keys_once(
-    app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer
-) -> None:
+@pytest.fixture
+def ready(app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer) -> FakeIssuer:
+    """The workspace signs in through the issuer; Ada has an account."""
     add_account(app, workspace.id)
     set_up(app, workspace.id, issuer.url)
+    return issuer
+
+
+def test_two_sign_ins_fetch_discovery_and_keys_once(app: FastAPI, ready: FakeIssuer) -> None:
     for _ in range(2):
         client, answer = sign_in(app)
         assert answer.status_code == 303 and SESSION_COOKIE in client.cookies
-    assert issuer.requests.count(DISCOVERY) == 1
-    assert issuer.requests.count("/jwks") == 1
-    assert issuer.requests.count("/token") == 2  # the code exchange is never kept
+    assert ready.requests.count(DISCOVERY) == 1
+    assert ready.requests.count("/jwks") == 1
+    assert ready.requests.count("/token") == 2  # the code exchange is never kept
 
 
-def test_a_rotated_key_still_signs_in_after_one_more_fetch_of_the_keys(
-    app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer
+@pytest.mark.parametrize("change", ["rotated", "unknown_kid"])
+def test_a_token_with_a_new_kid_fetches_the_keys_once_more(
+    app: FastAPI, ready: FakeIssuer, change: str
 ) -> None:
-    add_account(app, workspace.id)
-    set_up(app, workspace.id, issuer.url)
     assert sign_in(app)[1].status_code == 303
-    issuer.key = rsa_key("rotated", "k2")  # the provider rotates: a new kid
+    if change == "rotated":
+        ready.key = rsa_key("rotated", "k2")  # the provider rotates: a new kid, published
+    else:
+        ready.mode = "unknown_kid"  # signed with a key the provider never publishes
     client, answer = sign_in(app)
-    assert answer.status_code == 303 and SESSION_COOKIE in client.cookies
-    assert issuer.requests.count("/jwks") == 2
-
-
-def test_an_unknown_key_is_refused_after_one_more_fetch_of_the_keys(
-    app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer
-) -> None:
-    add_account(app, workspace.id)
-    set_up(app, workspace.id, issuer.url)
-    assert sign_in(app)[1].status_code == 303
-    issuer.mode = "unknown_kid"
-    client, answer = sign_in(app)
-    assert answer.status_code == 400 and "not signed with its keys" in answer.text
-    assert SESSION_COOKIE not in client.cookies
-    assert issuer.requests.count("/jwks") == 2
+    assert ready.requests.count("/jwks") == 2
+    if change == "rotated":
+        assert answer.status_code == 303 and SESSION_COOKIE in client.cookies
+    else:
+        assert answer.status_code == 400 and "not signed with its keys" in answer.text
+        assert SESSION_COOKIE not in client.cookies
 
 
 def test_saving_the_settings_fetches_the_providers_documents_again(
-    app: FastAPI, workspace: NewWorkspace, issuer: FakeIssuer
+    app: FastAPI, workspace: NewWorkspace, ready: FakeIssuer
 ) -> None:
-    add_account(app, workspace.id)
-    set_up(app, workspace.id, issuer.url)
     assert sign_in(app)[1].status_code == 303
-    set_up(app, workspace.id, issuer.url)
+    set_up(app, workspace.id, ready.url)
     assert sign_in(app)[1].status_code == 303
-    assert issuer.requests.count(DISCOVERY) == 2
+    assert ready.requests.count(DISCOVERY) == 2
 
 
 @pytest.mark.parametrize(
