@@ -5,7 +5,9 @@ generated RSA key, ``/authorize`` that signs in :attr:`FakeIssuer.user` at once
 and redirects back with a code, and ``/token`` that checks the client's secret
 and the PKCE verifier, then returns an ID token signed with the key.
 :attr:`FakeIssuer.mode` makes it misbehave: ``bad_signature`` (signed with
-another key), ``wrong_audience``, ``wrong_nonce``, ``expired``, ``wrong_issuer``.
+another key), ``unknown_kid`` (signed with a key the JWKS never holds),
+``wrong_audience``, ``wrong_nonce``, ``expired``, ``wrong_issuer``. Replacing
+:attr:`FakeIssuer.key` rotates the keys.
 """
 
 from __future__ import annotations
@@ -25,14 +27,20 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from fluide.channels.oidc_cache import PROVIDERS
+
 CLIENT_ID = "fluide-test-client"
 CLIENT_SECRET = "s3cret-of-the-test-client"
 
 
-@functools.cache
-def rsa_key(name: str) -> RSAKey:
+def rsa_key(name: str, kid: str = "k1") -> RSAKey:
     """One generated key per name and test process (generating takes a while)."""
-    return RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig"})
+    return _rsa_key(name, kid)  # one cache entry whether kid is given or not
+
+
+@functools.cache
+def _rsa_key(name: str, kid: str) -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig"})
 
 
 @dataclass
@@ -92,7 +100,9 @@ class FakeIssuer:
         key = self.key
         if self.mode == "bad_signature":
             key = rsa_key("other")  # same kid, another key: only the signature tells
-        return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+        elif self.mode == "unknown_kid":
+            key = rsa_key("stranger", "k-unknown")  # a key the JWKS never holds
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
     def token(self, form: dict[str, str], authorization: str) -> tuple[int, dict[str, Any]]:
         self.token_calls += 1
@@ -156,6 +166,8 @@ class RunningIssuer:
     """``with RunningIssuer() as issuer:`` serves :class:`FakeIssuer` on 127.0.0.1."""
 
     def __init__(self) -> None:
+        # A new issuer may get the port of an earlier one: nothing cached for that one serves it.
+        PROVIDERS.clear()
         self.issuer = FakeIssuer()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.issuer))
         self.issuer.url = f"http://127.0.0.1:{self.server.server_address[1]}"

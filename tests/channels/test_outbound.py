@@ -335,3 +335,40 @@ def test_a_name_that_does_not_resolve_is_worth_retrying() -> None:
 def test_the_examples_in_the_docstrings_hold() -> None:
     assert doctest.testmod(outbound).failed == 0
     assert doctest.testmod(webhook).failed == 0
+
+
+def test_a_destination_is_the_url_with_its_vetted_addresses_and_the_schemes_port() -> None:
+    resolver = answers("93.184.215.14")
+    found = outbound.destination("https://hooks.example.com/in?x=1", PUBLIC_ONLY, resolver=resolver)
+    assert isinstance(found, outbound.Destination)
+    assert (found.host, str(found.url)) == ("hooks.example.com", "https://hooks.example.com/in?x=1")
+    assert [str(a) for a in found.addresses] == ["93.184.215.14"]
+    ports: list[int] = []
+
+    def on_port(host: str, port: int, family: int = 0, type: int = 0) -> list[tuple[Any, ...]]:
+        ports.append(port)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+
+    for url in (
+        "http://bot.example.org/",
+        "https://bot.example.org/",
+        "http://bot.example.org:8080",
+    ):
+        assert isinstance(
+            outbound.destination(url, PRIVATE, resolver=on_port), outbound.Destination
+        )
+    assert ports == [80, 443, 8080]
+
+
+def test_a_destination_refused_or_unresolved_says_which() -> None:
+    def fails(host: str, port: int, family: int = 0, type: int = 0) -> list[tuple[Any, ...]]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    url = "https://hooks.example.com/"
+    private = outbound.destination(url, PUBLIC_ONLY, resolver=answers("10.0.0.5"))
+    assert private == outbound.Blocked("private")
+    clear = outbound.destination("http://hooks.example.com/", PRIVATE, resolver=answers("8.8.8.8"))
+    assert clear == outbound.Blocked("scheme")
+    assert outbound.destination(url, PUBLIC_ONLY, resolver=fails) == outbound.Blocked(
+        None, "gaierror"
+    )

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from fluide.api.app import create_app
+from fluide.domain.throttle import LOGIN, SSO_START
 from fluide.services import accounts, login_throttle
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
@@ -164,3 +165,16 @@ def test_counts_whose_window_is_over_are_removed(
     assert keys() == {"f" * 64, "e" * 64}
     assert login_throttle.purge_expired(factory, T0 + timedelta(minutes=40)) == 2
     assert keys() == set()
+
+
+def test_a_shorter_throttle_never_purges_a_login_pause(
+    app: FastAPI, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, email = make_account(app, workspace.id)
+    for _ in range(LOGIN.max_attempts + 1):
+        attempt(app, email, WRONG, T0)
+    # A single sign-on start (a one-minute window) purges the table on its way.
+    monkeypatch.setattr(login_throttle, "_purger", login_throttle._Purger())
+    key = login_throttle.sso_start_key(app.state.settings.secret, "10.0.0.9")
+    login_throttle.reserve(app.state.sessions, key, T0 + timedelta(minutes=2), SSO_START)
+    assert attempt(app, email, PASSWORD, T0 + timedelta(minutes=3)).wait > timedelta(0)

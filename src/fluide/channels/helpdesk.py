@@ -37,6 +37,7 @@ from fluide.channels.webhook import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     URL_PROBLEMS,
+    blocked_result,
     url_problem_code,
 )
 from fluide.channels.webhook import sign as sign_v1
@@ -271,30 +272,17 @@ def send(
     problem = url_problem_code(request.url, policy)
     if problem is not None:
         return DeliveryResult("failed", f"URL refused, nothing sent: {URL_PROBLEMS[problem]}")
-    target = httpx.URL(request.url)
-    host = target.raw_host.decode("ascii")
-    try:
-        addresses = outbound.vetted_addresses(
-            host,
-            target.port or (443 if target.scheme == "https" else 80),
-            policy,
-            clear_text=target.scheme == "http",
-            resolver=resolver,
-        )
-    except outbound.Refused as exc:
-        return DeliveryResult(
-            "failed", f"host refused after DNS, nothing sent: {URL_PROBLEMS[exc.rule]}"
-        )
-    except outbound.Unresolved as exc:
-        return DeliveryResult("retry", f"the host does not resolve now ({exc})")
-    headers = {"Host": target.netloc.decode("ascii"), **request.headers}
+    found = outbound.destination(request.url, policy, resolver=resolver)
+    if isinstance(found, outbound.Blocked):
+        return blocked_result(found)
+    headers = {"Host": found.url.netloc.decode("ascii"), **request.headers}
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
     try:
         return post_pinned(
             http,
-            target,
-            addresses,
+            found.url,
+            found.addresses,
             request.body,
             headers,
             timeout,

@@ -121,20 +121,10 @@ def _request(
     """One request to a vetted address of ``url``'s host; the status and the body read."""
     if url_problem_code(url, policy) is not None:
         raise OidcError("refused")
-    target = httpx.URL(url)
-    host = target.raw_host.decode("ascii")
-    try:
-        addresses = outbound.vetted_addresses(
-            host,
-            target.port or (443 if target.scheme == "https" else 80),
-            policy,
-            clear_text=target.scheme == "http",
-            resolver=resolver,
-        )
-    except outbound.Refused:
-        raise OidcError("refused") from None
-    except outbound.Unresolved:
-        raise OidcError("unreachable") from None
+    found = outbound.destination(url, policy, resolver=resolver)
+    if isinstance(found, outbound.Blocked):
+        raise OidcError("refused" if found.rule is not None else "unreachable")
+    target, host = found.url, found.host
     sent = {
         "Host": target.netloc.decode("ascii"),
         "Accept": "application/json",
@@ -148,7 +138,7 @@ def _request(
         quiet_client(),
         httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as http,
     ):
-        for address in addresses[:3]:
+        for address in found.addresses[:3]:
             with Deadline(TIMEOUT * DEADLINE_FACTOR) as deadline:
                 extensions: dict[str, Any] = {"trace": deadline.trace}
                 if target.scheme == "https" and outbound.literal_address(host) is None:

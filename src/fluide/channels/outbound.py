@@ -9,10 +9,10 @@ admin page on ``10.0.0.5``. So a target is checked twice:
   in every spelling the system resolver accepts (``2130706433``,
   ``0x7f000001``, ``0177.0.0.1``, ``127.1``, ``0x7f.1``, ``[::ffff:7f00:1]``),
   or a local name;
-- when posting, after DNS (:func:`vetted_addresses`): every address the name
-  resolves to must be allowed, and the connection then goes to that vetted
-  address, not to a second lookup (DNS rebinding between the check and the
-  connection cannot redirect it).
+- when posting, after DNS (:func:`vetted_addresses`, or :func:`destination`
+  for a whole URL): every address the name resolves to must be allowed, and
+  the connection then goes to that vetted address, not to a second lookup (DNS
+  rebinding between the check and the connection cannot redirect it).
 
 The core rule is :attr:`ipaddress.IPv4Address.is_global` (only addresses
 routed on the internet pass), with explicit checks where it is not enough: it
@@ -41,6 +41,8 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
+
+import httpx
 
 if TYPE_CHECKING:
     from fluide.settings import Settings
@@ -284,3 +286,49 @@ def vetted_addresses(
     if clear_text and (not policy.clear_text or None in rules):
         raise Refused("scheme")
     return addresses
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a request goes: the URL as the HTTP client reads it, its host, its vetted addresses."""
+
+    url: httpx.URL
+    host: str
+    """The host in ASCII (IDNA), without brackets: what goes in TLS and is resolved."""
+    addresses: list[Address]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Why nothing may be sent to a URL now; each caller words it its own way."""
+
+    rule: Rule | Literal["scheme"] | None
+    """The rule that refuses an address the host resolves to; ``None``: it did not resolve."""
+    reason: str = ""
+    """Why it did not resolve (the resolver's error class, or ``no address``): worth a retry."""
+
+
+def destination(
+    url: str, policy: Policy, *, resolver: Resolver = socket.getaddrinfo
+) -> Destination | Blocked:
+    """``url``'s host resolved now and vetted (:func:`vetted_addresses`), or why not.
+
+    ``url`` has already passed the check made when it is set
+    (:func:`fluide.channels.webhook.url_problem_code`); plain http:// must reach
+    an allowed non-public address, and the port defaults to the scheme's.
+    """
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    try:
+        addresses = vetted_addresses(
+            host,
+            target.port or (443 if target.scheme == "https" else 80),
+            policy,
+            clear_text=target.scheme == "http",
+            resolver=resolver,
+        )
+    except Refused as exc:
+        return Blocked(exc.rule)
+    except Unresolved as exc:
+        return Blocked(None, str(exc))
+    return Destination(target, host, addresses)

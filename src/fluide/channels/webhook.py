@@ -281,6 +281,15 @@ def webhook_url_problem(url: str, policy: Policy = PUBLIC_ONLY) -> str | None:
 # --- posting -----------------------------------------------------------------
 
 
+def blocked_result(blocked: outbound.Blocked, noun: str = "") -> DeliveryResult:
+    """What a post whose host is refused or unresolved after DNS gave (``noun``: what it is)."""
+    if blocked.rule is None:
+        return DeliveryResult("retry", f"the {noun}host does not resolve now ({blocked.reason})")
+    return DeliveryResult(
+        "failed", f"{noun}host refused after DNS, nothing sent: {URL_PROBLEMS[blocked.rule]}"
+    )
+
+
 def encode_body(payload: dict[str, Any]) -> bytes:
     """The exact bytes posted (and signed): compact JSON, UTF-8."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -319,26 +328,13 @@ def post_webhook(
         )
     if not secret:
         return DeliveryResult("failed", "no webhook secret: create one before posting")
-    target = httpx.URL(url)
-    host = target.raw_host.decode("ascii")
-    try:
-        addresses = outbound.vetted_addresses(
-            host,
-            target.port or (443 if target.scheme == "https" else 80),
-            policy,
-            clear_text=target.scheme == "http",
-            resolver=resolver,
-        )
-    except outbound.Refused as exc:
-        return DeliveryResult(
-            "failed", f"webhook host refused after DNS, nothing sent: {URL_PROBLEMS[exc.rule]}"
-        )
-    except outbound.Unresolved as exc:
-        return DeliveryResult("retry", f"the webhook host does not resolve now ({exc})")
+    found = outbound.destination(url, policy, resolver=resolver)
+    if isinstance(found, outbound.Blocked):
+        return blocked_result(found, "webhook ")
     body = encode_body(payload)
     timestamp = int(time.time()) if now is None else now
     headers = {
-        "Host": target.netloc.decode("ascii"),
+        "Host": found.url.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": f"Fluide/{__version__}",
         TIMESTAMP_HEADER: str(timestamp),
@@ -348,7 +344,7 @@ def post_webhook(
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
     try:
-        return post_pinned(http, target, addresses, body, headers, timeout)
+        return post_pinned(http, found.url, found.addresses, body, headers, timeout)
     finally:
         if own:
             http.close()

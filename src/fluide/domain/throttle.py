@@ -43,3 +43,8 @@ class ThrottleRule:
 
 LOGIN: ThrottleRule = ThrottleRule()
 """The dashboard's rule: five attempts per e-mail and address in 15 minutes."""
+
+
+SSO_START: ThrottleRule = ThrottleRule(max_attempts=20, window=timedelta(minutes=1))
+"""Single sign-on starts: twenty per client address a minute (each one may fetch from the
+identity provider and seals a sign-in in progress)."""

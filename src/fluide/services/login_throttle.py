@@ -5,7 +5,9 @@ atomic statement (:func:`fluide.storage.security.reserve_attempt`): forty
 simultaneous guesses, on one process or several, get at most five password
 checks per e-mail and address in 15 minutes; the others are paused (429)
 without a check. A correct password ends the count; a pause lasts until its
-window ends, whatever is typed meanwhile.
+window ends, whatever is typed meanwhile. The same table counts single
+sign-on starts per client address, under keys of their own
+(:func:`sso_start_key`).
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from fluide.storage.types import utcnow
 
 PURGE_EVERY: Final = timedelta(minutes=5)
 _PURPOSE: Final = b"fluide-login-throttle-v1:"
+_SSO_START: Final = b"fluide-sso-start-throttle-v1:"
 
 
-def throttle_key(secret: bytes, email: str, address: str) -> str:
+def throttle_key(secret: bytes, email: str, address: str, *, purpose: bytes = _PURPOSE) -> str:
     """64 hex characters naming an (e-mail, client address) pair, never the e-mail in clear.
 
     An HMAC-SHA-256 keyed with the instance secret rather than a bare SHA-256:
     someone who reads the table cannot test guessed addresses against it.
+    ``purpose`` keeps the counts of other throttles in the same table apart.
     """
     try:
         ip = ipaddress.ip_address(address.strip())
@@ -40,8 +44,14 @@ def throttle_key(secret: bytes, email: str, address: str) -> str:
         address = str(mapped or ip)  # one spelling per address (::ffff:1.2.3.4 is 1.2.3.4)
     except ValueError:
         address = address.strip().lower()
-    message = _PURPOSE + f"{email.strip().lower()}\n{address}".encode()
+    message = purpose + f"{email.strip().lower()}\n{address}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def sso_start_key(secret: bytes, address: str) -> str:
+    """The key counting single sign-on starts from a client address
+    (:data:`fluide.domain.throttle.SSO_START`)."""
+    return throttle_key(secret, "", address, purpose=_SSO_START)
 
 
 class _Purger:
@@ -71,7 +81,9 @@ def reserve(
     """Take one attempt for ``key``: zero if it may go on, else how long it must wait."""
     now = now or utcnow()
     if _purger.due(now):
-        purge_expired(factory, now, rule)
+        # The purge spans every throttle's rows: by the longest window, never a shorter
+        # rule's (a one-minute rule must not end a login pause of fifteen).
+        purge_expired(factory, now, max(rule, LOGIN, key=lambda r: r.window))
     with write_session(factory) as s:
         start, attempts = store.reserve_attempt(s, key, now, rule.cutoff(now))
     return rule.wait(start, attempts, now)

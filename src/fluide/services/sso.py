@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
+from fluide.channels.oidc_cache import PROVIDERS
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import url_problem_code
 from fluide.i18n import N_
@@ -189,6 +190,7 @@ def put(
         found.password_login = body.password_login
         found.updated_at = utcnow()
         store.set_domains(s, workspace_id, domains)
+    PROVIDERS.forget(issuer)  # the admin may have just fixed something at the provider
     with factory() as s:
         return get(s, settings, workspace_id)
 

@@ -1,11 +1,13 @@
 """Signing in through the workspace's identity provider (OpenID Connect, code flow + PKCE).
 
-:func:`start` finds the workspace by the e-mail's domain, reads the provider's
-discovery document and gives the address to send the browser to, with the
-secrets of this sign-in (``state``, ``nonce``, PKCE verifier) sealed into a
-short-lived value the browser keeps in a cookie. :func:`finish` takes the
-provider's answer, checks ``state`` against that cookie, exchanges the code,
-checks the ID token (:func:`fluide.channels.oidc.check_id_token`) and a
+:func:`start` (at most :data:`~fluide.domain.throttle.SSO_START` per client address, shared through
+the database like the login throttle) finds the workspace by the e-mail's
+domain, reads the provider's discovery document (kept a while:
+:mod:`fluide.channels.oidc_cache`) and gives the address to send the browser
+to, with the secrets of this sign-in (``state``, ``nonce``, PKCE verifier)
+sealed into a short-lived value the browser keeps in a cookie. :func:`finish`
+takes the provider's answer, checks ``state`` against that cookie, exchanges
+the code, checks the ID token (:func:`fluide.channels.oidc.check_id_token`) and a
 verified e-mail, then finds the account:
 
 1. an identity already linked (issuer + subject): its account, whatever the
@@ -25,6 +27,7 @@ import base64
 import functools
 import json
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,9 +41,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide import secretbox
 from fluide.channels import oidc
+from fluide.channels.oidc_cache import PROVIDERS
 from fluide.channels.outbound import Policy
+from fluide.domain.throttle import SSO_START
 from fluide.i18n import N_, SUPPORTED_LANGS
-from fluide.services import accounts
+from fluide.services import accounts, login_throttle
 from fluide.services.sso import redirect_uri
 from fluide.settings import Settings
 from fluide.storage import accounts as account_store
@@ -119,6 +124,10 @@ MESSAGES: Final = {
         "The single sign-on settings cannot be read with this server's secret key: your "
         "administrator must enter the client secret again."
     ),
+    "busy": N_(
+        "Too many single sign-on attempts from your network address: wait %(seconds)s "
+        "seconds, then try again."
+    ),
 }
 """English msgids of each way a sign-in fails, translated where they are shown."""
 STATUS: Final = {
@@ -134,6 +143,7 @@ STATUS: Final = {
     "disabled": 403,
     "elsewhere": 403,
     "unverified": 403,
+    "busy": 429,
 }
 """The page's status for each code (400 otherwise)."""
 
@@ -184,8 +194,19 @@ def start(
     *,
     next_path: str,
     lang: str,
+    address: str,
+    now: datetime | None = None,
 ) -> Started:
-    """Begin a sign-in for ``email``: the provider's address and the sealed pending state."""
+    """Begin a sign-in for ``email``: the provider's address and the sealed pending state.
+
+    Every start from the client ``address`` counts, whatever comes of it: past
+    :data:`~fluide.domain.throttle.SSO_START`, :class:`SsoRefused` ``busy``
+    (``seconds`` to wait) before anything is read or fetched.
+    """
+    key = login_throttle.sso_start_key(settings.secret, address)
+    wait = login_throttle.reserve(factory, key, now, SSO_START)
+    if wait.total_seconds() > 0:
+        raise SsoRefused("busy", seconds=str(math.ceil(wait.total_seconds())))
     email = email.strip().lower()
     if not accounts.EMAIL.match(email) or len(email) > 320:
         raise SsoRefused("bad_email")
@@ -218,7 +239,7 @@ def offered(factory: sessionmaker[Session]) -> bool:
 
 def _discover(settings: Settings, issuer: str) -> oidc.Provider:
     try:
-        return oidc.discover(issuer, _policy(settings))
+        return PROVIDERS.provider(issuer, _policy(settings))
     except oidc.OidcError as exc:
         log.warning("single sign-on: discovery failed (%s)", exc.code)
         raise SsoRefused(exc.code) from None
@@ -284,7 +305,7 @@ def finish(
             pending,
             policy,
         )
-        keys = oidc.fetch_keys(provider, policy)
+        keys = PROVIDERS.keys_for(provider, id_token, policy)
         claims = oidc.check_id_token(
             id_token, keys, issuer=provider.issuer, client_id=client_id, nonce=pending.nonce
         )

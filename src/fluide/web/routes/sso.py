@@ -26,7 +26,7 @@ from fluide.services.errors import ServiceError, invalid
 from fluide.services.sso_login import MESSAGES, SsoRefused
 from fluide.web.auth import LOGIN_CSRF_COOKIE, AdminDep, check_csrf, secure_cookies, settings_of
 from fluide.web.render import HEADERS, error_text, render_page
-from fluide.web.routes.session import _login_page, _safe_next, signed_in
+from fluide.web.routes.session import _login_page, _safe_next, client_address, signed_in
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 PENDING_COOKIE: Final = "fluide_sso"
@@ -53,6 +53,8 @@ def _refused(
         sso_error=text,
     )
     page.delete_cookie(PENDING_COOKIE, path=PENDING_PATH)
+    if exc.code == "busy":
+        page.headers["Retry-After"] = exc.params["seconds"]
     return page
 
 
@@ -71,7 +73,12 @@ def start(request: Request, form: FormDep) -> Response:
     settings = settings_of(request)
     try:
         started = sso_login.start(
-            _factory(request), settings, email, next_path=next_path, lang=lang
+            _factory(request),
+            settings,
+            email,
+            next_path=next_path,
+            lang=lang,
+            address=client_address(request),
         )
     except SsoRefused as exc:
         return _refused(request, lang, exc, email=email, next_path=next_path)
