@@ -1,6 +1,7 @@
 """A local fake of the help desks' public APIs (Zendesk, HubSpot, a webhook receiver) on
 127.0.0.1: a real HTTP server in a thread that records every request and answers from a
-script (201, 429 then 201, 500, 401, 422, a slow answer)."""
+script (201, 429 then 201, 500, 401, 422, a slow answer); the ``fake`` fixture serves it for
+one test, :func:`with_fake_vendors` points Fluide's settings at it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
+
+from fluide.settings import Settings
 
 VENDOR_SECRET_BODY = "vendor-said-this-internal-detail"
 """Written in every error body: it must never reach Fluide's records or logs."""
@@ -110,3 +115,28 @@ def fake_vendor() -> Iterator[Fake]:
         fake.server.shutdown()
         fake.server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def fake() -> Iterator[Fake]:
+    """The fake vendors, served for one test (import it as a fixture)."""
+    with fake_vendor() as f:
+        yield f
+
+
+def with_fake_vendors(settings: Settings, fake: Fake) -> Settings:
+    """``settings`` with the vendors answered by ``fake`` (allowed because private targets are)."""
+    return settings.model_copy(
+        update={"webhook_allow_private": True, "helpdesk_base_url_override": fake.url}
+    )
+
+
+def zendesk_fields(token: str, **extra: Any) -> dict[str, Any]:
+    """A Zendesk connection's fields (subdomain ``acme``, agent ``bot@acme.example``)."""
+    return {
+        "provider": "zendesk",
+        "subdomain": "acme",
+        "email": "bot@acme.example",
+        "token": token,
+        **extra,
+    }

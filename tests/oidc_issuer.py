@@ -8,6 +8,9 @@ and the PKCE verifier, then returns an ID token signed with the key.
 another key), ``unknown_kid`` (signed with a key the JWKS never holds),
 ``wrong_audience``, ``wrong_nonce``, ``expired``, ``wrong_issuer``. Replacing
 :attr:`FakeIssuer.key` rotates the keys.
+
+The ``issuer`` fixture serves one for a test; :func:`sso_settings` are Fluide's settings
+that may reach it.
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from fluide.channels.oidc_cache import PROVIDERS
+from fluide.settings import Settings, load_settings
+from tests.service.conftest import SECRET
 
 CLIENT_ID = "fluide-test-client"
 CLIENT_SECRET = "s3cret-of-the-test-client"
@@ -181,3 +189,21 @@ class RunningIssuer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def issuer() -> Iterator[FakeIssuer]:
+    """A running issuer for one test (import it as a fixture)."""
+    with RunningIssuer() as running:
+        yield running
+
+
+def sso_settings(database_url: str, data_dir: Path, public_url: str) -> Settings:
+    """Settings whose server reaches the issuer on loopback (``FLUIDE_WEBHOOK_ALLOW_PRIVATE``)."""
+    return load_settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        data_dir=data_dir,
+        public_url=public_url,
+        webhook_allow_private=True,
+    )

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,18 +21,13 @@ from fluide.jobs.helpdesk import push_pending
 from fluide.services import follow_ups
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
-from tests.helpdesk_fake import Fake, fake_vendor
+from tests.helpdesk_fake import Fake, fake, with_fake_vendors, zendesk_fields
 from tests.services.test_follow_ups import T0, respond, sessions
 
 TOKEN = "zd-api-T0ken-never-shown-789"
 ZENDESK_SECRET = "zendesk-webhook-signing-secret"
 HUBSPOT_SECRET = "hubspot-app-client-secret"
-
-
-@pytest.fixture
-def fake() -> Iterator[Fake]:
-    with fake_vendor() as f:
-        yield f
+__all__ = ["fake"]  # fixtures
 
 
 @pytest.fixture
@@ -46,22 +40,13 @@ def client(app: FastAPI) -> TestClient:
 @pytest.fixture
 def local(app: FastAPI, fake: Fake) -> Settings:
     """The app's settings with the vendors answered by the fake on 127.0.0.1."""
-    s: Settings = app.state.settings.model_copy(
-        update={"webhook_allow_private": True, "helpdesk_base_url_override": fake.url}
-    )
+    s = with_fake_vendors(app.state.settings, fake)
     app.state.settings = s
     return s
 
 
 def _zendesk(client: TestClient, auth: dict[str, str]) -> dict[str, Any]:
-    body = {
-        "provider": "zendesk",
-        "subdomain": "acme",
-        "email": "bot@acme.example",
-        "token": TOKEN,
-        "signing_secret": ZENDESK_SECRET,
-        "mapping": {"score": "360001"},
-    }
+    body = zendesk_fields(TOKEN, signing_secret=ZENDESK_SECRET, mapping={"score": "360001"})
     r = client.put("/v1/integrations/helpdesk", json=body, headers=auth)
     assert r.status_code == 200, r.text
     return dict(r.json())

@@ -3,7 +3,6 @@ dashboard (the whole redirect dance, cookies and all, as Chromium does it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,30 +11,20 @@ from fastapi import FastAPI
 
 from fluide.services import accounts, sso
 from fluide.services.workspaces import create_workspace
-from fluide.settings import Settings, load_settings
+from fluide.settings import Settings
 from tests.browser.conftest import NO_BROWSER, SKIP_REASON, screenshot
-from tests.oidc_issuer import CLIENT_ID, CLIENT_SECRET, FakeIssuer, RunningIssuer
-from tests.service.conftest import SECRET
+from tests.oidc_issuer import CLIENT_ID, CLIENT_SECRET, FakeIssuer, issuer, sso_settings
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
 
 
+__all__ = ["issuer"]  # fixtures
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        database_url=f"sqlite:///{tmp_path / 'fluide.db'}",
-        secret_key=SECRET,
-        data_dir=tmp_path,
-        public_url="http://127.0.0.1",
-        webhook_allow_private=True,
-    )
-
-
-@pytest.fixture
-def issuer() -> Iterator[FakeIssuer]:
-    with RunningIssuer() as running:
-        yield running
+    return sso_settings(f"sqlite:///{tmp_path / 'fluide.db'}", tmp_path, "http://127.0.0.1")
 
 
 def test_an_analyst_signs_in_through_the_identity_provider_to_the_dashboard(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,37 +23,26 @@ from fluide.services import helpdesk as service
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings, SettingsError, load_settings
-from tests.helpdesk_fake import VENDOR_SECRET_BODY, Answer, Fake, fake_vendor
+from tests.helpdesk_fake import (
+    VENDOR_SECRET_BODY,
+    Answer,
+    Fake,
+    fake,
+    with_fake_vendors,
+    zendesk_fields,
+)
 from tests.service.conftest import SECRET
 from tests.services.test_follow_ups import T0, respond, sessions
 
 TOKEN = "zd-T0ken-that-must-stay-secret-123"
 HUBSPOT_TOKEN = "pat-na1-secret-hubspot-token-456"
 BEFORE = T0 - timedelta(hours=1)
-
-
-@pytest.fixture
-def fake() -> Iterator[Fake]:
-    with fake_vendor() as f:
-        yield f
-
-
-def local(settings: Settings, fake: Fake) -> Settings:
-    """The vendors answered by the fake (allowed because private targets are)."""
-    return settings.model_copy(
-        update={"webhook_allow_private": True, "helpdesk_base_url_override": fake.url}
-    )
+__all__ = ["fake"]  # fixtures
 
 
 def zendesk(app: FastAPI, s: Settings, ws: str, **extra: Any) -> dict[str, Any]:
-    values = {
-        "provider": "zendesk",
-        "subdomain": "acme",
-        "email": "bot@acme.example",
-        "token": TOKEN,
-        "mapping": {"score": "360001", "touchpoint_task": "360002", "customer_email": "360003"},
-        **extra,
-    }
+    mapping = {"score": "360001", "touchpoint_task": "360002", "customer_email": "360003"}
+    values = zendesk_fields(TOKEN, **{"mapping": mapping, **extra})
     return service.put_connection(sessions(app), s, ws, values, now=BEFORE)
 
 
@@ -87,7 +75,7 @@ def _only_follow_up(app: FastAPI, ws: str) -> str:
 def test_a_new_follow_up_becomes_a_zendesk_ticket_with_the_mapped_fields_and_a_link(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     respond(app, settings, workspace.id, 2, "Trois essais pour payer", user="cust-9")
     assert push_pending(sessions(app), s, T0) == 1
@@ -118,7 +106,7 @@ def test_a_new_follow_up_becomes_a_zendesk_ticket_with_the_mapped_fields_and_a_l
 def test_follow_ups_opened_before_the_connection_are_not_pushed_by_themselves(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     respond(app, settings, workspace.id, 2, "Trop long")
     service.put_connection(
         sessions(app),
@@ -142,7 +130,7 @@ def test_follow_ups_opened_before_the_connection_are_not_pushed_by_themselves(
 def test_a_429_is_retried_after_its_retry_after_then_a_hubspot_ticket_is_made(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     hubspot(app, s, workspace.id)
     respond(app, settings, workspace.id, 1, "Code SMS jamais reçu")
     fake.then(Answer(429, headers={"Retry-After": "120"}))
@@ -168,7 +156,7 @@ def test_a_429_is_retried_after_its_retry_after_then_a_hubspot_ticket_is_made(
 def test_a_vendor_down_is_retried_with_back_off_a_bounded_number_of_times(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     respond(app, settings, workspace.id, 2, "Bloqué")
     fake.then(*[Answer(500) for _ in range(rules.MAX_ATTEMPTS + 2)])
@@ -188,7 +176,7 @@ def test_a_vendor_down_is_retried_with_back_off_a_bounded_number_of_times(
 def test_a_timeout_is_tried_again_later(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     respond(app, settings, workspace.id, 2, "Bloqué")
     fake.then(Answer(201, {"ticket": {"id": 1}}, delay=1.5))
@@ -208,7 +196,7 @@ def test_a_refusal_stops_at_once_with_its_status_and_never_the_vendors_words(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     respond(app, settings, workspace.id, 2, "Bloqué")
     fake.then(Answer(code))
@@ -226,7 +214,7 @@ def test_a_refusal_stops_at_once_with_its_status_and_never_the_vendors_words(
 def test_the_signed_webhook_posts_the_follow_up_with_a_verifiable_signature(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     made = service.put_connection(
         sessions(app),
         s,
@@ -333,7 +321,7 @@ def test_the_base_url_override_is_refused_without_private_targets(tmp_path: Any)
 def test_the_connection_test_calls_the_vendor_and_says_why_it_failed(
     app: FastAPI, settings: Settings, workspace: NewWorkspace, fake: Fake
 ) -> None:
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     fake.then(Answer(200, {"user": {"id": 1}}), Answer(401))
     assert service.test_connection(sessions(app), s, workspace.id)["ok"] is True
@@ -350,7 +338,7 @@ def test_erasing_the_customer_erases_the_push_record_too(
     from fluide.services import erasure
     from fluide.storage.helpdesk_models import HelpdeskTicket
 
-    s = local(settings, fake)
+    s = with_fake_vendors(settings, fake)
     zendesk(app, s, workspace.id)
     respond(app, settings, workspace.id, 2, "Bloqué", user="cust-erase")
     assert push_pending(sessions(app), s, T0) == 1

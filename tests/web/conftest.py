@@ -1,4 +1,5 @@
-"""Dashboard test helpers: accounts and logged-in clients (both databases)."""
+"""Dashboard test helpers: accounts and logged-in clients (both databases); the fixtures
+``f`` (the app's sessions) and ``admin`` (a logged-in admin) for every test here."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import itertools
 import re
 from dataclasses import dataclass
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.services import accounts
+from fluide.services.workspaces import NewWorkspace
 from fluide.web.auth import SESSION_COOKIE, csrf_token
 
 PASSWORD = "correct horse battery"
@@ -75,3 +79,14 @@ def logged_in(app: FastAPI, workspace_id: str, role: str = "analyst", **kwargs: 
     user = accounts.current_user(app.state.sessions, client.cookies[SESSION_COOKIE])
     assert user is not None
     return Login(client, csrf_token(app.state.settings.secret, user.session_id), account_id, email)
+
+
+@pytest.fixture
+def f(app: FastAPI) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = app.state.sessions
+    return sessions
+
+
+@pytest.fixture
+def admin(app: FastAPI, workspace: NewWorkspace) -> Login:
+    return logged_in(app, workspace.id, "admin", name="Camille Admin")

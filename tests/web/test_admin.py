@@ -19,17 +19,6 @@ from tests.web.conftest import PASSWORD, Login, log_in, logged_in, make_account
 SCRIPT = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def f(app: FastAPI) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = app.state.sessions
-    return sessions
-
-
-@pytest.fixture
-def admin(app: FastAPI, workspace: NewWorkspace) -> Login:
-    return logged_in(app, workspace.id, "admin", name="Camille Admin")
-
-
 def role_of(f: sessionmaker[Session], ws: str, account_id: str) -> tuple[str, str | None, bool]:
     with f() as s:
         account = store.by_id(s, ws, account_id)

@@ -27,12 +27,6 @@ NEW = "/app/actions/new?touchpoint=payer&amp;tag=payment"
 
 
 @pytest.fixture
-def f(app: FastAPI) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = app.state.sessions
-    return sessions
-
-
-@pytest.fixture
 def analyst(app: FastAPI, workspace: NewWorkspace) -> Login:
     return logged_in(app, workspace.id, "analyst", lang="fr")
 

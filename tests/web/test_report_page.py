@@ -3,13 +3,18 @@ viewer's language (both databases)."""
 
 from __future__ import annotations
 
+import html as markup
+import re
+
 import pypdfium2
 import pytest
 from fastapi import FastAPI
 
 from fluide.domain.frictions import iso_week_start, previous_iso_week
 from fluide.domain.periods import period_label
+from fluide.render.weekly import render_report_html, report_body
 from fluide.services.report_subscriptions import add_subscription
+from fluide.services.weekly_report import weekly_report
 from fluide.services.workspaces import NewWorkspace, create_workspace
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
@@ -17,6 +22,7 @@ from tests.web.conftest import csrf_of, logged_in
 from tests.weekly_data import build
 
 FORM = {"email": "csm@example.com", "lang": "en"}
+NEW_ACTION = "/app/actions/new?touchpoint=payer&amp;tag=payment"
 
 
 def last_week() -> str:
@@ -183,3 +189,53 @@ def test_another_workspace_subscription_cannot_be_removed(
     doc = other_admin.client.get("/app/report?format=json").json()
     assert [s["email"] for s in doc["subscriptions"]] == ["them@example.com"]
     assert "them@example.com" not in admin.client.get("/app/report").text
+
+
+def action_links(page: str) -> list[str]:
+    """The addresses of the "Create an action" links of a page."""
+    return re.findall(r'<a class="new-action" href="([^"]+)">', page)
+
+
+@pytest.mark.parametrize("role", ["admin", "analyst"])
+def test_the_top_frictions_offer_an_action_prefilled_with_their_touchpoint_and_tag(
+    app: FastAPI, workspace: NewWorkspace, week: str, role: str
+) -> None:
+    login = logged_in(app, workspace.id, role, lang="en")
+    page = login.client.get(f"/app/report?week={week}").text
+    # The one top friction (payment), where it weighs most (payer).
+    assert action_links(page) == [NEW_ACTION]
+    assert f'href="{NEW_ACTION}">Create an action</a>' in page
+    form = login.client.get(markup.unescape(NEW_ACTION))
+    assert form.status_code == 200
+    assert re.search(r'<option value="payer" selected>', form.text)
+    assert re.search(r'<option value="payment" selected>', form.text)
+    french = logged_in(app, workspace.id, role).client.get(f"/app/report?week={week}").text
+    assert f'href="{NEW_ACTION}">Créer une action</a>' in french
+
+
+def test_an_agent_gets_no_report_so_no_action_link(
+    app: FastAPI, workspace: NewWorkspace, week: str
+) -> None:
+    agent = logged_in(app, workspace.id, "agent", agent_id="julien")
+    r = agent.client.get(f"/app/report?week={week}")
+    assert r.status_code == 403 and action_links(r.text) == []
+    assert "/app/actions/new" not in r.text
+
+
+def test_the_pdf_and_the_mailed_html_have_no_action_link(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace, week: str
+) -> None:
+    login = logged_in(app, workspace.id, "admin", lang="en")
+    pdf = login.client.get(f"/app/report.pdf?week={week}").content
+    document = pypdfium2.PdfDocument(pdf)
+    text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    document.close()
+    assert "Top 3 frictions" in text and "Create an action" not in text
+    doc = weekly_report(app.state.sessions, settings, workspace.id, week=week, lang="en")
+    assert [f["touchpoint"] for f in doc["frictions"]["top"]] == ["payer"]
+    for lang in ("fr", "en"):
+        mailed = render_report_html(doc, lang)  # the e-mail's HTML part
+        assert 'class="wr-frictions"' in mailed and "/app/actions/new" not in mailed
+        assert "Create an action" not in mailed and "Créer une action" not in mailed
+    # The same body as the page's, without the links.
+    assert "/app/actions/new" not in str(report_body(doc, "en"))

@@ -10,7 +10,6 @@ token, JWKS) go to the issuer over loopback, allowed by
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,32 +20,27 @@ from sqlalchemy import select
 
 from fluide.services import accounts, sso, team
 from fluide.services.workspaces import NewWorkspace, create_workspace
-from fluide.settings import Settings, load_settings
+from fluide.settings import Settings
 from fluide.storage.dashboard_models import Account
 from fluide.storage.sso_models import SsoIdentity
 from fluide.web.auth import SESSION_COOKIE
-from tests.oidc_issuer import CLIENT_ID, CLIENT_SECRET, FakeIssuer, RunningIssuer
-from tests.service.conftest import SECRET
+from tests.oidc_issuer import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeIssuer,
+    RunningIssuer,
+    issuer,
+    sso_settings,
+)
 from tests.web.conftest import PASSWORD, csrf_of
 
 ADA = "ada@acme.test"
+__all__ = ["issuer"]  # fixtures
 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return load_settings(
-        database_url=database_url,
-        secret_key=SECRET,
-        data_dir=tmp_path,
-        public_url="http://testserver",
-        webhook_allow_private=True,
-    )
-
-
-@pytest.fixture
-def issuer() -> Iterator[FakeIssuer]:
-    with RunningIssuer() as running:
-        yield running
+    return sso_settings(database_url, tmp_path, "http://testserver")
 
 
 def set_up(

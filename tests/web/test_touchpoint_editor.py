@@ -24,17 +24,6 @@ from tests.web.conftest import Login, logged_in
 SCRIPT = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def f(app: FastAPI) -> sessionmaker[Session]:
-    sessions: sessionmaker[Session] = app.state.sessions
-    return sessions
-
-
-@pytest.fixture
-def admin(app: FastAPI, workspace: NewWorkspace) -> Login:
-    return logged_in(app, workspace.id, "admin", name="Camille Admin")
-
-
 def form(admin: Login, **fields: str) -> dict[str, str]:
     body = {
         "csrf": admin.csrf,

@@ -19,16 +19,30 @@ from fluide.render.weekly_view import DENSITIES, Limits, view
 from fluide.templating import environment
 
 
-def _render(template: str, doc: dict[str, Any], lang: str, limits: Limits = DENSITIES[0]) -> str:
+def _render(
+    template: str,
+    doc: dict[str, Any],
+    lang: str,
+    limits: Limits = DENSITIES[0],
+    *,
+    action_links: bool = False,
+) -> str:
     lang = check_lang(lang)
     env = environment("fluide.render", lang)
-    return env.get_template(template).render(lang=lang, v=view(lang, doc, limits))
+    return env.get_template(template).render(
+        lang=lang, v=view(lang, doc, limits), action_links=action_links
+    )
 
 
-def report_body(doc: dict[str, Any], lang: str) -> Markup:
-    """The report's ``<article>`` with its own scoped CSS, for embedding in a page."""
+def report_body(doc: dict[str, Any], lang: str, *, action_links: bool = False) -> Markup:
+    """The report's ``<article>`` with its own scoped CSS, for embedding in a page.
+
+    ``action_links``: each top friction gets "Create an action" (the dashboard page, for a
+    reader allowed to create one); the e-mail and the PDF never have it, as a link there
+    would lead a reader with no session nowhere.
+    """
     css = environment("fluide.render", check_lang(lang)).get_template("weekly.css.j2").render()
-    body = _render("weekly_body.html.j2", doc, lang)
+    body = _render("weekly_body.html.j2", doc, lang, action_links=action_links)
     # Both come from autoescaped templates: customer text in them is already escaped.
     return Markup("<style>{}</style>\n").format(Markup(css)) + Markup(body)  # noqa: S704
 

@@ -39,6 +39,7 @@ from fluide.render.common import (
     trend_value,
 )
 from fluide.render.html import effort_groups_chart, trend_section
+from fluide.services.friction_links import new_action_url
 from fluide.services.weekly_report import NOTICES
 
 VERBATIM_CHARS = 95
@@ -334,6 +335,7 @@ def frictions(lang: str, doc: Doc, limits: Limits) -> dict[str, Any]:
                     lang, "%(change)s vs week before", change=signed(lang, change.get("volume"), 0)
                 ),
                 "small": bool(item.get("small_sample")),
+                "new_action": new_action_url(item.get("touchpoint"), str(item.get("tag") or "")),
                 "verbatims": [
                     {
                         "comment": clip(v.get("comment"), VERBATIM_CHARS),

@@ -26,12 +26,21 @@ def main_touchpoint(
     return max(sorted(set(quoted)), key=quoted.count) if quoted else None
 
 
+def _where(touchpoint: str | None, tag: str) -> dict[str, str]:
+    return {"touchpoint": touchpoint, "tag": tag} if touchpoint else {"tag": tag}
+
+
+def new_action_url(touchpoint: str | None, tag: str) -> str:
+    """The address of the action form prefilled with a friction's touchpoint and tag."""
+    return "/app/actions/new?" + urlencode(_where(touchpoint, tag))
+
+
 def friction_links(lang: str, touchpoint: str | None, tag: str, count: int) -> dict[str, str]:
     """A friction's "Create an action" address (prefilled form) and, when it has actions,
     the link text and address of its filtered list."""
-    where = {"touchpoint": touchpoint, "tag": tag} if touchpoint else {"tag": tag}
+    where = _where(touchpoint, tag)
     out = {
-        "new_action": "/app/actions/new?" + urlencode(where),
+        "new_action": new_action_url(touchpoint, tag),
         "actions_text": "",
         "actions_url": "",
     }

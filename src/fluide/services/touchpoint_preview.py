@@ -1,7 +1,7 @@
 """What a customer would see of a touchpoint, and a test event decided without storing.
 
-The preview builds the same :class:`InvitationMessage` an invitation gives
-(:func:`fluide.channels.compose.invitation_message`), from the editor's
+The preview builds its :class:`InvitationMessage` with the function that builds
+an invitation's (:func:`fluide.channels.compose.build_message`), from the editor's
 values instead of a stored row, so the widget card, the e-mail and the survey
 page are drawn by the code that draws them for customers.
 
@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.channels import InvitationMessage, ScaleLink
+from fluide.channels import InvitationMessage
+from fluide.channels.compose import build_message
 from fluide.channels.email import compose_email
 from fluide.domain.fatigue import Decision, EventFacts, UserHistory, decide
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
@@ -36,7 +37,6 @@ from fluide.settings import Settings
 from fluide.storage import decisions as store
 from fluide.storage import repo
 from fluide.storage.models import Workspace
-from fluide.storage.questions import DEFAULT_COMMENT_PROMPT
 from fluide.storage.rules import rules_for
 from fluide.storage.types import new_id, utcnow
 
@@ -87,45 +87,21 @@ def draft_of(body: dict[str, Any]) -> Draft:
     )
 
 
-def _text(texts: dict[str, str] | None, lang: str) -> str:
-    texts = texts or {}
-    return texts.get(lang) or texts.get(DEFAULT_LANG) or next(iter(texts.values()), "")
-
-
 def message_of(
     draft: Draft, ws: Workspace, lang: str, channel: str, user_id: str = TEST_USER
 ) -> InvitationMessage:
-    """The invitation message of ``draft`` (as :mod:`fluide.channels.compose` builds one)."""
-    question = Question(scale_by_key(draft.scale), polarity_by_key(draft.polarity))
-    labels = question.labels()
-    symbols = {p: str(p) for p in question.points}
-    if question.scale.symbols:
-        symbols = {p: labels[p][lang].split(" ", 1)[0] for p in question.points}
-    points = tuple(
-        ScaleLink(
-            p,
-            labels[p][lang] if labels[p][lang] != str(p) else "",
-            symbols[p],
-            PREVIEW_URL,
-        )
-        for p in question.points
-    )
-    prompt = draft.comment_prompt or DEFAULT_COMMENT_PROMPT
-    return InvitationMessage(
+    """The invitation message of ``draft``, built by :mod:`fluide.channels.compose`."""
+    return build_message(
         invitation_id=PREVIEW_ID,
-        workspace_id=ws.id,
-        workspace_name=ws.sender_name or ws.name,
+        ws=ws,
         lang=lang,
+        question=Question(scale_by_key(draft.scale), polarity_by_key(draft.polarity)),
+        question_texts=draft.question,
+        comment_prompt=draft.comment_prompt,
         touchpoint="",
         task=task_in(draft.task_names, lang, draft.task),
-        question=_text(draft.question, lang),
-        comment_prompt=_text(prompt, lang) or DEFAULT_COMMENT_PROMPT[lang],
-        scale=question.scale.key,
-        polarity=question.polarity.value,
-        points=points,
-        low_label=labels[1][lang],
-        high_label=labels[question.k][lang],
         survey_url=PREVIEW_URL,
+        point_url=lambda _p: PREVIEW_URL,
         opt_out_url=PREVIEW_URL,
         email=None,
         user_id=user_id,

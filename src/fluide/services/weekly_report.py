@@ -30,6 +30,7 @@ from fluide.i18n import N_, gettext
 from fluide.services import frictions as frictions_service
 from fluide.services.dates import checked_week
 from fluide.services.errors import ServiceError, invalid
+from fluide.services.friction_links import main_touchpoint
 from fluide.services.metrics import MetricsQuery, analysis
 from fluide.services.workspaces import workspace_of
 from fluide.settings import Settings
@@ -231,8 +232,14 @@ def _frictions(
     factory: sessionmaker[Session], ws: Workspace, week: str, now: datetime
 ) -> dict[str, Any]:
     doc = frictions_service.frictions(factory, ws, week=week, top=TOP_FRICTIONS, now=now)
+    by_touchpoint = doc.get("by_touchpoint") or {}
     top = [
-        {**f, "verbatims": list(f.get("verbatims") or [])[:VERBATIMS_PER_FRICTION]}
+        {
+            **f,
+            # Where it weighs most: the touchpoint the overview's card prefills an action with.
+            "touchpoint": main_touchpoint(f, by_touchpoint),
+            "verbatims": list(f.get("verbatims") or [])[:VERBATIMS_PER_FRICTION],
+        }
         for f in doc["frictions"][:TOP_FRICTIONS]
     ]
     keep = ("week", "previous_week", "answers", "comments", "pending", "tagger")

@@ -82,7 +82,8 @@ def _page(
         "report_page.html.j2",
         status=status,
         data=data,
-        body=report_body(doc, user.lang) if doc else None,
+        # The same rule as the overview's cards: whoever sees the whole workspace may act.
+        body=report_body(doc, user.lang, action_links=user.sees_all) if doc else None,
         week_value=shown or (week or ""),
         previous_week=previous_iso_week(shown) if shown else None,
         next_week=_next_week(shown) if shown and latest else None,
