@@ -22,6 +22,7 @@ from fluide.services import transfer
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
 from fluide.storage.dashboard_models import Action, FollowUp
+from fluide.storage.db import write_session
 from fluide.storage.helpdesk_models import HelpdeskConnection
 from fluide.storage.models import (
     ApiKey,
@@ -170,11 +171,10 @@ CALLS: dict[str, Callable[[Of], Call]] = {
         {"status": "closed", "outcome": "resolved", "note": "stolen"},
         True,
     ),
-    # B has no help desk: refused before the follow-up is looked up (409), nothing of A said.
     "POST /v1/follow-ups/{follow_up_id}/push": lambda a: (
         f"/v1/follow-ups/{a.follow_up}/push",
         None,
-        False,
+        True,
     ),
     "GET /v1/integrations/helpdesk": lambda a: ("/v1/integrations/helpdesk", None, False),
     "PUT /v1/integrations/helpdesk": lambda a: ("/v1/integrations/helpdesk", {}, False),
@@ -248,6 +248,22 @@ def test_workspace_b_reads_changes_and_learns_nothing_of_workspace_a(
     factory = app.state.sessions
     a = fill(factory, settings)
     b = create_workspace(factory, "Rivale")
+    with write_session(factory) as s:
+        # B has a help desk of its own, so that a push looks the follow-up up.
+        s.add(
+            HelpdeskConnection(
+                workspace_id=b.id,
+                provider="zendesk",
+                config={"subdomain": "rival", "email": "bot@rival.example", "mapping": {}},
+                credential="rival-token-value-0123456789",
+                signing_secret="rival-signing-secret-0123456789",
+                inbound_id="hd_rival",
+                push_on_create=False,
+                push_since=END,
+                created_at=END,
+                updated_at=END,
+            )
+        )
     a_auth = {"Authorization": f"Bearer {a.api_key}"}
     with TestClient(app) as client:
         tag = {"key": A_TAG, "names": {"fr": "A", "en": "A"}, "examples": ["une attente"]}
