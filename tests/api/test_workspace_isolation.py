@@ -242,17 +242,12 @@ def snapshot(factory: sessionmaker[Session], settings: Settings, ws: str, out: P
     )
 
 
-def test_workspace_b_reads_changes_and_learns_nothing_of_workspace_a(
-    app: FastAPI, settings: Settings, tmp_path: Path
-) -> None:
-    factory = app.state.sessions
-    a = fill(factory, settings)
-    b = create_workspace(factory, "Rivale")
+def give_helpdesk(factory: sessionmaker[Session], ws: str) -> None:
+    """A help desk of the workspace's own, so that a push looks the follow-up up."""
     with write_session(factory) as s:
-        # B has a help desk of its own, so that a push looks the follow-up up.
         s.add(
             HelpdeskConnection(
-                workspace_id=b.id,
+                workspace_id=ws,
                 provider="zendesk",
                 config={"subdomain": "rival", "email": "bot@rival.example", "mapping": {}},
                 credential="rival-token-value-0123456789",
@@ -264,6 +259,15 @@ def test_workspace_b_reads_changes_and_learns_nothing_of_workspace_a(
                 updated_at=END,
             )
         )
+
+
+def test_workspace_b_reads_changes_and_learns_nothing_of_workspace_a(
+    app: FastAPI, settings: Settings, tmp_path: Path
+) -> None:
+    factory = app.state.sessions
+    a = fill(factory, settings)
+    b = create_workspace(factory, "Rivale")
+    give_helpdesk(factory, b.id)
     a_auth = {"Authorization": f"Bearer {a.api_key}"}
     with TestClient(app) as client:
         tag = {"key": A_TAG, "names": {"fr": "A", "en": "A"}, "examples": ["une attente"]}
