@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from fluide.services.workspaces import create_workspace
@@ -98,7 +99,10 @@ FORMS: dict[str, tuple[str, dict[str, Any]]] = {
 
 def form_routes() -> set[str]:
     return {
-        r.path for router in ROUTERS for r in router.routes if "POST" in getattr(r, "methods", ())
+        r.path
+        for router in ROUTERS
+        for r in router.routes
+        if isinstance(r, APIRoute) and "POST" in (r.methods or ())
     }
 
 
