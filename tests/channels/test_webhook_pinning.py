@@ -258,6 +258,18 @@ def test_a_500_keeps_the_status_and_its_standard_phrase_only() -> None:
     assert result == DeliveryResult("retry", "HTTP 500 Internal Server Error")
 
 
+def test_a_redirect_is_not_followed_even_to_an_allowed_receiver() -> None:
+    with Receiver() as elsewhere:
+        moved = {"Location": f"http://127.0.0.1:{elsewhere.port}/stolen"}
+        with Receiver(302, body=SECRET_BODY, headers=moved) as receiver:
+            result = post(f"http://127.0.0.1:{receiver.port}/hook", policy=PRIVATE)
+            assert receiver.one().path == "/hook"
+        assert elsewhere.nothing()
+    assert result.status == "failed"
+    assert result.detail.startswith("HTTP 302 Found: redirects are not followed")
+    assert str(elsewhere.port) not in result.detail and "wJalrXUtnFEMI" not in result.detail
+
+
 def test_retry_after_is_kept_as_seconds() -> None:
     headers = {"Retry-After": "42"}
     with Receiver(429, body=SECRET_BODY, headers=headers) as receiver:
