@@ -73,7 +73,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         ]
         tables = [t for t in tables if t != "alembic_version"]
         if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+            # DELETE, foreign keys and triggers off for this transaction: a test leaves
+            # a few rows, and TRUNCATE's new files for 30-odd tables took 0.15 s a test.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in tables)))
     engine.dispose()
 
 

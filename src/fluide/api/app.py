@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.routing import BaseRoute
 
 from fluide import __version__
 from fluide.api import docs_pages, errors, logs, observe
@@ -144,15 +147,7 @@ def create_app(
         # Served by docs_pages from Fluide's own assets (FastAPI's load them from a CDN).
         docs_url=None,
         redoc_url=None,
-        responses={
-            401: {"model": errors_model(), "description": "Missing or unknown API key"},
-            404: {"model": errors_model(), "description": "Not found in this workspace"},
-            409: {
-                "model": errors_model(),
-                "description": "Conflict, e.g. mixed question versions",
-            },
-            422: {"model": errors_model(), "description": "Invalid request"},
-        },
+        responses=error_responses(),
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a request waits for its turn before anything else reads it.
@@ -168,6 +163,40 @@ def create_app(
     errors.install(app)
     docs_pages.install(app)
     logs.install()
+    app.router.routes.extend(api_routes())
+    from fluide.web import errors as web_errors
+
+    web_errors.install(app)
+    app.router.routes.extend(dashboard_routes())
+    if settings.demo:  # and the database is the demo's (checked above)
+        app.include_router(demo_shop.router)  # signs any user: demo mode only
+        app.include_router(demo_inbox.router)
+    observe.install(app, settings, engine)  # last middleware added: it wraps all the others
+    return app
+
+
+def error_responses() -> dict[int | str, dict[str, Any]]:
+    """The error answers every API operation documents (one error shape)."""
+    return {
+        401: {"model": errors_model(), "description": "Missing or unknown API key"},
+        404: {"model": errors_model(), "description": "Not found in this workspace"},
+        409: {
+            "model": errors_model(),
+            "description": "Conflict, e.g. mixed question versions",
+        },
+        422: {"model": errors_model(), "description": "Invalid request"},
+    }
+
+
+@functools.cache
+def api_routes() -> list[BaseRoute]:
+    """The API's routes, as ``app.include_router`` would add them, made once per process.
+
+    FastAPI builds an included router's routes (dependencies, models) at the first
+    requests of each application, about 0.2 s of work: a server makes one
+    application, but the test suite makes thousands, so they share one tree.
+    """
+    root = APIRouter(responses=error_responses())
     for module in (
         health,
         workspace,
@@ -192,18 +221,19 @@ def create_app(
         follow_ups,
         helpdesk,
     ):
-        app.include_router(module.router)
-    from fluide.web import errors as web_errors
+        root.include_router(module.router)
+    return list(root.routes)
+
+
+@functools.cache
+def dashboard_routes() -> list[BaseRoute]:
+    """The dashboard's pages, made once per process like :func:`api_routes`."""
     from fluide.web.routes import ROUTERS
 
-    web_errors.install(app)
+    root = APIRouter(responses=error_responses())
     for router in ROUTERS:
-        app.include_router(router)
-    if settings.demo:  # and the database is the demo's (checked above)
-        app.include_router(demo_shop.router)  # signs any user: demo mode only
-        app.include_router(demo_inbox.router)
-    observe.install(app, settings, engine)  # last middleware added: it wraps all the others
-    return app
+        root.include_router(router)
+    return list(root.routes)
 
 
 def errors_model() -> type:
