@@ -179,7 +179,9 @@ class RunningIssuer:
         self.issuer = FakeIssuer()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.issuer))
         self.issuer.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeIssuer:
         self.thread.start()
