@@ -78,6 +78,30 @@ def test_the_trained_tagger_is_kept_until_the_workspace_changes_it(
     assert newer == version + 1 and retrained is not first
 
 
+def test_workspaces_on_the_same_tags_share_one_trained_tagger_until_one_is_taught(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    f = factory_of(app)
+    fake = WordsEmbedder()
+    other = create_workspace(f, "Atelier")
+    _, first = tagging.workspace_tagger(f, workspace.id, fake)
+    _, shared = tagging.workspace_tagger(f, other.id, fake)
+    assert shared is first  # trained once for both
+    tag_service.add_examples(
+        f,
+        other.id,
+        "payment",
+        tag_service.ExamplesIn(examples=["Le terminal a refusé ma carte violette"]),
+    )
+    _, taught = tagging.workspace_tagger(f, other.id, fake)
+    _, untaught = tagging.workspace_tagger(f, workspace.id, fake)
+    assert taught is not first and untaught is first
+    assert "Le terminal a refusé ma carte violette" in repr(taught.taxonomy)
+    assert "Le terminal a refusé ma carte violette" not in repr(untaught.taxonomy)
+    # Another model never reuses a tagger trained with this one.
+    assert tagging.workspace_tagger(f, workspace.id, WordsEmbedder())[1] is not first
+
+
 def test_without_the_model_keyword_rules_still_tag(
     app: FastAPI, settings: Settings, workspace: NewWorkspace
 ) -> None:

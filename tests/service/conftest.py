@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in tables)))
     engine.dispose()
+
+
+@contextmanager
+def own_postgres_database(postgres_url: str, name: str) -> Iterator[str]:
+    """A database of its own on the test server, dropped afterwards.
+
+    For a module that fills a database once and reads it in several tests: the
+    tables of ``database_url``'s database are emptied after every test.
+    """
+    server = postgres_url.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

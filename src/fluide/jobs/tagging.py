@@ -19,6 +19,7 @@ which every taxonomy change or correction bumps.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -117,6 +118,9 @@ class _Trained:
 
 
 _taggers: dict[str, _Trained] = {}
+_by_content: OrderedDict[str, Tagger] = OrderedDict()
+"""Trained taggers by what they were trained on (:func:`_fingerprint`), newest last."""
+SHARED_TAGGERS = 16
 _taggers_lock = threading.Lock()
 
 EmbedderSource = Callable[[], Embedder | None]
@@ -133,7 +137,8 @@ def workspace_tagger(
             return version, cached.tagger
     with factory() as s:
         rows = store.tags(s, ws)
-        examples = store.examples(s, ws)
+        # In one order whatever the rows' ids: the same tags train the same tagger.
+        examples = sorted(store.examples(s, ws), key=lambda e: (e.text, sorted(e.tags), e.human))
         stored = queue_store.embeddings_of(
             s, ws, [e.response_id for e in examples if e.response_id]
         )
@@ -175,16 +180,38 @@ def workspace_tagger(
             [e.text for e in training],
             [stored.get(e.response_id) if e.response_id else None for e in corrections],
         )
-    tagger = Tagger.train(taxonomy, training, embedder, embeddings=x)
+    content = _fingerprint(taxonomy, training, x)
+    with _taggers_lock:
+        tagger = _by_content.get(content)
+        if tagger is not None and tagger.embedder is embedder:
+            _by_content.move_to_end(content)
+        else:
+            tagger = None
+    if tagger is None:
+        tagger = Tagger.train(taxonomy, training, embedder, embeddings=x)
     with _taggers_lock:
         _taggers[ws] = _Trained(version, tagger)
+        _by_content[content] = tagger
+        while len(_by_content) > SHARED_TAGGERS:
+            _by_content.popitem(last=False)
     return version, tagger
+
+
+def _fingerprint(taxonomy: Taxonomy, training: Sequence[Example], x: Matrix | None) -> str:
+    """What a trained tagger depends on: workspaces that agree on it share one tagger
+    (every workspace still on the default tags trains it once per process)."""
+    h = hashlib.sha256(repr(taxonomy).encode())
+    h.update(repr([(e.text, sorted(e.tags), e.human) for e in training]).encode())
+    if x is not None:
+        h.update(np.ascontiguousarray(x).tobytes())
+    return h.hexdigest()
 
 
 def forget_taggers() -> None:
     """Drop every trained tagger of this process (tests)."""
     with _taggers_lock:
         _taggers.clear()
+        _by_content.clear()
 
 
 def _vectors(embedder: Embedder, texts: Sequence[str], stored: Sequence[bytes | None]) -> Matrix:
