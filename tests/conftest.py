@@ -65,32 +65,3 @@ def production_hasher() -> Iterator[PasswordHasher]:
     finally:
         accounts._hasher = production
         accounts._dummy_hash.cache_clear()
-
-
-HEAVY_FIRST = (
-    "tests/service/test_openapi.py",
-    "tests/service/test_demo_emerging_topic.py",
-    "tests/browser/test_phone_width.py",
-    "tests/service/test_cli_demo.py",
-    "tests/service/test_demo_backlog.py",
-    "tests/service/test_demo_fill.py",
-    "tests/service/test_serve_workers.py",
-    "tests/jobs/test_serve_child.py",
-    "tests/docs/test_examples.py",
-    "tests/web/test_demo_dashboard.py",
-    "tests/browser/",
-)
-"""Files (or folders) of long tests, run first: ``--dist loadfile`` hands files out in
-the order they are collected, so long ones started last would leave one worker alone
-for minutes at the end while the other waits."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return next(
-            (i for i, heavy in enumerate(HEAVY_FIRST) if path.startswith(heavy)),
-            len(HEAVY_FIRST),
-        )
-
-    items.sort(key=rank)  # stable: each file's tests keep their order

@@ -22,21 +22,27 @@ KEY = "changer_carte"
 TASK = "changer la carte bancaire"
 
 
-@pytest.fixture
-def ws(app: FastAPI) -> NewWorkspace:
-    """A touchpoint whose key and task differ, with low answers on the survey link."""
+def struggling_workspace(app: FastAPI, **task: object) -> NewWorkspace:
+    """A workspace whose touchpoint ``KEY`` is named by ``task`` (``task=``, and
+    ``task_names=`` if given), with low answers on the survey link."""
     made = new_workspace(app.state.sessions, "Boutique")
     body = touchpoint_body(
         key=KEY,
-        task=TASK,
         channels=["in_app", "email", "link"],
         triggers=[{"event": f"{KEY}_done"}],
+        **task,
     )
     touchpoint_service.create(app.state.sessions, made.id, TouchpointIn(**body))
     at = datetime.now(UTC) - timedelta(days=2)
     answers = [Answer(2, "Carte refusée trois fois", agent="a-1") for _ in range(6)]
     record(app, made.id, answers, touchpoint=KEY, at=at)
     return made
+
+
+@pytest.fixture
+def ws(app: FastAPI) -> NewWorkspace:
+    """A touchpoint whose key and task differ."""
+    return struggling_workspace(app, task=TASK)
 
 
 def text_of(page: str) -> str:

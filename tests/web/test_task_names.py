@@ -3,46 +3,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.api.schemas import TouchpointIn, TouchpointPatch
+from fluide.api.schemas import TouchpointPatch
 from fluide.inputs.requests import TaskNames
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.workspaces import NewWorkspace
-from fluide.services.workspaces import create_workspace as new_workspace
 from fluide.settings import Settings
-from tests.service.conftest import touchpoint_body
 from tests.web.conftest import logged_in
 from tests.web.test_backlog import frictions, recent
-from tests.web.test_names_not_keys import text_of
-from tests.web.test_overview import Answer, record
+from tests.web.test_names_not_keys import KEY, struggling_workspace, text_of
 from tests.web.test_touchpoint_editor import create, form
 
-KEY = "changer_carte"
 NAMES = {"fr": "changer la carte bancaire", "en": "change the bank card"}
 
 
 @pytest.fixture
 def ws(app: FastAPI) -> NewWorkspace:
-    """A touchpoint named in both languages, with low answers on the survey link."""
-    made = new_workspace(app.state.sessions, "Boutique")
-    body = touchpoint_body(
-        key=KEY,
-        task=NAMES["fr"],
-        task_names=NAMES,
-        channels=["in_app", "email", "link"],
-        triggers=[{"event": f"{KEY}_done"}],
-    )
-    touchpoint_service.create(app.state.sessions, made.id, TouchpointIn(**body))
-    at = datetime.now(UTC) - timedelta(days=2)
-    answers = [Answer(2, "Carte refusée trois fois", agent="a-1") for _ in range(6)]
-    record(app, made.id, answers, touchpoint=KEY, at=at)
-    return made
+    """A touchpoint named in both languages."""
+    return struggling_workspace(app, task=NAMES["fr"], task_names=NAMES)
 
 
 @pytest.mark.parametrize(
