@@ -55,9 +55,23 @@ def _reading(spec: ScanSpec) -> Reading:
     return spec.dates.reading if spec.dates is not None else Reading(ISO)
 
 
+TS_COLUMN = "__fluide_ts"
+
+
 def _ts(spec: ScanSpec) -> str:
-    """The time column as a ``TIMESTAMPTZ``, however the file writes it."""
-    return ts_sql(_reading(spec), ident(spec.columns.fields["responded_at"]))
+    """The time column as a ``TIMESTAMPTZ``: the typed column itself for ISO 8601,
+    else the column :func:`_converted` adds (converted once per row)."""
+    if _reading(spec).kind == ISO:
+        return ident(spec.columns.fields["responded_at"])
+    return ident(TS_COLUMN)
+
+
+def _converted(reader: str, spec: ScanSpec) -> str:
+    """The reader, with the time column converted to a ``TIMESTAMPTZ`` when it is not ISO."""
+    if _reading(spec).kind == ISO:
+        return reader
+    ts = ts_sql(_reading(spec), ident(spec.columns.fields["responded_at"]))
+    return f"(SELECT *, {ts} AS {ident(TS_COLUMN)} FROM {reader})"
 
 
 def _dims(source: Source, spec: ScanSpec) -> list[_Dim]:
@@ -180,19 +194,24 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
     cols = spec.columns
     comment, tp_col = cols.get("comment"), cols.get("touchpoint")
     names = [f"fl_{d.name}" for d in dims]
+    # A column that read both day-first and month-first in its first values:
+    # a day above 12 anywhere settles it (no value would read the other way).
+    # The day as written: of the reader's naive value, once per row.
+    settle = spec.dates is not None and spec.dates.ambiguous
     projection = ", ".join(
         [
             f"enum_code({ident(cols.fields['score'])}) AS fl_code",
             f"{_ts(spec)} AS fl_ts",
+            f"dayofmonth({ident(cols.fields['responded_at'])}) AS fl_day"
+            if settle
+            else "NULL::INTEGER AS fl_day",
             f"{ident(comment)} AS fl_cm" if comment else "NULL::VARCHAR AS fl_cm",
             f"{ident(tp_col)} AS fl_tp" if tp_col else "NULL::VARCHAR AS fl_tp",
             *(f"{d.expr} AS fl_{d.name}" for d in dims),
         ]
     )
     group_cols = ", ".join(names)
-    # A column that read both day-first and month-first in its first values:
-    # a day above 12 anywhere settles it (no value would read the other way).
-    day = "max(dayofmonth(fl_ts))" if spec.dates is not None and spec.dates.ambiguous else "NULL"
+    day = "max(fl_day)" if settle else "NULL"
     grouping = f"GROUPING({group_cols})" if names else "0"
     sets_sql = ", ".join(
         "(" + ", ".join(("fl_code", *(f"fl_{n}" for n in st))) + ")" for st in _grouping_sets(dims)
@@ -254,7 +273,7 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
     reader = read_csv_sql(source, _types(source, spec), required, _reading(spec).format)
     dims = _dims(source, spec)
     high_codes = [i for i, (_, p) in enumerate(tokens) if q.group_of(p) == "high"]
-    sql = _sql(reader, spec, dims, high_codes)
+    sql = _sql(_converted(reader, spec), spec, dims, high_codes)
     con = duckdb.connect()
     try:
         for statement in setup:
