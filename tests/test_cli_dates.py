@@ -95,7 +95,7 @@ def test_mixed_formats_say_what_was_tried_and_the_lines_that_break_the_best(
     assert (
         "lines 3, 5: Horodateur: not a date and time ('2026-12-14 10:00', 'hier') — allowed: "
         "dd/mm/yyyy hh:mm (no reading fits every date of column Horodateur; this one, day first,"
-        " fits the most; also tried: ISO 8601: 1 values)"
+        " fits the most; also tried: ISO 8601: 1 value)"
     ) in result.stderr
     skipped = invoke("analyze", str(path), *Q, "--skip-invalid", "--format", "json")
     assert json.loads(skipped.stdout)["input"]["skipped_lines"] == [3, 5]
@@ -122,7 +122,7 @@ def test_inspect_says_how_the_file_is_read_without_analysing(tmp_path: Path) -> 
     )
     assert "Dates (column Horodateur): day first, dd/mm/yyyy hh:mm" in out
     assert "Why: '13/12/2026 18:00' on line 5 reads only day first" in out
-    assert "'07/12/2026 14:30' → 2026-12-07T14:30:00+01" in out
+    assert "'07/12/2026 14:30' → 2026-12-07T14:30:00+01:00" in out
     assert "CES" not in out  # nothing analysed
 
 
@@ -161,7 +161,7 @@ def test_inspect_json_is_a_stable_document(tmp_path: Path) -> None:
         "lang",
         True,
     )
-    assert d["samples"][0] == {"value": "07/12/2026 14:30", "read": "2026-12-07T14:30:00+00"}
+    assert d["samples"][0] == {"value": "07/12/2026 14:30", "read": "2026-12-07T14:30:00+00:00"}
     assert (d["values"], d["bad_count"], d["bad_lines"]) == (3, 0, [])
 
 
@@ -193,4 +193,7 @@ def test_inspect_of_a_spreadsheet_reads_serials(tmp_path: Path) -> None:
     d = json.loads(result.stdout)["dates"]
     # 46363 days after 1899-12-30 is 2026-12-07; .5 is noon, .25 six in the morning.
     assert d["reading"] == "excel_serial"
-    assert [s["read"] for s in d["samples"]] == ["2026-12-07T12:00:00+01", "2026-12-08T06:00:00+01"]
+    assert [s["read"] for s in d["samples"]] == [
+        "2026-12-07T12:00:00+01:00",
+        "2026-12-08T06:00:00+01:00",
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from fluide.i18n import N_
+from fluide.i18n import N_, ngettext
 from fluide.i18n import gettext as _t
 from fluide.ingest.dates import FIELD, ITEM, SEP, Reading
 from fluide.ingest.errors import InputError, InputProblem, line_ranges
@@ -69,7 +69,10 @@ def reading_text(lang: str, code: str) -> str:
         name, pattern = reading_name(lang, k), Reading(k, f or None).pattern(lang)
         if pattern != name:
             name += f" ({pattern})"
-        others.append(name + ": " + _t(lang, "%(count)s values", count=n))
+        count = int(n)
+        others.append(
+            name + ": " + ngettext(lang, "%(count)s value", "%(count)s values", count, count=count)
+        )
     if not others:
         return _t(
             lang,

@@ -14,6 +14,8 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -242,11 +244,7 @@ def samples(
         con.execute(f"SET TimeZone = {lit(tz)}")
         for column in columns:
             c = ident(column)
-            read = (
-                f"strftime({_parsed(reading, f'trim({c})')}, '%Y-%m-%dT%H:%M:%S%z')"
-                if column == date_column
-                else "NULL"
-            )
+            read = f"epoch({_parsed(reading, f'trim({c})')})" if column == date_column else "NULL"
             try:
                 rows = con.execute(
                     f"SELECT trim({c}), {read} FROM {reader} "
@@ -254,10 +252,16 @@ def samples(
                 ).fetchall()
             except duckdb.Error as exc:
                 raise unreadable(exc) from None
-            out[column] = [(str(v), None if r is None else str(r)) for v, r in rows]
+            out[column] = [
+                (str(v), None if r is None else _local(float(str(r)), tz)) for v, r in rows
+            ]
     finally:
         con.close()
     return out
+
+
+def _local(epoch: float, tz: str) -> str:
+    return datetime.fromtimestamp(epoch, UTC).astimezone(ZoneInfo(tz)).isoformat()
 
 
 def bad_dates(
