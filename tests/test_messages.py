@@ -17,6 +17,12 @@ SAMPLES: dict[str, dict[str, object]] = {
     "small_sample": {"n": 12, "threshold": 30},
     "pooled_periods": {"count": 2},
     "rows_skipped": {"count": 3, "lines": "2-3, 9"},
+    "dates_ambiguous": {
+        "column": "Horodateur",
+        "reading": "month_first",
+        "format": "%m/%d/%Y %H:%M",
+        "rule": "default",
+    },
 }
 
 

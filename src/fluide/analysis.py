@@ -228,7 +228,7 @@ def assemble(
     overall = _rated(merged.block(lambda s: s.overall, ss), invited.overall if invited else None)
     groups = {label: _group_rows(merged, label, ss) for label in merged.by}
     periods, pooled_total = _periods(merged, o)
-    warnings: list[Notice] = []
+    warnings: list[Notice] = list(merged.notices)
     if pooled_total:
         warnings.append(Notice("pooled_periods", {"count": pooled_total}))
     versions: dict[str, int] = {}

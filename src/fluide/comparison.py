@@ -88,6 +88,7 @@ def compare_file(
         )
     except (ValueError, MixedQuestionsError) as exc:
         raise InputError("%(reason)s", reason=str(exc)) from None
+    comp.warnings.extend(merged.notices)
     if skipped.problems:
         comp.warnings.append(
             Notice(

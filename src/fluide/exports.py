@@ -8,8 +8,9 @@ results may be pooled (they never are silently).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,9 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block, summarize, summarize_effort_index
+from fluide.domain.notices import Notice
 from fluide.domain.periods import Period
 from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
 from fluide.domain.segments import DEFAULT_NEW_DAYS, TENURE
+from fluide.i18n import DEFAULT_LANG
+from fluide.ingest.date_column import check_format, choose, choose_full
+from fluide.ingest.dates import Choice, allowed_code
 from fluide.ingest.discover import discover_questions
 from fluide.ingest.errors import InputError, InputProblem, SkipReport
 from fluide.ingest.scan import scan
@@ -49,6 +54,10 @@ class ExportOptions:
     delimiter: str | None = None
     sheet: str | None = None
     verbatims: int = 10
+    # How the time column is written: a strptime format, or None to infer it;
+    # ``lang`` decides a column that reads both day-first and month-first.
+    date_format: str | None = None
+    lang: str = DEFAULT_LANG
 
 
 def check_options(o: ExportOptions) -> None:
@@ -65,6 +74,8 @@ def check_options(o: ExportOptions) -> None:
     for p in o.periods:
         if p not in {x.value for x in Period}:
             raise InputError("Unknown period %(value)s; allowed: day, week, month.", value=p)
+    if o.date_format is not None:
+        check_format(o.date_format)
 
 
 def question_of(scale: str, polarity: str, o: ExportOptions) -> Question:
@@ -166,6 +177,7 @@ class Scanned:
     scans: list[ScanResult]
     by: Sequence[str] = ()
     invited: Invited | None = None
+    notices: list[Notice] = field(default_factory=list)  # about the reading (ambiguous dates)
 
     def parts(self, pick: Any) -> list[tuple[Question, NDArray[np.int64]]]:
         out = []
@@ -198,6 +210,7 @@ def scan_all(
     check_options(o)
     with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
         cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,))
+        dates = choose(source, cols.fields["responded_at"], date_format=o.date_format, lang=o.lang)
         questions, problems = questions_of(source, cols, o)
         if not questions:
             questions = (
@@ -205,34 +218,97 @@ def scan_all(
             )
         if not questions:
             raise InputError("No answers to analyse.")
-        scans = []
-        for i, q in enumerate(questions):
-            spec = ScanSpec(
-                question=q,
-                tz=o.tz,
-                columns=cols,
-                periods=tuple(Period(p) for p in o.periods),
-                touchpoint=o.touchpoint,
-                new_days=o.new_days,
-                change_at=change_at,
-                verbatims=o.verbatims,
-                only_scale=q.scale.key if cols.get("scale") else None,
-                only_polarity=q.polarity.value if cols.get("polarity") else None,
-                takes_empty_scale=q.scale.key == o.scale,
-                takes_empty_polarity=q.polarity.value == o.polarity,
-                answer_groups=answer_groups and cols.get("comment") is not None,
-                answers_window=answers_window,
-            )
+        scan_one = partial(
+            _scan_questions,
+            source,
+            cols,
+            questions,
+            o,
+            change_at,
+            progress,
+            answer_groups=answer_groups,
+            answers_window=answers_window,
+        )
+        scans, scan_problems = scan_one(dates)
+        column = cols.fields["responded_at"]
+        if dates.sampled and any(
+            p.field == column and p.kind == "bad_datetime" for p in scan_problems
+        ):
+            # The first values misled: choose from the whole column, and say so.
+            full = choose_full(source, column, lang=o.lang)
+            if full.reading != dates.reading:
+                scans, scan_problems = scan_one(full)
+            else:
+                code = allowed_code(full, column)
+                scan_problems = [
+                    replace(p, allowed=code) if p.field == column and p.kind in DATE_KINDS else p
+                    for p in scan_problems
+                ]
+            dates = full
+        elif dates.ambiguous and max(s.max_day or 0 for s in scans) > 12:
+            dates = replace(dates, ambiguous=False, rule="only_fit")
+        report = check_problems(sorted(set(problems + scan_problems)), o)
+        notices = [dates_notice(dates, column)] if dates.ambiguous else []
+        return Scanned(questions, scans, cols.by_labels, notices=notices), report, cols, source
 
-            def sub(x: float, _i: int = i) -> None:
-                if progress is not None:
-                    progress((_i + x) / len(questions))
 
-            result = scan(source, spec, sub if progress else None)
-            problems += result.problems
-            scans.append(result)
-        report = check_problems(sorted(set(problems)), o)
-        return Scanned(questions, scans, cols.by_labels), report, cols, source
+DATE_KINDS = ("bad_datetime", "empty")
+
+
+def _scan_questions(
+    source: Source,
+    cols: Columns,
+    questions: list[Question],
+    o: ExportOptions,
+    change_at: datetime | None,
+    progress: Progress | None,
+    dates: Choice,
+    *,
+    answer_groups: bool,
+    answers_window: tuple[datetime, datetime] | None,
+) -> tuple[list[ScanResult], list[InputProblem]]:
+    """One scan per question, with the time column read as ``dates``."""
+    scans, problems = [], []
+    for i, q in enumerate(questions):
+        spec = ScanSpec(
+            question=q,
+            tz=o.tz,
+            columns=cols,
+            periods=tuple(Period(p) for p in o.periods),
+            touchpoint=o.touchpoint,
+            new_days=o.new_days,
+            change_at=change_at,
+            verbatims=o.verbatims,
+            only_scale=q.scale.key if cols.get("scale") else None,
+            only_polarity=q.polarity.value if cols.get("polarity") else None,
+            takes_empty_scale=q.scale.key == o.scale,
+            takes_empty_polarity=q.polarity.value == o.polarity,
+            answer_groups=answer_groups and cols.get("comment") is not None,
+            answers_window=answers_window,
+            dates=dates,
+        )
+
+        def sub(x: float, _i: int = i) -> None:
+            if progress is not None:
+                progress((_i + x) / len(questions))
+
+        result = scan(source, spec, sub if progress else None)
+        problems += result.problems
+        scans.append(result)
+    return scans, problems
+
+
+def dates_notice(choice: Choice, column: str) -> Notice:
+    """The warning for a column read one way when the other order fitted too."""
+    return Notice(
+        "dates_ambiguous",
+        {
+            "column": column,
+            "reading": choice.reading.kind,
+            "format": choice.reading.format or "",
+            "rule": choice.rule,
+        },
+    )
 
 
 def input_json(path: Path, merged: Scanned, skipped: SkipReport, tz: str) -> dict[str, Any]:

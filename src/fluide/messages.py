@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from fluide.domain.notices import Notice
 from fluide.i18n import fmt_int, fmt_number, gettext, ngettext
+from fluide.ingest.dates import Reading
 
 Params = Mapping[str, object]
 
@@ -179,7 +180,46 @@ def _rows_skipped(lang: str, p: Params) -> str:
     )
 
 
+def reading_name(lang: str, kind: object) -> str:
+    """A date reading as people say it (« jour en premier »)."""
+    names = {
+        "iso": "ISO 8601",
+        "day_first": gettext(lang, "day first"),
+        "month_first": gettext(lang, "month first"),
+        "year_first": gettext(lang, "year first"),
+        "epoch_seconds": gettext(lang, "Unix time in seconds"),
+        "epoch_milliseconds": gettext(lang, "Unix time in milliseconds"),
+        "excel_serial": gettext(lang, "Excel serial numbers (days since 1899-12-30)"),
+        "custom": "--date-format",
+    }
+    return names.get(str(kind), str(kind))
+
+
+def _dates_ambiguous(lang: str, p: Params) -> str:
+    fmt = str(p.get("format") or "")
+    other = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    why = {
+        "lang": gettext(lang, "the report is in French (--lang fr)"),
+        "delimiter": gettext(
+            lang, "the file is separated by ';' (as French spreadsheets write it)"
+        ),
+        "default": gettext(lang, "that is the rule for English (--lang en) with ',' separators"),
+    }.get(str(p.get("rule")), str(p.get("rule")))
+    return gettext(
+        lang,
+        "Every date of column %(column)s reads both day first and month first: they were read "
+        "%(reading)s (%(pattern)s) because %(why)s. To read them otherwise: "
+        "--date-format '%(other)s'.",
+        column=str(p["column"]),
+        reading=reading_name(lang, p.get("reading")),
+        pattern=Reading(str(p.get("reading")), fmt).pattern(lang),
+        why=why,
+        other=other,
+    )
+
+
 _TEXTS: dict[str, Callable[[str, Params], str]] = {
+    "dates_ambiguous": _dates_ambiguous,
     "scale_changed": _scale_changed,
     "polarity_changed": _polarity_changed,
     "question_version_changed": _question_version_changed,

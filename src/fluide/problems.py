@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from fluide.i18n import N_
+from fluide.i18n import N_, ngettext
 from fluide.i18n import gettext as _t
+from fluide.ingest.dates import FIELD, ITEM, SEP, Reading
 from fluide.ingest.errors import InputError, InputProblem, line_ranges
+from fluide.messages import reading_name
 
 _KINDS = {
     "empty": N_("empty"),
@@ -42,7 +44,53 @@ def allowed_text(lang: str, allowed: str) -> str:
         return _t(lang, "ISO 8601, e.g. 2026-08-03T09:15:00+02:00 or 2026-08-03 09:15")
     if allowed == "@date":
         return _t(lang, "a date YYYY-MM-DD, e.g. 2025-03-01")
+    if allowed.startswith("@reading"):
+        return reading_text(lang, allowed)
     return allowed
+
+
+def reading_text(lang: str, code: str) -> str:
+    """The reading chosen for a time column, and the others tried when none fitted all."""
+    _, kind, fmt, column, rule, fits_all, tried = code.split(SEP)
+    reading = Reading(kind, fmt or None)
+    if rule == "forced":
+        return _t(lang, "%(pattern)s (--date-format)", pattern=reading.pattern(lang))
+    if fits_all == "1":
+        return _t(
+            lang,
+            "%(pattern)s (reading chosen for column %(column)s: %(reading)s)",
+            pattern=reading.pattern(lang),
+            column=column,
+            reading=reading_name(lang, kind),
+        )
+    others = []
+    for item in filter(None, tried.split(ITEM)):
+        k, f, n = item.split(FIELD)
+        name, pattern = reading_name(lang, k), Reading(k, f or None).pattern(lang)
+        if pattern != name:
+            name += f" ({pattern})"
+        count = int(n)
+        others.append(
+            name + ": " + ngettext(lang, "%(count)s value", "%(count)s values", count, count=count)
+        )
+    if not others:
+        return _t(
+            lang,
+            "%(pattern)s (no reading fits every date of column %(column)s; this one, "
+            "%(reading)s, fits the most)",
+            pattern=reading.pattern(lang),
+            column=column,
+            reading=reading_name(lang, kind),
+        )
+    return _t(
+        lang,
+        "%(pattern)s (no reading fits every date of column %(column)s; this one, %(reading)s, "
+        "fits the most; also tried: %(tried)s)",
+        pattern=reading.pattern(lang),
+        column=column,
+        reading=reading_name(lang, kind),
+        tried="; ".join(others),
+    )
 
 
 def problem_lines(lang: str, problems: Sequence[InputProblem], *, examples: int = 3) -> list[str]:

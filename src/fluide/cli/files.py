@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fluide.cli.app import LangOpt, _check_lang, _fail, _progress, app
+from fluide.cli.app import EXIT_BAD_INPUT, LangOpt, _check_lang, _fail, _progress, app
 from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
@@ -49,6 +49,14 @@ DelimOpt = Annotated[
 ]
 SheetOpt = Annotated[
     str | None, typer.Option("--sheet", help="XLSX sheet name (first sheet by default).")
+]
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="How the time column is written, as strptime, e.g. '%d/%m/%Y %H:%M' "
+        "(inferred by default).",
+    ),
 ]
 SmallOpt = Annotated[
     int,
@@ -152,6 +160,50 @@ def _run(
     _emit(_render(kind, fmt, doc, lang), output, lang)
 
 
+def _inspect(
+    file: Path,
+    fmt: str,
+    output: Path | None,
+    lang: str,
+    mapping: list[str] | None,
+    encoding: str,
+    delimiter: str | None,
+    sheet: str | None,
+    date_format: str | None,
+    tz: str,
+) -> None:
+    """``analyze --inspect``: what Fluide understood of the file; exit 2 when it cannot read it."""
+    from fluide.exports import ExportOptions
+    from fluide.inspection import inspect_file, inspection_text
+
+    if fmt not in ("text", "json"):
+        _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
+    options = ExportOptions(
+        tz=tz,
+        mapping=_mapping(mapping, lang),
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        date_format=date_format,
+        lang=lang,
+    )
+    try:
+        result = inspect_file(file, options)
+    except InputError as exc:
+        _fail(lang, exc)
+        return
+    doc = result.to_json(lang)
+    _emit(
+        json.dumps(doc, ensure_ascii=False, indent=2)
+        if fmt == "json"
+        else inspection_text(doc, lang),
+        output,
+        lang,
+    )
+    if not doc["readable"]:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 LONG_TAGGING = 200
 """Distinct comments from which ``analyze`` says on stderr that it is tagging (~5 s)."""
 
@@ -208,6 +260,13 @@ def analyze(
         bool,
         typer.Option("--no-frictions", help="Skip the week's top frictions (no comment tagging)."),
     ] = False,
+    date_format: DateFormatOpt = None,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect", help="Say how the file is read (columns, dates), without analysing."
+        ),
+    ] = False,
 ) -> None:
     """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend,
     and the week's top frictions from the comments."""
@@ -215,6 +274,9 @@ def analyze(
     from fluide.analysis import AnalyzeOptions, analyze_file
 
     lang = _check_lang(lang)
+    if inspect:
+        _inspect(file, fmt, output, lang, mapping, encoding, delimiter, sheet, date_format, tz)
+        return
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
     options = AnalyzeOptions(
@@ -237,6 +299,8 @@ def analyze(
         verbatims=verbatims,
         frictions=not no_frictions,
         week=week,
+        date_format=date_format,
+        lang=lang,
     )
     _run(
         lambda progress: analyze_file(
@@ -280,6 +344,7 @@ def compare(
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimOpt = None,
     sheet: SheetOpt = None,
+    date_format: DateFormatOpt = None,
 ) -> None:
     """Before/after a change: both blocks, the difference with its bootstrap interval,
     the Mann-Whitney p-value and Cliff's delta."""
@@ -318,6 +383,8 @@ def compare(
         change_date=day,
         resamples=resamples,
         seed=seed,
+        date_format=date_format,
+        lang=lang,
     )
     _run(
         lambda progress: compare_file(file, options, progress),

@@ -11,14 +11,22 @@ from fluide.ingest.source import Source
 from fluide.ingest.sql import lit
 
 
-def read_csv_sql(source: Source, types: Mapping[str, str], required: Sequence[str] = ()) -> str:
+def read_csv_sql(
+    source: Source,
+    types: Mapping[str, str],
+    required: Sequence[str] = (),
+    timestampformat: str | None = None,
+) -> str:
     """The ``read_csv(...)`` call for ``source`` with explicit column types.
 
     No auto-detection: the dialect was sniffed once (``source``), and the
     types are ours. ``required`` columns turn an empty cell into a reject.
+    ``timestampformat`` (strptime) reads the ``TIMESTAMP`` columns.
     """
     columns = "{" + ", ".join(f"{lit(h)}: {lit(t)}" for h, t in types.items()) + "}"
     not_null = f"force_not_null = [{', '.join(lit(c) for c in required)}], " if required else ""
+    if timestampformat is not None:
+        not_null += f"timestampformat = {lit(timestampformat)}, "
     return (
         f"read_csv({lit(str(source.csv_path))}, header = true, delim = {lit(source.delimiter)}, "
         f"quote = '\"', escape = '\"', encoding = {lit(source.encoding)}, columns = {columns}, "

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from fluide.domain.scales import Question
+from fluide.ingest.dates import allowed_code
 from fluide.ingest.errors import InputProblem
 from fluide.ingest.source import Source, first_field, physical_lines
 from fluide.ingest.spec import ScanSpec
@@ -81,7 +82,8 @@ def problems_from_rejects(
         if etype == "CAST" and name == cols.fields["score"]:
             kind, allowed = classify_score(value or "", q), points
         elif etype == "CAST" and name == cols.fields["responded_at"]:
-            kind, allowed = ("empty" if not (value or "").strip() else "bad_datetime"), "@datetime"
+            kind = "empty" if not (value or "").strip() else "bad_datetime"
+            allowed = allowed_code(spec.dates, name)
         elif etype == "CAST" and name == cols.get("customer_since"):
             kind, allowed = "bad_date", "@date"
         elif etype == "CAST":

@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from fluide.domain.periods import Period
 from fluide.domain.scales import Question
 from fluide.domain.segments import TENURE
+from fluide.ingest.date_column import reader_type, ts_sql
+from fluide.ingest.dates import ISO, Reading
 from fluide.ingest.errors import InputError
 from fluide.ingest.reader import has_rejects, read_csv_sql, reject_rows, unreadable
 from fluide.ingest.rejects import problems_from_rejects
@@ -49,9 +51,32 @@ class _Dim:
     expr: str
 
 
+def _reading(spec: ScanSpec) -> Reading:
+    return spec.dates.reading if spec.dates is not None else Reading(ISO)
+
+
+TS_COLUMN = "__fluide_ts"
+
+
+def _ts(spec: ScanSpec) -> str:
+    """The time column as a ``TIMESTAMPTZ``: the typed column itself for ISO 8601,
+    else the column :func:`_converted` adds (converted once per row)."""
+    if _reading(spec).kind == ISO:
+        return ident(spec.columns.fields["responded_at"])
+    return ident(TS_COLUMN)
+
+
+def _converted(reader: str, spec: ScanSpec) -> str:
+    """The reader, with the time column converted to a ``TIMESTAMPTZ`` when it is not ISO."""
+    if _reading(spec).kind == ISO:
+        return reader
+    ts = ts_sql(_reading(spec), ident(spec.columns.fields["responded_at"]))
+    return f"(SELECT *, {ts} AS {ident(TS_COLUMN)} FROM {reader})"
+
+
 def _dims(source: Source, spec: ScanSpec) -> list[_Dim]:
     cols = spec.columns
-    ts = ident(cols.fields["responded_at"])
+    ts = _ts(spec)
     dims: list[_Dim] = []
     for i, b in enumerate(cols.by):
         if b == TENURE and source.column(TENURE) is None:
@@ -125,7 +150,7 @@ def _types(source: Source, spec: ScanSpec) -> dict[str, str]:
     """Column types for the reader: ours where a field has a meaning, text elsewhere."""
     cols = spec.columns
     types = dict.fromkeys(source.header, "VARCHAR")
-    types[cols.fields["responded_at"]] = "TIMESTAMPTZ"
+    types[cols.fields["responded_at"]] = reader_type(_reading(spec))
     types[cols.fields["score"]] = SCORE_TYPE
     if TENURE in cols.by and "customer_since" in cols.fields:
         types[cols.fields["customer_since"]] = "DATE"
@@ -169,16 +194,24 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
     cols = spec.columns
     comment, tp_col = cols.get("comment"), cols.get("touchpoint")
     names = [f"fl_{d.name}" for d in dims]
+    # A column that read both day-first and month-first in its first values:
+    # a day above 12 anywhere settles it (no value would read the other way).
+    # The day as written: of the reader's naive value, once per row.
+    settle = spec.dates is not None and spec.dates.ambiguous
     projection = ", ".join(
         [
             f"enum_code({ident(cols.fields['score'])}) AS fl_code",
-            f"{ident(cols.fields['responded_at'])} AS fl_ts",
+            f"{_ts(spec)} AS fl_ts",
+            f"dayofmonth({ident(cols.fields['responded_at'])}) AS fl_day"
+            if settle
+            else "NULL::INTEGER AS fl_day",
             f"{ident(comment)} AS fl_cm" if comment else "NULL::VARCHAR AS fl_cm",
             f"{ident(tp_col)} AS fl_tp" if tp_col else "NULL::VARCHAR AS fl_tp",
             *(f"{d.expr} AS fl_{d.name}" for d in dims),
         ]
     )
     group_cols = ", ".join(names)
+    day = "max(fl_day)" if settle else "NULL"
     grouping = f"GROUPING({group_cols})" if names else "0"
     sets_sql = ", ".join(
         "(" + ", ".join(("fl_code", *(f"fl_{n}" for n in st))) + ")" for st in _grouping_sets(dims)
@@ -186,10 +219,10 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
     sql = (
         f"WITH t AS (SELECT {projection} FROM {reader} {_where(spec)}) "
         f"SELECT {grouping} AS gid, fl_code{', ' + group_cols if names else ''}, count(*) AS c, "
-        "epoch(min(fl_ts)), epoch(max(fl_ts)), NULL AS verbatims, NULL AS answers "
+        f"epoch(min(fl_ts)), epoch(max(fl_ts)), {day}, NULL AS verbatims, NULL AS answers "
         f"FROM t GROUP BY GROUPING SETS ({sets_sql})"
     )
-    nulls = ", ".join(["NULL"] * (len(names) + 4))
+    nulls = ", ".join(["NULL"] * (len(names) + 5))
     if comment and spec.verbatims > 0 and high_codes:
         # A separate branch over the same CTE: DuckDB shares the scan, and the
         # top-N runs once instead of once per grouping set.
@@ -237,10 +270,10 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
         f"CREATE TYPE {SCORE_TYPE} AS ENUM ({', '.join(lit(t) for t, _ in tokens)})",
     )
     required = [spec.columns.fields[f] for f in ("responded_at", "score")]
-    reader = read_csv_sql(source, _types(source, spec), required)
+    reader = read_csv_sql(source, _types(source, spec), required, _reading(spec).format)
     dims = _dims(source, spec)
     high_codes = [i for i, (_, p) in enumerate(tokens) if q.group_of(p) == "high"]
-    sql = _sql(reader, spec, dims, high_codes)
+    sql = _sql(_converted(reader, spec), spec, dims, high_codes)
     con = duckdb.connect()
     try:
         for statement in setup:
@@ -310,7 +343,7 @@ def _collect(
             continue
         gid, code = int(row[0]), int(row[1])  # type: ignore[call-overload]
         values = dict(zip(names, row[2 : 2 + nd], strict=True))
-        count, first, last = row[2 + nd : 5 + nd]
+        count, first, last, max_day = row[2 + nd : 6 + nd]
         point = int(code_to_point[code])
         s = gid_of[gid]
         c = int(count)  # type: ignore[call-overload]
@@ -324,6 +357,8 @@ def _collect(
 
         if s == ():
             res.overall[point - 1] += c
+            if max_day is not None:
+                res.max_day = max(res.max_day or 0, int(max_day))  # type: ignore[call-overload]
             f = datetime.fromtimestamp(float(first), UTC) if first is not None else None  # type: ignore[arg-type]
             la = datetime.fromtimestamp(float(last), UTC) if last is not None else None  # type: ignore[arg-type]
             if f is not None and (res.first is None or f < res.first):

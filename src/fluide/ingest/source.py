@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from fluide.ingest.errors import InputError
@@ -99,12 +99,21 @@ def _sniff(path: Path, encoding: str, delimiter: str | None) -> tuple[str, tuple
     return delimiter, header
 
 
-def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a CSV export would hold."""
+EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _cell_text(value: object, serial: bool = False) -> str:
+    """A spreadsheet cell as the text a CSV export would hold.
+
+    ``serial``: the cell is in a column of date cells, so a number there is
+    an Excel serial (days since 1899-12-30, the fraction the time of day).
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if serial and isinstance(value, int | float):
+        return (EXCEL_EPOCH + timedelta(seconds=round(value * 86400))).isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date | time):
@@ -134,11 +143,17 @@ def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
     while header and not header[-1]:
         header.pop()
     width = len(header)
+    dated = {
+        j
+        for r in rows[first + 1 :]
+        for j, c in enumerate(r[:width])
+        if isinstance(c, datetime | date)
+    }
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow([ROW_COLUMN, *header])
         for i in range(first + 1, len(rows)):
-            cells = [_cell_text(c) for c in rows[i]]
+            cells = [_cell_text(c, j in dated) for j, c in enumerate(rows[i])]
             if not any(cells):
                 continue  # spreadsheets keep formatted but empty rows
             extra = [c for c in cells[width:] if c]

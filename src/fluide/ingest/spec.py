@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from fluide.domain.periods import Period
 from fluide.domain.scales import Question
+from fluide.ingest.dates import Choice
 from fluide.ingest.errors import InputProblem
 from fluide.ingest.source import Columns
 
@@ -40,6 +41,8 @@ class ScanSpec:
     # (UTC instants, end excluded). Read only when the file has comments.
     answer_groups: bool = False
     answers_window: tuple[datetime, datetime] | None = None
+    # How the time column is written (None: ISO 8601, DuckDB's typed reader).
+    dates: Choice | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class ScanResult:
     first: datetime | None = None
     last: datetime | None = None
     problems: list[InputProblem] = field(default_factory=list)
+    max_day: int | None = None  # largest day of the month read (for ambiguous dates only)
 
     @property
     def rows(self) -> int:
