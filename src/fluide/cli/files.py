@@ -24,7 +24,22 @@ FileArg = Annotated[
 ]
 ScaleOpt = Annotated[
     str | None,
-    typer.Option("--scale", help="1-5, 1-7, 1-10 or emoji-3 (or a scale column in the file)."),
+    typer.Option(
+        "--scale",
+        help="1-5, 1-7, 1-10, emoji-3, or good-bad for a help desk's Good/Bad rating "
+        "(or a scale column in the file).",
+    ),
+]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--labels",
+        help='Answers written as words: "Très difficile=1,Difficile=2,…" (points of the scale).',
+    ),
+]
+HeaderRowsOpt = Annotated[
+    int | None,
+    typer.Option("--header-rows", help="1 or 2 header lines (a second one is detected)."),
 ]
 PolarityOpt = Annotated[
     str | None,
@@ -208,6 +223,8 @@ def analyze(
         bool,
         typer.Option("--no-frictions", help="Skip the week's top frictions (no comment tagging)."),
     ] = False,
+    labels: LabelsOpt = None,
+    header_rows: HeaderRowsOpt = None,
 ) -> None:
     """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend,
     and the week's top frictions from the comments."""
@@ -237,6 +254,8 @@ def analyze(
         verbatims=verbatims,
         frictions=not no_frictions,
         week=week,
+        labels=labels,
+        header_rows=header_rows,
     )
     _run(
         lambda progress: analyze_file(
@@ -280,6 +299,8 @@ def compare(
     encoding: EncodingOpt = "utf-8",
     delimiter: DelimOpt = None,
     sheet: SheetOpt = None,
+    labels: LabelsOpt = None,
+    header_rows: HeaderRowsOpt = None,
 ) -> None:
     """Before/after a change: both blocks, the difference with its bootstrap interval,
     the Mann-Whitney p-value and Cliff's delta."""
@@ -318,6 +339,8 @@ def compare(
         change_date=day,
         resamples=resamples,
         seed=seed,
+        labels=labels,
+        header_rows=header_rows,
     )
     _run(
         lambda progress: compare_file(file, options, progress),

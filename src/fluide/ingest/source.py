@@ -1,7 +1,9 @@
 """Opening an export: format, encoding, delimiter, header and column mapping.
 
 Header names are matched case-insensitively; ``--map score=Note`` points a
-canonical name at another header. XLSX sheets are turned into a temporary CSV
+canonical name at another header, and the usual names of the survey tools
+are recognised (``ingest/headers.py``). A second header line (SurveyMonkey)
+is detected or forced with ``--header-rows``. XLSX sheets are turned into a temporary CSV
 with a first column holding each record's spreadsheet row, so the one CSV scan
 serves both formats and errors still name the row the user sees.
 """
@@ -11,13 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from fluide.domain.wordings import normalise
+from fluide.ingest.answers import any_word
 from fluide.ingest.errors import InputError
+from fluide.ingest.headers import Ambiguous, by_synonym, is_id, paste_map, score_candidates
 
 CANONICAL = (
     "responded_at",
@@ -32,6 +37,8 @@ CANONICAL = (
 """Columns Fluide gives a meaning to; any other column is a segment attribute."""
 
 ROW_COLUMN = "__fluide_row"
+SAMPLE_ROWS = 500
+"""Rows read to suggest a score column (a look at values, no full pass)."""
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
 
 
@@ -45,6 +52,12 @@ class Source:
     encoding: str
     header: tuple[str, ...]  # column names as DuckDB will see them
     row_column: str | None  # for spreadsheets: the column holding the sheet row
+    skip: int = 0  # lines before the header line DuckDB reads (a first header line)
+    header_rows: int = 1  # header lines of the export as the user sees it
+
+    def sample(self) -> list[list[str]]:
+        """The first records after the header (at most ``SAMPLE_ROWS``)."""
+        return _head_rows(self.csv_path, self.encoding, self.delimiter)[1 + self.skip :]
 
     def column(self, name: str) -> str | None:
         """The actual header matching ``name`` case-insensitively, if any."""
@@ -71,17 +84,58 @@ def _decode_head(raw: bytes, encoding: str) -> str:
         ) from None
 
 
-def _sniff(path: Path, encoding: str, delimiter: str | None) -> tuple[str, tuple[str, ...]]:
+def _head_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
     with path.open("rb") as f:
         head = _decode_head(f.read(1 << 16), encoding)
-    first = head.splitlines()[0] if head.strip() else ""
-    if not first.strip():
-        raise InputError("The file is empty: a header line naming the columns is expected.")
-    if delimiter is None:
-        # Count outside quotes: a quoted header may contain the other character.
-        counts = {d: sum(len(r) - 1 for r in csv.reader([first], delimiter=d)) for d in (",", ";")}
-        delimiter = ";" if counts[";"] > counts[","] else ","
-    header = tuple(next(csv.reader([first], delimiter=delimiter)))
+    rows = []
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > SAMPLE_ROWS:
+                break
+    except csv.Error:
+        pass  # a record cut at the end of the head: the rows before it are enough
+    return rows[:-1] if len(rows) > 1 and len(head) >= (1 << 16) - 1 else rows
+
+
+def second_header(second: Sequence[str]) -> bool:
+    """Whether a file's second line is a second header line (SurveyMonkey's
+    "Response", "Open-Ended Response"): some text, no digit in any cell, no
+    answer word. A line of answers always has digits: its time."""
+    cells = [c.strip() for c in second]
+    return (
+        any(cells)
+        and not any(ch.isdigit() for c in cells for ch in c)
+        and not any(normalise(c) in any_word() for c in cells if c)
+    )
+
+
+def merge_header(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """Two header lines as one: the first line's name, or the second's where the
+    first is empty or repeated (then "first - second" if still taken)."""
+    names: list[str] = []
+    counts = {h.strip().lower(): 0 for h in first}
+    for h in first:
+        counts[h.strip().lower()] += 1
+    last = ""
+    for i, top in enumerate(first):
+        below = second[i].strip() if i < len(second) else ""
+        top = top.strip()
+        if top and counts[top.lower()] == 1:
+            name = top
+        elif below:
+            name = below
+        else:
+            name = top
+        if name.lower() in (n.lower() for n in names) and below:
+            name = f"{top or last} - {below}"
+        last = top or last
+        names.append(name)
+    return names
+
+
+def _check_header(header: Sequence[str]) -> None:
     seen: dict[str, str] = {}
     for h in header:
         key = h.strip().lower()
@@ -96,7 +150,29 @@ def _sniff(path: Path, encoding: str, delimiter: str | None) -> tuple[str, tuple
                 name=h,
             )
         seen[key] = h
-    return delimiter, header
+
+
+def _sniff(
+    path: Path, encoding: str, delimiter: str | None, header_rows: int | None
+) -> tuple[str, tuple[str, ...], int]:
+    with path.open("rb") as f:
+        head = _decode_head(f.read(1 << 16), encoding)
+    first = head.splitlines()[0] if head.strip() else ""
+    if not first.strip():
+        raise InputError("The file is empty: a header line naming the columns is expected.")
+    if delimiter is None:
+        # Count outside quotes: a quoted header may contain the other character.
+        counts = {d: sum(len(r) - 1 for r in csv.reader([first], delimiter=d)) for d in (",", ";")}
+        delimiter = ";" if counts[";"] > counts[","] else ","
+    rows = _head_rows(path, encoding, delimiter)
+    header = rows[0]
+    second = rows[1] if len(rows) > 1 else []
+    if header_rows is None:
+        header_rows = 2 if second_header(second) else 1
+    if header_rows == 2:
+        header = merge_header(header, second)
+    _check_header(header)
+    return delimiter, tuple(header), header_rows
 
 
 def _cell_text(value: object) -> str:
@@ -112,7 +188,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
+def _xlsx_to_csv(
+    path: Path, sheet: str | None, out: Path, header_rows: int | None
+) -> tuple[tuple[str, ...], int]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -134,10 +212,16 @@ def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
     while header and not header[-1]:
         header.pop()
     width = len(header)
+    below = [_cell_text(c) for c in rows[first + 1][:width]] if first + 1 < len(rows) else []
+    if header_rows is None:
+        header_rows = 2 if second_header(below) else 1
+    if header_rows == 2:
+        header = merge_header(header, below)
+    _check_header(header)
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow([ROW_COLUMN, *header])
-        for i in range(first + 1, len(rows)):
+        for i in range(first + header_rows, len(rows)):
             cells = [_cell_text(c) for c in rows[i]]
             if not any(cells):
                 continue  # spreadsheets keep formatted but empty rows
@@ -150,7 +234,7 @@ def _xlsx_to_csv(path: Path, sheet: str | None, out: Path) -> tuple[str, ...]:
                     value=extra[0],
                 )
             w.writerow([i + 1, *(cells + [""] * width)[:width]])
-    return (ROW_COLUMN, *header)
+    return (ROW_COLUMN, *header), header_rows
 
 
 @contextmanager
@@ -160,8 +244,13 @@ def open_source(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     sheet: str | None = None,
+    header_rows: int | None = None,
 ) -> Iterator[Source]:
-    """Open ``path`` for scanning; temporary files are removed on exit."""
+    """Open ``path`` for scanning; temporary files are removed on exit.
+
+    ``header_rows`` (1 or 2) forces the number of header lines; ``None``
+    detects a second one (see :func:`second_header`).
+    """
     if not path.exists():
         raise InputError("No such file: %(path)s", path=str(path))
     if path.is_dir():
@@ -174,15 +263,17 @@ def open_source(
         )
     if delimiter is not None and len(delimiter) != 1:
         raise InputError("The delimiter must be one character, got %(value)s.", value=delimiter)
+    if header_rows is not None and header_rows not in (1, 2):
+        raise InputError("--header-rows must be 1 or 2, got %(value)s.", value=header_rows)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         with tempfile.TemporaryDirectory(prefix="fluide-") as tmp:
             out = Path(tmp) / "sheet.csv"
-            header = _xlsx_to_csv(path, sheet, out)
-            yield Source(path, out, ",", "utf-8", header, ROW_COLUMN)
+            header, rows = _xlsx_to_csv(path, sheet, out, header_rows)
+            yield Source(path, out, ",", "utf-8", header, ROW_COLUMN, header_rows=rows)
         return
-    delim, header = _sniff(path, encoding, delimiter)
-    yield Source(path, path, delim, encoding, header, None)
+    delim, header, rows = _sniff(path, encoding, delimiter, header_rows)
+    yield Source(path, path, delim, encoding, header, None, skip=rows - 1, header_rows=rows)
 
 
 @dataclass(frozen=True)
@@ -203,11 +294,15 @@ def resolve_columns(
     by: Sequence[str],
     *,
     derived: Sequence[str] = (),
+    fits: Callable[[str], bool] | None = None,
 ) -> Columns:
     """Match canonical fields and ``--by`` names to the file's header.
 
-    ``derived`` are grouping names computed by Fluide (``tenure``) that need
-    no column of their own unless the file has one.
+    ``--map`` first, then the exact canonical names, then the synonyms of
+    ``ingest/headers.py``. ``derived`` are grouping names computed by Fluide
+    (``tenure``) that need no column of their own unless the file has one.
+    Without a score column, ``fits`` (is a value an accepted answer?) picks
+    the columns to suggest, from a look at the first ``SAMPLE_ROWS`` records.
     """
     fields: dict[str, str] = {}
     visible = [h for h in source.header if h != source.row_column]
@@ -233,14 +328,50 @@ def resolve_columns(
             actual = source.column(canonical)
             if actual is not None and actual not in fields.values():
                 fields[canonical] = actual
-    for required in ("responded_at", "score"):
-        if required not in fields:
+    for canonical in CANONICAL:
+        if canonical not in fields:
+            free = [h for h in visible if h not in fields.values()]
+            try:
+                actual = by_synonym(canonical, free)
+            except Ambiguous as exc:
+                raise InputError(
+                    "Several columns could hold the %(name)s: %(columns)s. "
+                    "Choose one with %(choice)s.",
+                    name=canonical,
+                    columns=", ".join(exc.headers),
+                    choice=" or ".join(paste_map(canonical, h) for h in exc.headers),
+                ) from None
+            if actual is not None:
+                fields[canonical] = actual
+    if "responded_at" not in fields:
+        raise InputError(
+            "The file has no %(name)s column; its columns are: %(columns)s. "
+            "Name the right one with --map %(name)s=COLUMN.",
+            name="responded_at",
+            columns=", ".join(visible),
+        )
+    if "score" not in fields:
+        taken = set(fields.values())
+        free = [h for h in source.header if h not in taken and h != source.row_column]
+        candidates = []
+        if fits is not None:
+            index = {h: i for i, h in enumerate(source.header)}
+            rows = source.sample()
+            picked = [[r[index[h]] if index[h] < len(r) else "" for h in free] for r in rows]
+            candidates = score_candidates(free, picked, fits)
+        if candidates:
             raise InputError(
-                "The file has no %(name)s column; its columns are: %(columns)s. "
-                "Name the right one with --map %(name)s=COLUMN.",
-                name=required,
+                "The file has no column named as the score; its columns are: %(columns)s. "
+                "These columns hold only answers of the scale: choose one with %(choice)s.",
                 columns=", ".join(visible),
+                choice=" or ".join(paste_map("score", h) for h in candidates),
             )
+        raise InputError(
+            "The file has no %(name)s column; its columns are: %(columns)s. "
+            "Name the right one with --map %(name)s=COLUMN.",
+            name="score",
+            columns=", ".join(visible),
+        )
     groups: list[str] = []
     labels: list[str] = []
     for name in by:
@@ -252,7 +383,7 @@ def resolve_columns(
                 "--by %(name)s: the file has no such column; "
                 "its columns are: %(columns)s%(derived)s",
                 name=name,
-                columns=", ".join(visible),
+                columns=", ".join(h for h in visible if not is_id(h)),
                 derived="" if not derived else " (and the derived " + ", ".join(derived) + ")",
             )
         if actual not in groups:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +40,8 @@ class ScanSpec:
     # (UTC instants, end excluded). Read only when the file has comments.
     answer_groups: bool = False
     answers_window: tuple[datetime, datetime] | None = None
+    # Score cells written as words: ``--labels`` (label → point).
+    labels: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
