@@ -50,7 +50,6 @@ class Scale:
     symbols: tuple[tuple[str, ...], ...] = ()
     numeric: bool = True  # whether the numbers 1..k are answers too
 
-
     @property
     def points(self) -> tuple[int, ...]:
         return tuple(range(1, self.k + 1))

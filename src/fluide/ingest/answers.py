@@ -28,9 +28,7 @@ def word_points(q: Question, labels: Mapping[str, int]) -> dict[str, int]:
 
 
 def _plain(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _variants(word: str) -> set[str]:
@@ -70,9 +68,9 @@ def spellings(
             if words.get(normalise(v)) == point:
                 add(v, point)
     for token in extra:
-        point = words.get(normalise(token))
-        if point is not None:
-            add(token, point)
+        found = words.get(normalise(token))
+        if found is not None:
+            add(token, found)
     return out
 
 
