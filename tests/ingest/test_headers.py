@@ -12,7 +12,7 @@ from fluide.cli import app
 from fluide.ingest.errors import InputError
 from fluide.ingest.headers import header_key
 from fluide.ingest.source import open_source, resolve_columns
-from tests.factories import write_csv
+from tests.factories import write_csv, write_xlsx
 
 Q5 = ("--scale", "1-5", "--polarity", "ease")
 
@@ -156,3 +156,11 @@ def test_header_rows_can_be_forced_either_way(tmp_path: Path) -> None:
         assert src.header_rows == 2 and src.skip == 1
     with pytest.raises(InputError, match="header-rows"), open_source(plain, header_rows=3):
         pass
+
+
+def test_a_spreadsheet_with_two_header_lines_names_its_rows(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", SURVEYMONKEY[1:], SURVEYMONKEY[0])
+    result = CliRunner().invoke(
+        app, ["analyze", str(path), *Q5, "--map", "score=How easy was it?", "--lang", "en"]
+    )
+    assert "line 4: How easy was it?: not a number ('Wonderful')" in result.stderr  # sheet row 4

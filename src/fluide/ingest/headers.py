@@ -18,6 +18,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from fluide.domain.wordings import normalise
+from fluide.ingest.answers import any_word
+
 SYNONYMS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     # Per field, ranks of names: the first rank that matches wins.
     "responded_at": (
@@ -152,3 +155,39 @@ def score_candidates(
 def paste_map(field: str, header: str) -> str:
     """``--map field="header"``, quoted for a shell."""
     return f'--map {field}="{header}"'
+
+
+def second_header(second: Sequence[str]) -> bool:
+    """Whether a file's second line is a second header line (SurveyMonkey's
+    "Response", "Open-Ended Response"): some text, no digit in any cell, no
+    answer word. A line of answers always has digits: its time."""
+    cells = [c.strip() for c in second]
+    return (
+        any(cells)
+        and not any(ch.isdigit() for c in cells for ch in c)
+        and not any(normalise(c) in any_word() for c in cells if c)
+    )
+
+
+def merge_header(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """Two header lines as one: the first line's name, or the second's where the
+    first is empty or repeated (then "first - second" if still taken)."""
+    names: list[str] = []
+    counts = {h.strip().lower(): 0 for h in first}
+    for h in first:
+        counts[h.strip().lower()] += 1
+    last = ""
+    for i, top in enumerate(first):
+        below = second[i].strip() if i < len(second) else ""
+        top = top.strip()
+        if top and counts[top.lower()] == 1:
+            name = top
+        elif below:
+            name = below
+        else:
+            name = top
+        if name.lower() in (n.lower() for n in names) and below:
+            name = f"{top or last} - {below}"
+        last = top or last
+        names.append(name)
+    return names

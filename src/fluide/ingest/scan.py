@@ -222,11 +222,11 @@ def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> Sc
     A second pass runs only when words of the scale were refused for their
     spelling (``TRÈS  facile``): the ENUM then lists them as the file writes them.
     """
-    result = _scan(source, spec, spellings(spec.question, spec.labels), progress)
+    tokens = spellings(spec.question, spec.labels)
+    result = _scan(source, spec, tokens, progress)
     score = spec.columns.fields["score"]
     refused = [p.value for p in result.problems if p.field == score and p.value is not None]
-    listed = [t for t, _ in spellings(spec.question, spec.labels)]
-    extra = unlisted_spellings(spec.question, spec.labels, refused, listed)
+    extra = unlisted_spellings(spec.question, spec.labels, refused, [t for t, _ in tokens])
     if extra:
         tokens = spellings(spec.question, spec.labels, extra)
         result = _scan(source, spec, tokens, progress)

@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from fluide.domain.wordings import normalise
-from fluide.ingest.answers import any_word
 from fluide.ingest.errors import InputError
-from fluide.ingest.headers import Ambiguous, by_synonym, is_id, paste_map, score_candidates
+from fluide.ingest.headers import (
+    Ambiguous,
+    by_synonym,
+    is_id,
+    merge_header,
+    paste_map,
+    score_candidates,
+    second_header,
+)
 
 CANONICAL = (
     "responded_at",
@@ -84,55 +90,32 @@ def _decode_head(raw: bytes, encoding: str) -> str:
         ) from None
 
 
-def _head_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
+HEAD_BYTES = 1 << 16
+
+
+def _read_head(path: Path, encoding: str) -> tuple[str, bool]:
+    """The file's first 64 KiB as text, and whether the file goes on after them."""
     with path.open("rb") as f:
-        head = _decode_head(f.read(1 << 16), encoding)
+        raw = f.read(HEAD_BYTES)
+    return _decode_head(raw, encoding), len(raw) == HEAD_BYTES
+
+
+def _rows(head: str, delimiter: str, cut: bool) -> list[list[str]]:
+    """The first records of ``head`` (at most ``SAMPLE_ROWS`` + 1), none of them cut."""
     rows = []
-    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
     try:
-        for row in reader:
+        for row in csv.reader(io.StringIO(head), delimiter=delimiter):
             rows.append(row)
             if len(rows) > SAMPLE_ROWS:
-                break
+                return rows
     except csv.Error:
-        pass  # a record cut at the end of the head: the rows before it are enough
-    return rows[:-1] if len(rows) > 1 and len(head) >= (1 << 16) - 1 else rows
+        return rows  # a quoted record cut at the end of the head: the ones before it
+    return rows[:-1] if cut and len(rows) > 1 else rows
 
 
-def second_header(second: Sequence[str]) -> bool:
-    """Whether a file's second line is a second header line (SurveyMonkey's
-    "Response", "Open-Ended Response"): some text, no digit in any cell, no
-    answer word. A line of answers always has digits: its time."""
-    cells = [c.strip() for c in second]
-    return (
-        any(cells)
-        and not any(ch.isdigit() for c in cells for ch in c)
-        and not any(normalise(c) in any_word() for c in cells if c)
-    )
-
-
-def merge_header(first: Sequence[str], second: Sequence[str]) -> list[str]:
-    """Two header lines as one: the first line's name, or the second's where the
-    first is empty or repeated (then "first - second" if still taken)."""
-    names: list[str] = []
-    counts = {h.strip().lower(): 0 for h in first}
-    for h in first:
-        counts[h.strip().lower()] += 1
-    last = ""
-    for i, top in enumerate(first):
-        below = second[i].strip() if i < len(second) else ""
-        top = top.strip()
-        if top and counts[top.lower()] == 1:
-            name = top
-        elif below:
-            name = below
-        else:
-            name = top
-        if name.lower() in (n.lower() for n in names) and below:
-            name = f"{top or last} - {below}"
-        last = top or last
-        names.append(name)
-    return names
+def _head_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
+    head, cut = _read_head(path, encoding)
+    return _rows(head, delimiter, cut)
 
 
 def _check_header(header: Sequence[str]) -> None:
@@ -155,8 +138,7 @@ def _check_header(header: Sequence[str]) -> None:
 def _sniff(
     path: Path, encoding: str, delimiter: str | None, header_rows: int | None
 ) -> tuple[str, tuple[str, ...], int]:
-    with path.open("rb") as f:
-        head = _decode_head(f.read(1 << 16), encoding)
+    head, cut = _read_head(path, encoding)
     first = head.splitlines()[0] if head.strip() else ""
     if not first.strip():
         raise InputError("The file is empty: a header line naming the columns is expected.")
@@ -164,7 +146,7 @@ def _sniff(
         # Count outside quotes: a quoted header may contain the other character.
         counts = {d: sum(len(r) - 1 for r in csv.reader([first], delimiter=d)) for d in (",", ";")}
         delimiter = ";" if counts[";"] > counts[","] else ","
-    rows = _head_rows(path, encoding, delimiter)
+    rows = _rows(head, delimiter, cut)
     header = rows[0]
     second = rows[1] if len(rows) > 1 else []
     if header_rows is None:
