@@ -139,10 +139,12 @@ def test_inspect_json_is_a_stable_document(tmp_path: Path) -> None:
         "encoding",
         "bom",
         "header_line",
+        "header_rows",
         "header",
         "columns",
         "other_columns",
         "dates",
+        "score_missing",
         "readable",
         "problems",
     }
@@ -163,6 +165,51 @@ def test_inspect_json_is_a_stable_document(tmp_path: Path) -> None:
     )
     assert d["samples"][0] == {"value": "07/12/2026 14:30", "read": "2026-12-07T14:30:00+00:00"}
     assert (d["values"], d["bad_count"], d["bad_lines"]) == (3, 0, [])
+    assert (doc["header_rows"], doc["score_missing"]) == (1, None)
+
+
+def test_inspect_without_a_score_column_shows_the_rest_and_the_map_to_paste(
+    tmp_path: Path,
+) -> None:
+    # A Google Forms export heads the score with the question's text.
+    path = tmp_path / "forms.csv"
+    path.write_text(
+        "Horodateur,Était-ce facile ?,Pourquoi ?\n"
+        "16/11/2026 14:53:39,4,Rapide\n"
+        "17/11/2026 09:14:30,2,Trop long\n",
+        encoding="utf-8",
+    )
+    result = invoke("analyze", "--inspect", str(path), "--format", "json", "--lang", "fr")
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.stdout)
+    assert doc["readable"] is False
+    assert '--map score="Était-ce facile ?"' in doc["score_missing"]
+    assert doc["columns"]["comment"]["column"] == "Pourquoi ?"
+    assert doc["dates"]["reading"] == "day_first"
+    text = invoke("analyze", "--inspect", str(path), "--lang", "en")
+    assert text.exit_code == 2
+    assert "score ← ? " in text.stdout and '--map score="Était-ce facile ?"' in text.stdout
+
+
+def test_inspect_says_when_it_read_two_header_lines(tmp_path: Path) -> None:
+    # SurveyMonkey: the second line names the answer type, it holds no answer.
+    path = tmp_path / "monkey.csv"
+    path.write_text(
+        "Respondent ID,End Date,How easy was it?,Comments\n"
+        ",,Response,Open-Ended Response\n"
+        "1,11/16/2026 04:38:47 PM,Easy,Quick\n"
+        "2,11/17/2026 11:23:42 AM,Very easy,\n",
+        encoding="utf-8",
+    )
+    args = ("analyze", "--inspect", str(path), "--scale", "1-5", "--polarity", "ease")
+    result = invoke(*args, "--map", "score=How easy was it?", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["header_rows"] == 2
+    assert doc["columns"]["score"]["samples"] == ["Easy", "Very easy"]
+    assert doc["dates"]["samples"][0]["read"] == "2026-11-16T16:38:47+00:00"
+    text = invoke(*args, "--map", "score=How easy was it?", "--lang", "en")
+    assert "Two header lines" in text.stdout
 
 
 def test_inspect_of_unreadable_dates_exits_2_and_says_why(tmp_path: Path) -> None:

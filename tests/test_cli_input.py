@@ -97,10 +97,11 @@ def test_map_points_fields_at_other_headers(tmp_path: Path) -> None:
 
 
 def test_missing_score_column_names_the_columns_and_the_fix(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "e.csv", [("2026-08-03", 5)], ("responded_at", "Note"))
+    # "Note" would now be found as the score: a header no tool uses, holding no answer.
+    path = write_csv(tmp_path / "e.csv", [("2026-08-03", "bien")], ("responded_at", "Avis"))
     result = invoke("analyze", str(path), *Q, "--lang", "en")
     assert result.exit_code != 0
-    assert "no score column" in result.stderr and "responded_at, Note" in result.stderr
+    assert "no score column" in result.stderr and "responded_at, Avis" in result.stderr
     assert "--map score=COLUMN" in result.stderr
 
 

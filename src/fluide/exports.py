@@ -7,7 +7,7 @@ results may be pooled (they never are silently).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -21,9 +21,17 @@ from numpy.typing import NDArray
 from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block, summarize, summarize_effort_index
 from fluide.domain.notices import Notice
 from fluide.domain.periods import Period
-from fluide.domain.scales import EffortGroups, Question, ScaleError, polarity_by_key, scale_by_key
+from fluide.domain.scales import (
+    EffortGroups,
+    Question,
+    ScaleError,
+    file_scale_by_key,
+    polarity_by_key,
+)
 from fluide.domain.segments import DEFAULT_NEW_DAYS, TENURE
+from fluide.domain.wordings import normalise
 from fluide.i18n import DEFAULT_LANG
+from fluide.ingest.answers import any_word, check_labels, parse_labels, spellings, word_points
 from fluide.ingest.date_column import check_format, choose, choose_full
 from fluide.ingest.dates import Choice, allowed_code
 from fluide.ingest.discover import discover_questions
@@ -58,6 +66,8 @@ class ExportOptions:
     # ``lang`` decides a column that reads both day-first and month-first.
     date_format: str | None = None
     lang: str = DEFAULT_LANG
+    labels: str | None = None  # --labels "Très difficile=1,Difficile=2"
+    header_rows: int | None = None  # 1 or 2; None: a second header line is detected
 
 
 def check_options(o: ExportOptions) -> None:
@@ -80,7 +90,7 @@ def check_options(o: ExportOptions) -> None:
 
 def question_of(scale: str, polarity: str, o: ExportOptions) -> Question:
     try:
-        s, p = scale_by_key(scale), polarity_by_key(polarity)
+        s, p = file_scale_by_key(scale), polarity_by_key(polarity)
         if o.low_max is not None or o.high_min is not None:
             base = Question(s, p).groups
             groups = EffortGroups(
@@ -140,6 +150,19 @@ def mixed_error(questions: Sequence[Question]) -> InputError:
         "them on the 0-100 effort index.",
         questions=", ".join(q.describe() for q in questions),
     )
+
+
+def answer_test(o: ExportOptions, labels: Mapping[str, int]) -> Callable[[str], bool]:
+    """Whether a cell is an answer: of the flags' question, or of any scale without them."""
+    if o.scale is not None:
+        q = question_of(o.scale, o.polarity or "effort", o)
+        accepted = {t for t, _ in spellings(q, labels)}
+        words = word_points(q, labels)
+    else:
+        accepted = {str(p) for p in range(1, 11)}
+        accepted |= {f"{p}{sep}0" for p in range(1, 11) for sep in ".,"}
+        words = dict.fromkeys(any_word() | {normalise(x) for x in labels}, 0)
+    return lambda v: v in accepted or normalise(v) in words
 
 
 def check_problems(problems: list[InputProblem], o: ExportOptions) -> SkipReport:
@@ -208,8 +231,16 @@ def scan_all(
     (the last two, or ``answers_window``), when the file has comments.
     """
     check_options(o)
-    with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
-        cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,))
+    labels = parse_labels(o.labels)
+    with open_source(
+        path,
+        encoding=o.encoding,
+        delimiter=o.delimiter,
+        sheet=o.sheet,
+        header_rows=o.header_rows,
+    ) as source:
+        fits = answer_test(o, labels)
+        cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,), fits=fits)
         dates = choose(source, cols.fields["responded_at"], date_format=o.date_format, lang=o.lang)
         questions, problems = questions_of(source, cols, o)
         if not questions:
@@ -218,6 +249,8 @@ def scan_all(
             )
         if not questions:
             raise InputError("No answers to analyse.")
+        for q in questions:
+            check_labels(labels, q)
         scan_one = partial(
             _scan_questions,
             source,
@@ -228,6 +261,7 @@ def scan_all(
             progress,
             answer_groups=answer_groups,
             answers_window=answers_window,
+            labels=labels,
         )
         scans, scan_problems = scan_one(dates)
         column = cols.fields["responded_at"]
@@ -266,6 +300,7 @@ def _scan_questions(
     *,
     answer_groups: bool,
     answers_window: tuple[datetime, datetime] | None,
+    labels: Mapping[str, int],
 ) -> tuple[list[ScanResult], list[InputProblem]]:
     """One scan per question, with the time column read as ``dates``."""
     scans, problems = [], []
@@ -286,6 +321,7 @@ def _scan_questions(
             answer_groups=answer_groups and cols.get("comment") is not None,
             answers_window=answers_window,
             dates=dates,
+            labels=labels,
         )
 
         def sub(x: float, _i: int = i) -> None:

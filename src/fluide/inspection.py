@@ -12,14 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fluide.exports import ExportOptions, check_options, dates_notice
+from fluide.exports import ExportOptions, answer_test, check_options, dates_notice
 from fluide.i18n import gettext as _t
 from fluide.ingest import date_column
+from fluide.ingest.answers import parse_labels
 from fluide.ingest.dates import ISO, Choice, allowed_code, choose_reading
-from fluide.ingest.errors import InputProblem
-from fluide.ingest.source import CANONICAL, Columns, Source, open_source, resolve_columns
+from fluide.ingest.errors import InputError, InputProblem
+from fluide.ingest.source import (
+    CANONICAL,
+    Columns,
+    Source,
+    missing_score,
+    open_source,
+    resolve_columns,
+)
 from fluide.messages import notice_text, reading_name
-from fluide.problems import problem_lines
+from fluide.problems import error_text, problem_lines
 
 BAD_LINES = 10
 """Offending lines listed in the document (the text says how many there are)."""
@@ -38,6 +46,7 @@ class Inspection:
     evidence_line: int | None = None
     bom: bool = False
     sheet: str | None = None
+    score_hint: InputError | None = None  # no score column: why, and the --map to choose
 
     @property
     def time_column(self) -> str:
@@ -85,6 +94,7 @@ class Inspection:
             "encoding": src.encoding,
             "bom": self.bom,
             "header_line": None if spreadsheet else 1,
+            "header_rows": src.header_rows,
             "header": visible,
             "columns": {
                 name: (
@@ -119,7 +129,10 @@ class Inspection:
                 "bad_count": len(self.bad),
                 "bad_lines": [line for line, _ in self.bad[:BAD_LINES]],
             },
-            "readable": not self.bad,
+            "score_missing": (
+                None if self.score_hint is None else error_text(lang, self.score_hint)
+            ),
+            "readable": not self.bad and self.score_hint is None,
             "problems": problem_lines(lang, problems),
         }
 
@@ -130,8 +143,17 @@ class Inspection:
 def inspect_file(path: Path, o: ExportOptions) -> Inspection:
     """Open ``path`` as the analysis would and say how it reads it; never analyses."""
     check_options(o)
-    with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
-        cols = resolve_columns(source, o.mapping, ())
+    labels = parse_labels(o.labels)
+    with open_source(
+        path,
+        encoding=o.encoding,
+        delimiter=o.delimiter,
+        sheet=o.sheet,
+        header_rows=o.header_rows,
+    ) as source:
+        fits = answer_test(o, labels)
+        cols = resolve_columns(source, o.mapping, (), fits=fits, score_required=False)
+        score_hint = None if "score" in cols.fields else missing_score(source, cols.fields, fits)
         column = cols.fields["responded_at"]
         choice = date_column.choose(source, column, date_format=o.date_format, lang=o.lang)
         if choice.sampled and choice.reading.kind != ISO:
@@ -162,7 +184,9 @@ def inspect_file(path: Path, o: ExportOptions) -> Inspection:
             with path.open("rb") as f:
                 head = f.read(4)
             bom = head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
-        return Inspection(path, source, cols, choice, samples, bad, evidence, bom, o.sheet)
+        return Inspection(
+            path, source, cols, choice, samples, bad, evidence, bom, o.sheet, score_hint
+        )
 
 
 def inspection_text(doc: dict[str, Any], lang: str) -> str:
@@ -182,7 +206,13 @@ def inspection_text(doc: dict[str, Any], lang: str) -> str:
     else:
         sheet = doc["sheet"] or _t(lang, "the first one")
         out.append("  " + _t(lang, "Spreadsheet (sheet %(sheet)s)", sheet=sheet))
+    if doc["header_rows"] == 2:
+        out.append(
+            "  " + _t(lang, "Two header lines: the names join both (--header-rows 1 to read one)")
+        )
     out.append(_t(lang, "Columns:"))
+    if doc["score_missing"]:
+        out.append("  score ← ? " + doc["score_missing"])
     for name, found in doc["columns"].items():
         if found is None:
             continue
@@ -202,7 +232,7 @@ def inspection_text(doc: dict[str, Any], lang: str) -> str:
     out.append("  " + _t(lang, "Why: %(why)s", why=d["why"]))
     for s in d["samples"]:
         out.append(f"  {s['value']!r} → {s['read'] or '—'}")
-    if not doc["readable"]:
+    if doc["dates"]["bad_count"]:
         out.append(
             _t(
                 lang,

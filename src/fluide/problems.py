@@ -18,6 +18,7 @@ from fluide.messages import reading_name
 _KINDS = {
     "empty": N_("empty"),
     "not_a_number": N_("not a number"),
+    "unknown_answer": N_("not a number nor a known wording (see --labels)"),
     "not_whole": N_("not a whole number"),
     "out_of_scale": N_("outside the scale"),
     "bad_datetime": N_("not a date and time"),

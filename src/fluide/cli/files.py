@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,12 +19,30 @@ from fluide.i18n import DEFAULT_LANG
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 
+if TYPE_CHECKING:
+    from fluide.exports import ExportOptions
+
 FileArg = Annotated[
     Path, typer.Argument(help="CSV (UTF-8, ',' or ';') or XLSX export.", show_default=False)
 ]
 ScaleOpt = Annotated[
     str | None,
-    typer.Option("--scale", help="1-5, 1-7, 1-10 or emoji-3 (or a scale column in the file)."),
+    typer.Option(
+        "--scale",
+        help="1-5, 1-7, 1-10, emoji-3, or good-bad for a help desk's Good/Bad rating "
+        "(or a scale column in the file).",
+    ),
+]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--labels",
+        help='Answers written as words: "Très difficile=1,Difficile=2,…" (points of the scale).',
+    ),
+]
+HeaderRowsOpt = Annotated[
+    int | None,
+    typer.Option("--header-rows", help="1 or 2 header lines (a second one is detected)."),
 ]
 PolarityOpt = Annotated[
     str | None,
@@ -160,33 +178,12 @@ def _run(
     _emit(_render(kind, fmt, doc, lang), output, lang)
 
 
-def _inspect(
-    file: Path,
-    fmt: str,
-    output: Path | None,
-    lang: str,
-    mapping: list[str] | None,
-    encoding: str,
-    delimiter: str | None,
-    sheet: str | None,
-    date_format: str | None,
-    tz: str,
-) -> None:
+def _inspect(file: Path, fmt: str, output: Path | None, lang: str, options: ExportOptions) -> None:
     """``analyze --inspect``: what Fluide understood of the file; exit 2 when it cannot read it."""
-    from fluide.exports import ExportOptions
     from fluide.inspection import inspect_file, inspection_text
 
     if fmt not in ("text", "json"):
         _fail(lang, InputError("--format must be text or json, got %(value)s.", value=fmt))
-    options = ExportOptions(
-        tz=tz,
-        mapping=_mapping(mapping, lang),
-        encoding=encoding,
-        delimiter=delimiter,
-        sheet=sheet,
-        date_format=date_format,
-        lang=lang,
-    )
     try:
         result = inspect_file(file, options)
     except InputError as exc:
@@ -267,6 +264,8 @@ def analyze(
             "--inspect", help="Say how the file is read (columns, dates), without analysing."
         ),
     ] = False,
+    labels: LabelsOpt = None,
+    header_rows: HeaderRowsOpt = None,
 ) -> None:
     """Analyse a survey export: CES, distribution, effort groups, segments, weekly trend,
     and the week's top frictions from the comments."""
@@ -274,9 +273,6 @@ def analyze(
     from fluide.analysis import AnalyzeOptions, analyze_file
 
     lang = _check_lang(lang)
-    if inspect:
-        _inspect(file, fmt, output, lang, mapping, encoding, delimiter, sheet, date_format, tz)
-        return
     if fmt not in ("text", "json", "html"):
         _fail(lang, InputError("--format must be text, json or html, got %(value)s.", value=fmt))
     options = AnalyzeOptions(
@@ -301,7 +297,12 @@ def analyze(
         week=week,
         date_format=date_format,
         lang=lang,
+        labels=labels,
+        header_rows=header_rows,
     )
+    if inspect:
+        _inspect(file, fmt, output, lang, options)
+        return
     _run(
         lambda progress: analyze_file(
             file, options, progress, on_tagging=lambda n: _tagging_notice(lang, n)
@@ -345,6 +346,8 @@ def compare(
     delimiter: DelimOpt = None,
     sheet: SheetOpt = None,
     date_format: DateFormatOpt = None,
+    labels: LabelsOpt = None,
+    header_rows: HeaderRowsOpt = None,
 ) -> None:
     """Before/after a change: both blocks, the difference with its bootstrap interval,
     the Mann-Whitney p-value and Cliff's delta."""
@@ -385,6 +388,8 @@ def compare(
         seed=seed,
         date_format=date_format,
         lang=lang,
+        labels=labels,
+        header_rows=header_rows,
     )
     _run(
         lambda progress: compare_file(file, options, progress),

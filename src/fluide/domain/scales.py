@@ -48,6 +48,7 @@ class Scale:
     key: str
     k: int
     symbols: tuple[tuple[str, ...], ...] = ()
+    numeric: bool = True  # whether the numbers 1..k are answers too
 
     @property
     def points(self) -> tuple[int, ...]:
@@ -59,7 +60,7 @@ class Scale:
         >>> SCALES["emoji-3"].tokens()["🙂"]
         3
         """
-        out = {str(p): p for p in self.points}
+        out = {str(p): p for p in self.points} if self.numeric else {}
         points = tuple(reversed(self.points)) if reverse_symbols else self.points
         for point, spellings in zip(points, self.symbols, strict=False):
             for s in spellings:
@@ -81,12 +82,38 @@ SCALES: Final[dict[str, Scale]] = {
 }
 
 
+FILE_SCALES: Final[dict[str, Scale]] = {
+    # A help desk's satisfaction rating (Zendesk: Good/Bad), read from a file
+    # only when asked (``--scale good-bad``); never a survey's scale, and never
+    # numbers: a "4" among good/bad answers is a bad line. Unhappy first, as
+    # for the faces: with the ease polarity, good (2) is the easy end.
+    "good-bad": Scale(
+        "good-bad",
+        2,
+        symbols=(("bad", "mauvais", "mauvaise", "👎"), ("good", "bon", "bonne", "👍")),
+        numeric=False,
+    ),
+}
+"""Scales an export may be read on (``fluide analyze``), beside :data:`SCALES`."""
+
+
 def scale_by_key(key: str) -> Scale:
     """The scale named ``key``, or a :class:`ScaleError` naming the allowed keys."""
     try:
         return SCALES[key]
     except KeyError:
         raise ScaleError(f"unknown scale {key!r}; allowed: {', '.join(SCALES)}") from None
+
+
+def file_scale_by_key(key: str) -> Scale:
+    """A scale an export may be read on: a survey's, or one of :data:`FILE_SCALES`."""
+    if key in FILE_SCALES:
+        return FILE_SCALES[key]
+    try:
+        return scale_by_key(key)
+    except ScaleError:
+        allowed = ", ".join([*SCALES, *FILE_SCALES])
+        raise ScaleError(f"unknown scale {key!r}; allowed: {allowed}") from None
 
 
 def polarity_by_key(key: str) -> Polarity:
@@ -133,11 +160,15 @@ DEFAULT_GROUPS: Final[dict[int, EffortGroups]] = {
     5: EffortGroups(low_max=2, high_min=4),
     10: EffortGroups(low_max=3, high_min=7),
     3: EffortGroups(low_max=1, high_min=3),
+    2: EffortGroups(low_max=1, high_min=2),
 }
 
 
 def _labels(k: int, polarity: Polarity) -> dict[int, Bilingual]:
     """Point labels in French and English; ends always named, middles where usual."""
+    if k == 2:
+        bad, good = {"fr": "👎 Mauvais", "en": "👎 Bad"}, {"fr": "👍 Bon", "en": "👍 Good"}
+        return {1: bad, 2: good} if polarity is Polarity.EASE else {1: good, 2: bad}
     if k == 3:
         faces = {1: "😞", 2: "😐", 3: "🙂"}
         if polarity is Polarity.EASE:

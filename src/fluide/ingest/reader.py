@@ -27,8 +27,11 @@ def read_csv_sql(
     not_null = f"force_not_null = [{', '.join(lit(c) for c in required)}], " if required else ""
     if timestampformat is not None:
         not_null += f"timestampformat = {lit(timestampformat)}, "
+    # A first header line is skipped; the names are ours (``columns``) anyway.
+    skip = f"skip = {int(source.skip)}, " if source.skip else ""
     return (
-        f"read_csv({lit(str(source.csv_path))}, header = true, delim = {lit(source.delimiter)}, "
+        f"read_csv({lit(str(source.csv_path))}, {skip}header = true, "
+        f"delim = {lit(source.delimiter)}, "
         f"quote = '\"', escape = '\"', encoding = {lit(source.encoding)}, columns = {columns}, "
         f"{not_null}store_rejects = true, auto_detect = false)"
     )

@@ -38,17 +38,28 @@ def lines_of(source: Source, rows: Sequence[tuple[object, ...]]) -> dict[int, in
     return physical_lines(source, numbers)
 
 
-def classify_score(value: str, q: Question) -> str:
-    """Why a score cell was refused: empty, not a number, not whole, or off the scale."""
+def classify_score(value: str, q: Question, words: bool = False) -> str:
+    """Why a score cell was refused: empty, not a number (nor a known wording when
+    ``words`` are read), not whole, or off the scale."""
     if value.strip() == "":
         return "empty"
     try:
         x = float(value.strip().replace(",", "."))
     except ValueError:
-        return "not_a_number"
+        return "unknown_answer" if words else "not_a_number"
     if not x.is_integer():
         return "not_whole"
     return "out_of_scale"
+
+
+def allowed_answers(q: Question) -> str:
+    """The points, or a scale's words where numbers are not answers (good-bad)."""
+    if q.scale.numeric:
+        return ", ".join(str(p) for p in q.points)
+    first: dict[int, str] = {}
+    for token, point in q.tokens().items():
+        first.setdefault(point, token)
+    return ", ".join(first[p] for p in sorted(first))
 
 
 def problems_from_rejects(
@@ -72,7 +83,10 @@ def problems_from_rejects(
     kept = [r for r in rows if str(r[0]) not in foreign]
     lines = lines_of(source, kept)
     q = spec.question
-    points = ", ".join(str(p) for p in q.points)
+    points = allowed_answers(q)
+    # As before wordings were read, a word on a numeric scale is "not a number";
+    # once --labels are given (or on good-bad), it is an unknown wording.
+    words = bool(spec.labels) or not q.scale.numeric
     width = str(len([h for h in source.header if h != source.row_column]))
     out: set[InputProblem] = set()
     for record, column, etype, _raw, message in kept:
@@ -80,7 +94,7 @@ def problems_from_rejects(
         name = str(column or "")
         allowed: str | None
         if etype == "CAST" and name == cols.fields["score"]:
-            kind, allowed = classify_score(value or "", q), points
+            kind, allowed = classify_score(value or "", q, words), points
         elif etype == "CAST" and name == cols.fields["responded_at"]:
             kind = "empty" if not (value or "").strip() else "bad_datetime"
             allowed = allowed_code(spec.dates, name)

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fluide.domain.periods import Period
-from fluide.domain.scales import Question
 from fluide.domain.segments import TENURE
+from fluide.ingest.answers import spellings, unlisted_spellings
 from fluide.ingest.date_column import reader_type, ts_sql
 from fluide.ingest.dates import ISO, Reading
 from fluide.ingest.errors import InputError
@@ -33,16 +33,6 @@ from fluide.ingest.sql import ident, lit
 
 _PERIOD_FORMAT = {Period.DAY: "%Y-%m-%d", Period.WEEK: "%G-W%V", Period.MONTH: "%Y-%m"}
 SCORE_TYPE = "fluide_score"
-
-
-def _tokens(q: Question) -> list[tuple[str, int]]:
-    """Accepted spellings of each point: "7", "7.0", "7,0" and the scale's symbols."""
-    out: list[tuple[str, int]] = []
-    for token, point in q.tokens().items():
-        out.append((token, point))
-        if token.isdigit():
-            out += [(f"{token}.0", point), (f"{token},0", point)]
-    return out
 
 
 @dataclass(frozen=True)
@@ -260,9 +250,26 @@ def _answers_sql(spec: ScanSpec) -> str:
 
 
 def scan(source: Source, spec: ScanSpec, progress: Progress | None = None) -> ScanResult:
-    """Read ``source`` once and return the counts for every grouping of ``spec``."""
+    """Read ``source`` once and return the counts for every grouping of ``spec``.
+
+    A second pass runs only when words of the scale were refused for their
+    spelling (``TRÈS  facile``): the ENUM then lists them as the file writes them.
+    """
+    tokens = spellings(spec.question, spec.labels)
+    result = _scan(source, spec, tokens, progress)
+    score = spec.columns.fields["score"]
+    refused = [p.value for p in result.problems if p.field == score and p.value is not None]
+    extra = unlisted_spellings(spec.question, spec.labels, refused, [t for t, _ in tokens])
+    if extra:
+        tokens = spellings(spec.question, spec.labels, extra)
+        result = _scan(source, spec, tokens, progress)
+    return result
+
+
+def _scan(
+    source: Source, spec: ScanSpec, tokens: list[tuple[str, int]], progress: Progress | None
+) -> ScanResult:
     q = spec.question
-    tokens = _tokens(q)
     code_to_point = np.array([p for _, p in tokens], dtype=np.int64)
     setup = (
         f"SET TimeZone = {lit(spec.tz)}",

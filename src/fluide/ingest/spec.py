@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +43,8 @@ class ScanSpec:
     answers_window: tuple[datetime, datetime] | None = None
     # How the time column is written (None: ISO 8601, DuckDB's typed reader).
     dates: Choice | None = None
+    # Score cells written as words: ``--labels`` (label → point).
+    labels: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
