@@ -12,8 +12,8 @@ Times are epoch **microseconds** (int64): the window is compared exactly
 >>> H = 3_600_000_000
 >>> c = Contacts.of(customer=[0, 0, 1], at=[0, 24 * H, 0], channel=[0, 1, 0])
 >>> b = overall(sequence(c, window_days=1, latest=10 * 24 * H))
->>> b.observed, b.recontacted, b.recontact_rate, b.channel_switches, b.episodes
-(3, 1, 33.33333333333333, 1, 2)
+>>> b.observed, b.recontacted, round(b.recontact_rate, 2), b.channel_switches, b.episodes
+(3, 1, 33.33, 1, 2)
 """
 
 from __future__ import annotations
