@@ -17,6 +17,8 @@ SAMPLES: dict[str, dict[str, object]] = {
     "small_sample": {"n": 12, "threshold": 30},
     "pooled_periods": {"count": 2},
     "rows_skipped": {"count": 3, "lines": "2-3, 9"},
+    "answers_rows_skipped": {"count": 2, "lines": "4, 7"},
+    "answers_without_customer": {"count": 5},
 }
 
 

@@ -179,6 +179,30 @@ def _rows_skipped(lang: str, p: Params) -> str:
     )
 
 
+def _answers_rows_skipped(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer of the CES file could not be read and was skipped (line %(lines)s).",
+        "%(count)s answers of the CES file could not be read and were skipped "
+        "(lines %(lines)s).",
+        count,
+        count=fmt_int(lang, count),
+        lines=str(p.get("lines") or ""),
+    )
+
+
+def _answers_without_customer(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer has no customer_id: it is left out of asked vs shown effort.",
+        "%(count)s answers have no customer_id: they are left out of asked vs shown effort.",
+        count,
+        count=fmt_int(lang, count),
+    )
+
+
 _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "scale_changed": _scale_changed,
     "polarity_changed": _polarity_changed,
@@ -189,6 +213,8 @@ _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "small_sample": _small_sample,
     "pooled_periods": _pooled_periods,
     "rows_skipped": _rows_skipped,
+    "answers_rows_skipped": _answers_rows_skipped,
+    "answers_without_customer": _answers_without_customer,
 }
 
 KNOWN_CODES = frozenset(_TEXTS)

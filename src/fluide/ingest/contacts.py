@@ -162,6 +162,7 @@ def _rejects(source: Source, reader: str, setup: Sequence[str]) -> list[_Reject]
         if etype == "CAST":
             kind = "empty" if not (value or "").strip() else "bad_datetime"
             allowed: str | None = "@datetime"
+            value = None if kind == "empty" else value
         else:
             kind = STRUCTURE.get(str(etype), "unreadable")
             width = len([h for h in source.header if h != source.row_column])
