@@ -112,7 +112,10 @@ def test_xlsx_with_real_dates_is_read(tmp_path: Path) -> None:
 def test_semicolons_and_a_bom_are_read(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "c.csv",
-        [("a", "2026-03-27T10:00:00Z", "phone", "", ""), ("a", "2026-04-27T10:00:00Z", "mail", "", "")],
+        [
+            ("a", "2026-03-27T10:00:00Z", "phone", "", ""),
+            ("a", "2026-04-27T10:00:00Z", "mail", "", ""),
+        ],
         HEADER,
         delimiter=";",
         bom=True,
@@ -191,7 +194,9 @@ def test_answers_are_split_by_a_recent_recontact(tmp_path: Path) -> None:
 
 def test_answers_need_a_customer_id_column_and_good_lines(tmp_path: Path) -> None:
     contacts, _ = answers_files(tmp_path)
-    no_customer = write_csv(tmp_path / "x.csv", [("2026-03-04T10:00:00Z", 6)], ("responded_at", "score"))
+    no_customer = write_csv(
+        tmp_path / "x.csv", [("2026-03-04T10:00:00Z", 6)], ("responded_at", "score")
+    )
     args = ["--scale", "1-7", "--polarity", "effort", "--lang", "en"]
     result = invoke(str(contacts), "--answers", str(no_customer), *args)
     assert result.exit_code == 2
@@ -214,7 +219,13 @@ def hostile_log(tmp_path: Path) -> Path:
     return write_csv(
         tmp_path / "c.csv",
         [
-            ("<b>a</b>", "2026-03-02T10:00:00Z", "phone", "2026-03-02T12:00:00Z", "<script>alert(1)</script>"),
+            (
+                "<b>a</b>",
+                "2026-03-02T10:00:00Z",
+                "phone",
+                "2026-03-02T12:00:00Z",
+                "<script>alert(1)</script>",
+            ),
             ("<b>a</b>", "2026-03-03T10:00:00Z", "mail", "", "<script>alert(1)</script>"),
             ("b", "2026-03-20T10:00:00Z", "mail", "", ""),
         ],
@@ -225,7 +236,9 @@ def hostile_log(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_html_is_escaped_and_in_both_languages(tmp_path: Path, lang: str) -> None:
     contacts, answers = answers_files(tmp_path)
-    result = invoke(str(hostile_log(tmp_path)), "--by", "reason", "--format", "html", "--lang", lang)
+    result = invoke(
+        str(hostile_log(tmp_path)), "--by", "reason", "--format", "html", "--lang", lang
+    )
     assert result.exit_code == 0, result.output
     html = result.stdout
     assert "<script>" not in html
@@ -246,7 +259,9 @@ def test_text_output_in_both_languages(tmp_path: Path, lang: str) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert ("Taux de recontact" if lang == "fr" else "Recontact rate") in out
-    assert ("Sans recontact" if lang == "fr" else "Not recontacted") in out
+    assert (
+        "Avec recontact moins sans recontact" if lang == "fr" else "Recontacted minus not"
+    ) in out
 
 
 def test_output_file_is_written(tmp_path: Path) -> None:

@@ -99,9 +99,7 @@ def oracle(rows: list[dict[str, Any]], window: int, by: list[str]) -> dict[str, 
         rec = sum(c["recontacted"] for c in cs)
         sw = sum(c["switched"] for c in cs)
         starts = [c for c in cs if c["starts"]]
-        hours = [
-            (c["resolved"] - c["at"]).total_seconds() / 3600 for c in cs if c["resolved"]
-        ]
+        hours = [(c["resolved"] - c["at"]).total_seconds() / 3600 for c in cs if c["resolved"]]
         both = [c for c in cs if c["resolved"] and c["promised"]]
         kept = [c for c in both if c["resolved"] <= c["promised"]]
         rate = 100 * rec / observed if observed else None
@@ -160,9 +158,7 @@ def stamp(rng: random.Random, at: datetime, zone: ZoneInfo) -> str:
 def generate(seed: int, window: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     zone = ZoneInfo(TZ)
-    base = rng.choice(
-        [datetime(2026, 3, 24, tzinfo=zone), datetime(2026, 10, 19, tzinfo=zone)]
-    )
+    base = rng.choice([datetime(2026, 3, 24, tzinfo=zone), datetime(2026, 10, 19, tzinfo=zone)])
     rows: list[dict[str, Any]] = []
     for _ in range(rng.randint(60, 160)):
         customer = f"c{rng.randrange(12)}"
@@ -224,8 +220,10 @@ def test_recontacts_match_the_oracle_on_generated_logs(tmp_path: Path, seed: int
     )
     result = runner.invoke(
         app,
-        ["recontacts", str(path), "--window", str(window), "--tz", TZ, "--by", "reason"]
-        + ["--by", "agent", "--format", "json"],
+        [
+            *("recontacts", str(path), "--window", str(window), "--tz", TZ),
+            *("--by", "reason", "--by", "agent", "--format", "json"),
+        ],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -184,8 +184,7 @@ def _answers_rows_skipped(lang: str, p: Params) -> str:
     return ngettext(
         lang,
         "%(count)s answer of the CES file could not be read and was skipped (line %(lines)s).",
-        "%(count)s answers of the CES file could not be read and were skipped "
-        "(lines %(lines)s).",
+        "%(count)s answers of the CES file could not be read and were skipped (lines %(lines)s).",
         count,
         count=fmt_int(lang, count),
         lines=str(p.get("lines") or ""),

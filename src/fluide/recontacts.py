@@ -151,12 +151,12 @@ def assemble(log: ContactLog, window_days: int, latest: int | None = None) -> Re
     weekly: list[tuple[str, RBlock]] = []
     if len(log.contacts):
         weeks, codes = np.unique(log.week, return_inverse=True)
-        blocks = dict(
+        by_week = dict(
             zip((_week(int(w)) for w in weeks), blocks_by(s, codes, len(weeks)), strict=True)
         )
         empty = blocks_by(s, np.zeros(0, dtype=np.int64), 1)[0]
         labels = period_range(_week(int(weeks[0])), _week(int(weeks[-1])), "week")
-        weekly = [(w, blocks.get(w, empty)) for w in labels]
+        weekly = [(w, by_week.get(w, empty)) for w in labels]
     return Recontacts(
         window_days=window_days,
         overall=overall(s),

@@ -123,10 +123,9 @@ def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: b
             con.execute(f"CREATE TEMP TABLE fl_c AS SELECT {', '.join(projection)} FROM {reader}")
         except duckdb.Error as exc:
             raise unreadable(exc) from None
-        problems = _rejects(source, reader, setup) if has_rejects(con) else []
-        rejected = {p.record for p in problems}
-        bad = _invalid(con, source, cols, rejected, tz)
-        problems = sorted({p.problem for p in problems} | {p for _, p in bad})
+        rejects = _rejects(source, reader, setup) if has_rejects(con) else []
+        bad = _invalid(con, source, cols, {r.record for r in rejects}, tz)
+        problems = sorted({r.problem for r in rejects} | {p for _, p in bad})
         if problems and not skip_invalid:
             raise InputError(
                 "%(count)s invalid records; nothing was analysed.",
@@ -196,8 +195,8 @@ def _invalid(
             ),
         )
     found: list[tuple[int, int | None, str, str, int | None]] = []
-    for column, kind, condition, value in checks:
-        rows = con.execute(f"SELECT rowid, fl_row, {value} FROM fl_c WHERE {condition}").fetchall()
+    for column, kind, condition, expr in checks:
+        rows = con.execute(f"SELECT rowid, fl_row, {expr} FROM fl_c WHERE {condition}").fetchall()
         found += [(int(r[0]), r[1], column, kind, r[2]) for r in rows]
     if not found:
         return []
@@ -208,7 +207,8 @@ def _invalid(
     zone = ZoneInfo(tz)
     out = []
     for rowid, _row, column, kind, value in found:
-        text = allowed = None
+        text: str | None = None
+        allowed: str | None = None
         if kind == "resolved_before_contact" and value is not None:
             text = datetime.fromtimestamp(value / 1e6, zone).isoformat()
             allowed = "@after_contact"
