@@ -269,3 +269,15 @@ def test_output_file_is_written(tmp_path: Path) -> None:
     result = invoke(str(hostile_log(tmp_path)), "--format", "html", "--output", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_a_file_without_contacts_gives_empty_figures(tmp_path: Path, fmt: str) -> None:
+    path = write_csv(tmp_path / "c.csv", [], HEADER)
+    result = invoke(str(path), "--format", fmt, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        assert doc["overall"]["contacts"] == 0
+        assert doc["overall"]["recontact_rate"] is None
+        assert doc["weekly"] == []

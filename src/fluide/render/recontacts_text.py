@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
 from fluide.i18n import DEFAULT_LANG, MISSING, check_lang, fmt_percent, gettext
@@ -31,19 +32,9 @@ def render_recontacts_text(doc: dict[str, Any], lang: str = DEFAULT_LANG, width:
     _heading(console, gettext(lang, "Key figures"))
     figures = [(f["label"], f["value"], f["detail"]) for f in v.key_figures(lang, overall)]
     console.print(_table(("", "", ""), figures, numeric=(1,)))
-    _heading(console, gettext(lang, "Weekly recontact rate"))
     weekly = v.weekly_rates(doc)
-    rows = [
-        (
-            common.period_name(lang, "week", week),
-            fmt_percent(lang, rate, 1),
-            _bar(rate, 100.0) if rate is not None else MISSING,
-        )
-        for week, rate, _n in weekly
-    ]
-    console.print(_table(("", "", ""), rows, numeric=(1,), bar=2))
-    table = v.weekly_table(lang, doc)
-    console.print(_table(table["headers"], table["rows"], numeric=range(1, 8)))
+    if weekly:
+        _weekly(console, lang, doc, weekly)
     for t in v.group_tables(lang, doc):
         _heading(console, t["title"])
         console.print(_table(t["headers"], t["rows"], numeric=range(1, 8)))
@@ -73,3 +64,18 @@ def _share(block: dict[str, Any], point: int) -> float | None:
     dist = block.get("distribution") or {}
     n = block.get("n") or 0
     return 100.0 * int(dist.get(str(point), 0)) / n if n else None
+
+
+def _weekly(console: Console, lang: str, doc: dict[str, Any], weekly: Any) -> None:
+    _heading(console, gettext(lang, "Weekly recontact rate"))
+    rows = [
+        (
+            common.period_name(lang, "week", week),
+            fmt_percent(lang, rate, 1),
+            _bar(rate, 100.0) if rate is not None else MISSING,
+        )
+        for week, rate, _n in weekly
+    ]
+    console.print(_table(("", "", ""), rows, numeric=(1,), bar=2))
+    table = v.weekly_table(lang, doc)
+    console.print(_table(table["headers"], table["rows"], numeric=range(1, 8)))
