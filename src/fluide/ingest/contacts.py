@@ -94,6 +94,10 @@ def _blank(expr: str) -> str:
     return f"({expr} IS NULL OR trim({expr}) = '')"
 
 
+_TOO_EARLY = f"(fl_res <> {MISSING} AND fl_res < fl_at)"
+_INVALID = f"{_blank('fl_cu')} OR {_blank('fl_ch')} OR {_TOO_EARLY}"
+
+
 def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: bool) -> ContactLog:
     """Every valid contact of ``source``; bad records are problems (raised unless skipped)."""
     cols = contact_columns(source, by)
@@ -133,10 +137,8 @@ def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: b
                 count=len({p.line for p in problems}),
             )
         if bad:
-            rowids = ", ".join(str(r) for r in sorted({r for r, _ in bad}))
-            con.execute(
-                f"CREATE TEMP TABLE fl_v AS SELECT * FROM fl_c WHERE rowid NOT IN ({rowids})"
-            )
+            # The same conditions as the checks: no list of row ids in the SQL text.
+            con.execute(f"CREATE TEMP TABLE fl_v AS SELECT * FROM fl_c WHERE NOT ({_INVALID})")
         else:
             con.execute("ALTER TABLE fl_c RENAME TO fl_v")
         return _arrays(con, cols, problems)
@@ -190,7 +192,7 @@ def _invalid(
             (
                 f["resolved_at"],
                 "resolved_before_contact",
-                f"fl_res <> {MISSING} AND fl_res < fl_at",
+                _TOO_EARLY,
                 "fl_res",
             ),
         )
