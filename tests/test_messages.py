@@ -23,6 +23,8 @@ SAMPLES: dict[str, dict[str, object]] = {
         "format": "%m/%d/%Y %H:%M",
         "rule": "default",
     },
+    "answers_rows_skipped": {"count": 2, "lines": "4, 7"},
+    "answers_without_customer": {"count": 5},
 }
 
 

@@ -218,6 +218,29 @@ def _dates_ambiguous(lang: str, p: Params) -> str:
     )
 
 
+def _answers_rows_skipped(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer of the CES file could not be read and was skipped (line %(lines)s).",
+        "%(count)s answers of the CES file could not be read and were skipped (lines %(lines)s).",
+        count,
+        count=fmt_int(lang, count),
+        lines=str(p.get("lines") or ""),
+    )
+
+
+def _answers_without_customer(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer has no customer_id: it is left out of asked vs shown effort.",
+        "%(count)s answers have no customer_id: they are left out of asked vs shown effort.",
+        count,
+        count=fmt_int(lang, count),
+    )
+
+
 _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "dates_ambiguous": _dates_ambiguous,
     "scale_changed": _scale_changed,
@@ -229,6 +252,8 @@ _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "small_sample": _small_sample,
     "pooled_periods": _pooled_periods,
     "rows_skipped": _rows_skipped,
+    "answers_rows_skipped": _answers_rows_skipped,
+    "answers_without_customer": _answers_without_customer,
 }
 
 KNOWN_CODES = frozenset(_TEXTS)

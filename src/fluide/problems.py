@@ -32,6 +32,7 @@ _KINDS = {
     "bad_encoding": N_("not valid text in the file's encoding"),
     "line_too_long": N_("line too long"),
     "unreadable": N_("unreadable record"),
+    "resolved_before_contact": N_("before its contact_at"),
 }
 
 
@@ -43,6 +44,8 @@ def allowed_text(lang: str, allowed: str) -> str:
     """What would have been accepted; ``@`` codes name a format to explain."""
     if allowed == "@datetime":
         return _t(lang, "ISO 8601, e.g. 2026-08-03T09:15:00+02:00 or 2026-08-03 09:15")
+    if allowed == "@after_contact":
+        return _t(lang, "a time at or after the contact's contact_at")
     if allowed == "@date":
         return _t(lang, "a date YYYY-MM-DD, e.g. 2025-03-01")
     if allowed.startswith("@reading"):

@@ -1,6 +1,17 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
-from fluide.cli import files, jobs, keys, report, serve, service, tagging, transfer, users
+from fluide.cli import (
+    files,
+    jobs,
+    keys,
+    recontacts,
+    report,
+    serve,
+    service,
+    tagging,
+    transfer,
+    users,
+)
 from fluide.cli.app import app
 
 __all__ = [
@@ -9,6 +20,7 @@ __all__ = [
     "jobs",
     "keys",
     "main",
+    "recontacts",
     "report",
     "serve",
     "service",

@@ -210,10 +210,12 @@ def locate(source: Source, column: str, value: str) -> int | None:
     codec = "utf-8-sig" if source.encoding == "utf-8" else source.encoding
     with source.csv_path.open(encoding=codec, errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter=source.delimiter)
-        header = next(reader, None)
-        if header is None or column not in header:
+        for _ in range(source.skip):  # a first header line (SurveyMonkey)
+            next(reader, None)
+        if next(reader, None) is None or column not in source.header:
             return None
-        i = header.index(column)
+        # ``source.header`` holds the names as read (two header lines joined).
+        i = source.header.index(column)
         start = reader.line_num + 1
         for row in reader:
             if len(row) > i and row[i].strip() == value:

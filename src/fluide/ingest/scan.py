@@ -48,15 +48,15 @@ def _reading(spec: ScanSpec) -> Reading:
 TS_COLUMN = "__fluide_ts"
 
 
-def _ts(spec: ScanSpec) -> str:
+def time_expr(spec: ScanSpec) -> str:
     """The time column as a ``TIMESTAMPTZ``: the typed column itself for ISO 8601,
-    else the column :func:`_converted` adds (converted once per row)."""
+    else the column :func:`with_time` adds (converted once per row)."""
     if _reading(spec).kind == ISO:
         return ident(spec.columns.fields["responded_at"])
     return ident(TS_COLUMN)
 
 
-def _converted(reader: str, spec: ScanSpec) -> str:
+def with_time(reader: str, spec: ScanSpec) -> str:
     """The reader, with the time column converted to a ``TIMESTAMPTZ`` when it is not ISO."""
     if _reading(spec).kind == ISO:
         return reader
@@ -66,7 +66,7 @@ def _converted(reader: str, spec: ScanSpec) -> str:
 
 def _dims(source: Source, spec: ScanSpec) -> list[_Dim]:
     cols = spec.columns
-    ts = _ts(spec)
+    ts = time_expr(spec)
     dims: list[_Dim] = []
     for i, b in enumerate(cols.by):
         if b == TENURE and source.column(TENURE) is None:
@@ -136,7 +136,7 @@ def _run(
     return box["rows"]  # type: ignore[return-value]
 
 
-def _types(source: Source, spec: ScanSpec) -> dict[str, str]:
+def column_types(source: Source, spec: ScanSpec) -> dict[str, str]:
     """Column types for the reader: ours where a field has a meaning, text elsewhere."""
     cols = spec.columns
     types = dict.fromkeys(source.header, "VARCHAR")
@@ -153,7 +153,7 @@ def _types(source: Source, spec: ScanSpec) -> dict[str, str]:
     return types
 
 
-def _where(spec: ScanSpec) -> str:
+def where_clause(spec: ScanSpec) -> str:
     cols = spec.columns
     conditions = []
     if spec.touchpoint is not None:
@@ -191,7 +191,7 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
     projection = ", ".join(
         [
             f"enum_code({ident(cols.fields['score'])}) AS fl_code",
-            f"{_ts(spec)} AS fl_ts",
+            f"{time_expr(spec)} AS fl_ts",
             f"dayofmonth({ident(cols.fields['responded_at'])}) AS fl_day"
             if settle
             else "NULL::INTEGER AS fl_day",
@@ -207,7 +207,7 @@ def _sql(reader: str, spec: ScanSpec, dims: list[_Dim], high_codes: list[int]) -
         "(" + ", ".join(("fl_code", *(f"fl_{n}" for n in st))) + ")" for st in _grouping_sets(dims)
     )
     sql = (
-        f"WITH t AS (SELECT {projection} FROM {reader} {_where(spec)}) "
+        f"WITH t AS (SELECT {projection} FROM {reader} {where_clause(spec)}) "
         f"SELECT {grouping} AS gid, fl_code{', ' + group_cols if names else ''}, count(*) AS c, "
         f"epoch(min(fl_ts)), epoch(max(fl_ts)), {day}, NULL AS verbatims, NULL AS answers "
         f"FROM t GROUP BY GROUPING SETS ({sets_sql})"
@@ -277,10 +277,10 @@ def _scan(
         f"CREATE TYPE {SCORE_TYPE} AS ENUM ({', '.join(lit(t) for t, _ in tokens)})",
     )
     required = [spec.columns.fields[f] for f in ("responded_at", "score")]
-    reader = read_csv_sql(source, _types(source, spec), required, _reading(spec).format)
+    reader = read_csv_sql(source, column_types(source, spec), required, _reading(spec).format)
     dims = _dims(source, spec)
     high_codes = [i for i, (_, p) in enumerate(tokens) if q.group_of(p) == "high"]
-    sql = _sql(_converted(reader, spec), spec, dims, high_codes)
+    sql = _sql(with_time(reader, spec), spec, dims, high_codes)
     con = duckdb.connect()
     try:
         for statement in setup:

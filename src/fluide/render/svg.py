@@ -267,6 +267,8 @@ def _legend(legend: TrendLegend, width: int, y0: float) -> tuple[list[Markup], f
     ]
     out, x, y = [], 16.0, y0
     for symbol, label in items:
+        if not label:
+            continue  # a chart without that mark (no band, no pooling) names none
         w = 24 + CHAR_W * len(label) + 18
         if x + w > width and x > 16:
             x, y = 16.0, y + 18

@@ -1,0 +1,279 @@
+"""Use case: recontacts of a contact export (the document of ``fluide recontacts``).
+
+Reading (:mod:`fluide.ingest.contacts`) turns the file into arrays; the figures
+come from :mod:`fluide.domain.recontacts`, the same code the collection
+service will run on stored events. ``--answers`` joins a CES export on
+``customer_id``: the answers of customers who had just recontacted against
+the others, as two ``analyze`` blocks and the difference of their means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block, summarize
+from fluide.domain.notices import Notice
+from fluide.domain.periods import period_range
+from fluide.domain.recontacts import (
+    DEFAULT_WINDOW_DAYS,
+    RBlock,
+    blocks_by,
+    overall,
+    recontacted_answers,
+    sequence,
+)
+from fluide.domain.scales import Question
+from fluide.domain.stats import bootstrap_mean_diff
+from fluide.exports import (
+    ExportOptions,
+    check_options,
+    check_problems,
+    dates_notice,
+    mixed_error,
+    questions_of,
+)
+from fluide.i18n import DEFAULT_LANG
+from fluide.ingest.answer_rows import answer_rows
+from fluide.ingest.contacts import ContactLog, read_contacts
+from fluide.ingest.date_column import choose_full
+from fluide.ingest.errors import InputError, InputProblem, SkipReport, line_ranges
+from fluide.ingest.source import open_source, resolve_columns
+from fluide.ingest.spec import ScanSpec
+from fluide.serialize import block_json, notice_json
+
+RESAMPLES = 5000
+"""Bootstrap resamples of ``diff_ci95`` (seeded: the same file gives the same interval)."""
+
+
+@dataclass(frozen=True)
+class RecontactOptions:
+    """The flags of ``fluide recontacts``."""
+
+    window_days: int = DEFAULT_WINDOW_DAYS
+    by: tuple[str, ...] = ()
+    tz: str = "UTC"
+    skip_invalid: bool = False
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    sheet: str | None = None
+    answers: Path | None = None
+    scale: str | None = None
+    polarity: str | None = None
+    small_sample: int = DEFAULT_SMALL_SAMPLE
+    lang: str = DEFAULT_LANG  # settles a CES file's dates that read day- and month-first
+    resamples: int = RESAMPLES
+    seed: int = 0
+
+
+@dataclass
+class AskedVsShown:
+    """CES answers split by whether the customer had just recontacted."""
+
+    question: Question
+    recontacted: Block
+    not_recontacted: Block
+    diff_mean: float | None  # mean(recontacted) − mean(not_recontacted), in scale points
+    diff_ci95: tuple[float, float] | None
+    resamples: int
+    seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recontacted": block_json(self.recontacted),
+            "not_recontacted": block_json(self.not_recontacted),
+            "diff_mean": self.diff_mean,
+            "diff_ci95": list(self.diff_ci95) if self.diff_ci95 else None,
+        }
+
+
+@dataclass
+class Recontacts:
+    window_days: int
+    overall: RBlock
+    groups: dict[str, list[tuple[str | None, RBlock]]]
+    weekly: list[tuple[str, RBlock]]
+    answers: AskedVsShown | None
+    warnings: list[Notice]
+    input: dict[str, Any]
+    skipped_problems: list[InputProblem] = field(default_factory=list)
+
+    def to_json(self, lang: str = "fr") -> dict[str, Any]:
+        return {
+            "window_days": self.window_days,
+            "overall": self.overall.to_json(),
+            "groups": {
+                name: [{"value": v, **b.to_json()} for v, b in rows]
+                for name, rows in self.groups.items()
+            },
+            "weekly": [{"week": w, **b.to_json()} for w, b in self.weekly],
+            "answers": None if self.answers is None else self.answers.to_json(),
+            "warnings": [notice_json(n, lang) for n in self.warnings],
+            "input": self.input,
+        }
+
+
+def check(o: RecontactOptions) -> None:
+    check_options(ExportOptions(tz=o.tz))
+    if o.window_days < 1:
+        raise InputError("--window must be at least 1 day, got %(value)s.", value=o.window_days)
+    if o.answers is None and (o.scale or o.polarity):
+        raise InputError("--scale and --polarity describe the --answers file; add --answers.")
+
+
+def recontacts_file(path: Path, o: RecontactOptions) -> Recontacts:
+    """Every figure of ``fluide recontacts``; see the issue's definitions."""
+    check(o)
+    with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
+        log = read_contacts(source, o.by, o.tz, skip_invalid=o.skip_invalid)
+    skipped = SkipReport(log.problems)
+    warnings: list[Notice] = []
+    if skipped.problems:
+        warnings.append(
+            Notice(
+                "rows_skipped", {"count": len(skipped.lines), "lines": line_ranges(skipped.lines)}
+            )
+        )
+    doc = assemble(log, o.window_days)
+    if o.answers is not None:
+        doc.answers, notes = asked_vs_shown(log, doc, o)
+        warnings += notes
+    doc.warnings = warnings
+    doc.skipped_problems = skipped.problems
+    doc.input = _input(path, log, skipped, o.tz)
+    return doc
+
+
+def assemble(log: ContactLog, window_days: int, latest: int | None = None) -> Recontacts:
+    """Overall, per ``--by`` value (by decreasing contacts, empty last) and per ISO week."""
+    s = sequence(log.contacts, window_days, latest)
+    groups: dict[str, list[tuple[str | None, RBlock]]] = {}
+    for label, (codes, values) in log.groups.items():
+        blocks = blocks_by(s, codes, len(values))
+        rows = list(zip(values, blocks, strict=True))
+        rows.sort(key=lambda r: (-r[1].contacts, r[0] is None, r[0] or ""))
+        groups[label] = rows
+    weekly: list[tuple[str, RBlock]] = []
+    if len(log.contacts):
+        weeks, codes = np.unique(log.week, return_inverse=True)
+        by_week = dict(
+            zip((_week(int(w)) for w in weeks), blocks_by(s, codes, len(weeks)), strict=True)
+        )
+        empty = blocks_by(s, np.zeros(0, dtype=np.int64), 1)[0]
+        labels = period_range(_week(int(weeks[0])), _week(int(weeks[-1])), "week")
+        weekly = [(w, by_week.get(w, empty)) for w in labels]
+    return Recontacts(
+        window_days=window_days,
+        overall=overall(s),
+        groups=groups,
+        weekly=weekly,
+        answers=None,
+        warnings=[],
+        input={},
+    )
+
+
+def _week(code: int) -> str:
+    return f"{code // 100:04d}-W{code % 100:02d}"
+
+
+def _input(path: Path, log: ContactLog, skipped: SkipReport, tz: str) -> dict[str, Any]:
+    at = log.contacts.at
+
+    def day(us: int) -> str:
+        return datetime.fromtimestamp(us / 1e6, UTC).astimezone(ZoneInfo(tz)).date().isoformat()
+
+    return {
+        "file": path.name,
+        "rows": len(at),
+        "customers": len(log.customers),
+        "skipped": len(skipped.lines),
+        "skipped_lines": skipped.lines,
+        "tz": tz,
+        "first": day(int(at.min())) if len(at) else None,
+        "last": day(int(at.max())) if len(at) else None,
+    }
+
+
+def asked_vs_shown(
+    log: ContactLog, doc: Recontacts, o: RecontactOptions
+) -> tuple[AskedVsShown, list[Notice]]:
+    """Read the CES export and split its answers by recent recontact."""
+    assert o.answers is not None
+    eo = ExportOptions(scale=o.scale, polarity=o.polarity, tz=o.tz, skip_invalid=o.skip_invalid)
+    with open_source(o.answers) as source:
+        customer = source.column("customer_id")
+        if customer is None:
+            raise InputError(
+                "--answers: the CES file needs a customer_id column to be joined to the "
+                "contacts; its columns are: %(columns)s",
+                columns=", ".join(h for h in source.header if h != source.row_column),
+            )
+        cols = resolve_columns(source, {}, ())
+        # The whole column: a CES file joined to contacts is read once, no re-scan.
+        dates = choose_full(source, cols.fields["responded_at"], lang=o.lang)
+        questions, problems = questions_of(source, cols, eo)
+        if len(questions) > 1:
+            raise mixed_error(questions)
+        if not questions:
+            raise InputError("--answers: the CES file has no answers.")
+        q = questions[0]
+        spec = ScanSpec(
+            question=q,
+            tz=o.tz,
+            columns=cols,
+            only_scale=q.scale.key if cols.get("scale") else None,
+            only_polarity=q.polarity.value if cols.get("polarity") else None,
+            takes_empty_scale=True,
+            takes_empty_polarity=True,
+            dates=dates,
+        )
+        rows = answer_rows(source, spec, customer)
+    try:
+        skipped = check_problems(sorted(set(problems + rows.problems)), eo)
+    except InputError as exc:
+        raise InputError(
+            "--answers %(file)s: %(count)s invalid records; nothing was analysed.",
+            exc.problems,
+            file=o.answers.name,
+            count=len({p.line for p in exc.problems}),
+        ) from None
+    code_of = {c: i for i, c in enumerate(log.customers)}
+    known = np.array([c is not None for c in rows.customer], dtype=bool)
+    codes = np.array([code_of.get(c, -1) if c is not None else -1 for c in rows.customer])
+    s = sequence(log.contacts, doc.window_days)
+    flag = recontacted_answers(log.contacts, s, codes.astype(np.int64), rows.at)
+    k = q.k
+    first = q.points[0]
+    rec = np.bincount(rows.score[known & flag] - first, minlength=k)
+    other = np.bincount(rows.score[known & ~flag] - first, minlength=k)
+    boot = bootstrap_mean_diff(
+        [float(p) for p in q.points], other, rec, resamples=o.resamples, seed=o.seed
+    )
+    notes: list[Notice] = []
+    if dates.ambiguous:
+        notes.append(dates_notice(dates, cols.fields["responded_at"]))
+    if skipped.problems:
+        notes.append(
+            Notice(
+                "answers_rows_skipped",
+                {"count": len(skipped.lines), "lines": line_ranges(skipped.lines)},
+            )
+        )
+    if (~known).any():
+        notes.append(Notice("answers_without_customer", {"count": int((~known).sum())}))
+    result = AskedVsShown(
+        question=q,
+        recontacted=summarize(rec, q, small_sample=o.small_sample),
+        not_recontacted=summarize(other, q, small_sample=o.small_sample),
+        diff_mean=None if boot is None else boot.diff,
+        diff_ci95=None if boot is None else boot.ci95,
+        resamples=o.resamples,
+        seed=o.seed,
+    )
+    return result, notes
