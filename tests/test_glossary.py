@@ -35,8 +35,8 @@ ALLOWED = {
     # msgid: why its French may differ
     "%(path)s has no column named tags (columns: %(columns)s).": "names the file's column",
 }
-MACHINE = re.compile(r"%\(\w+\)s|/v1/\S*|`[^`]*`|\b[a-z]+_[a-z_]+\b")
-"""Placeholders, API paths and snake_case keys: not words a person reads."""
+MACHINE = re.compile(r"%\(\w+\)s|/v1/\S*|`[^`]*`|\b[a-z]+_[a-z_]+\b|--[a-z][a-z-]*")
+"""Placeholders, API paths, snake_case keys and command-line flags: not words a person reads."""
 
 
 def _messages() -> list[tuple[str, str]]:
