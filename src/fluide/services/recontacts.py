@@ -11,7 +11,7 @@ figures count the period's contacts alone.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -28,8 +28,11 @@ from fluide.recontacts import assemble
 from fluide.services.contacts import RESOLVED_TYPE, contact_types, text_of, time_of
 from fluide.services.errors import invalid
 from fluide.services.metrics import zone_of
+from fluide.services.workspaces import workspace_in
 from fluide.storage import contacts as store
+from fluide.storage import follow_ups as follow_up_store
 from fluide.storage.models import Workspace
+from fluide.storage.types import utcnow
 
 BY_FIELDS: Final = {"reason": "reason", "channel": "channel", "agent": "agent_id"}
 """``by`` names and the event property each reads."""
@@ -174,3 +177,92 @@ def recontacts(
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat()
+
+
+def recontacting_now(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Customers whose latest contact is a recontact of the last W days, latest first.
+
+    Each with the contacts of their current episode (read back to 4 W), its
+    channels and reasons, their latest contact, and their open follow-up if any.
+    """
+    moment = now or utcnow()
+    window = timedelta(days=window_days)
+    with factory() as s:
+        rows = store.contact_events(s, ws.id, contact_types(ws), moment - 4 * window, None)
+        by_customer: dict[str, list[store.ContactEvent]] = {}
+        for r in rows:
+            by_customer.setdefault(r.customer, []).append(r)
+        found = []
+        for customer, mine in by_customer.items():
+            last = mine[-1]
+            if len(mine) < 2 or last.occurred_at < moment - window:
+                continue
+            if last.occurred_at - mine[-2].occurred_at > window:
+                continue
+            episode = [last]
+            for prev in reversed(mine[:-1]):
+                if episode[-1].occurred_at - prev.occurred_at > window:
+                    break
+                episode.append(prev)
+            episode.reverse()
+            found.append((customer, last.user_id, episode))
+        found.sort(key=lambda f: f[2][-1].occurred_at, reverse=True)
+        found = found[:limit]
+        open_ones = follow_up_store.open_by_user(s, ws.id, [f[1] for f in found])
+    zone = ZoneInfo(ws.timezone)
+    return [
+        {
+            "customer": customer,
+            "contacts": len(episode),
+            "channels": _distinct(text_of(e.properties, "channel") for e in episode),
+            "reasons": _distinct(text_of(e.properties, "reason") for e in episode),
+            "latest_at": episode[-1].occurred_at.astimezone(zone),
+            "follow_up_id": open_ones.get(user_id),
+        }
+        for customer, user_id, episode in found
+    ]
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v is not None]
+
+
+DEFAULT_PAGE_WEEKS: Final = 12
+
+
+def page(
+    factory: sessionmaker[Session],
+    workspace_id: str,
+    *,
+    start: date | None,
+    end: date | None,
+    lang: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The dashboard page's data: the document by reason, channel and agent over the
+    period (by default the last 12 weeks), and who is recontacting right now."""
+    moment = now or utcnow()
+    with factory() as s:
+        ws = workspace_in(s, workspace_id)
+    today = moment.astimezone(ZoneInfo(ws.timezone)).date()
+    default = start is None and end is None
+    end = end or today
+    start = start or min(end, today) - timedelta(weeks=DEFAULT_PAGE_WEEKS) + timedelta(days=1)
+    q = RecontactsQuery(start=start, end=end, by=tuple(BY_FIELDS))
+    return {
+        "period": {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "tz": ws.timezone,
+            "default": default,
+        },
+        "doc": recontacts(factory, ws, q, lang),
+        "now": recontacting_now(factory, ws, q.window_days, moment),
+        "event_types": list(contact_types(ws)),
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from fluide.storage.models import EndUser, Event
+from fluide.storage.models import EndUser, Event, Workspace
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,14 @@ def contact_events(
 
 
 def user_contacts(
-    s: Session, workspace_id: str, user_id: str, types: Sequence[str], since: datetime
+    s: Session,
+    workspace_id: str,
+    user_id: str,
+    types: Sequence[str],
+    since: datetime,
+    until: datetime,
 ) -> list[datetime]:
-    """One customer's contact times since ``since``, oldest first."""
+    """One customer's contact times in ``[since, until]``, oldest first."""
     if not types:
         return []
     query = (
@@ -63,7 +68,17 @@ def user_contacts(
             Event.user_id == user_id,
             Event.type.in_(list(types)),
             Event.occurred_at >= since,
+            Event.occurred_at <= until,
         )
         .order_by(Event.occurred_at)
     )
     return list(s.scalars(query))
+
+
+def contact_settings(s: Session, workspace_id: str) -> list[str] | None:
+    """The workspace's contact event types as stored (``None``: the defaults)."""
+    return s.scalar(select(Workspace.contact_event_types).where(Workspace.id == workspace_id))
+
+
+def workspaces(s: Session) -> list[Workspace]:
+    return list(s.scalars(select(Workspace).order_by(Workspace.id)))
