@@ -102,14 +102,18 @@ def _open(
 
 
 def after_events(
-    s: Session, workspace_id: str, events: Sequence[dict[str, Any]], now: datetime
+    s: Session,
+    workspace_id: str,
+    stored: Sequence[str] | None,
+    events: Sequence[dict[str, Any]],
+    now: datetime,
 ) -> int:
     """Open the ``recontact`` follow-ups the stored ``events`` (event rows) call for;
-    how many were opened. Runs in the transaction that stored them."""
-    if not events:
-        return 0
-    stored = store.contact_settings(s, workspace_id)
+    how many were opened. Runs in the transaction that stored them; ``stored`` is the
+    workspace's ``contact_event_types`` column (``None``: the defaults)."""
     types = set(DEFAULT_CONTACT_TYPES if stored is None else stored)
+    if not any(e["type"] in types for e in events):
+        return 0
     window = timedelta(days=WINDOW_DAYS)
     opened = 0
     for e in events:

@@ -122,10 +122,10 @@ def decide_batch(
     ``request_ids`` (one per event) name the request each event came in, kept on
     its delivery; by default the request this code runs for.
     """
-    current = store.workspace_rules(s, ws.id)
+    current = store.workspace_state(s, ws.id)
     if current is None:  # deleted since the key was checked
         raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
-    fatigue_days, rules_version = current
+    fatigue_days, rules_version, contact_types = current
     rules = rules_for(s, ws.id, rules_version)
     tp_rules = rules.rules()
     stored = store.stored_event_ids(s, ws.id, {e.id for e in events})
@@ -233,5 +233,7 @@ def decide_batch(
     rows.write(s)
     store.update_users(s, list(changed.values()))
     # Before any survey is sent: the invitations above go out after this commit.
-    contact_follow_ups.after_events(s, ws.id, stored_rows, moments[-1] if moments else utcnow())
+    contact_follow_ups.after_events(
+        s, ws.id, contact_types, stored_rows, moments[-1] if moments else utcnow()
+    )
     return out, to_send

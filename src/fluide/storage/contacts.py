@@ -75,10 +75,5 @@ def user_contacts(
     return list(s.scalars(query))
 
 
-def contact_settings(s: Session, workspace_id: str) -> list[str] | None:
-    """The workspace's contact event types as stored (``None``: the defaults)."""
-    return s.scalar(select(Workspace.contact_event_types).where(Workspace.id == workspace_id))
-
-
 def workspaces(s: Session) -> list[Workspace]:
     return list(s.scalars(select(Workspace).order_by(Workspace.id)))
