@@ -11,13 +11,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from fluide.api.schemas import EventIn
-from fluide.jobs.follow_ups import notify_pending
+from fluide.jobs.follow_ups import chat_text, notice_of, notify_pending
 from fluide.services import follow_ups as service
 from fluide.services.contact_follow_ups import open_missed_promises
 from fluide.services.erasure import erase_user
 from fluide.services.events import record_events
 from fluide.services.workspaces import NewWorkspace
 from fluide.settings import Settings
+from fluide.storage.follow_ups import destination
 from tests.service.test_email_delivery import Server, body, mail_settings, received, smtp
 from tests.services.test_follow_ups import account, sessions
 from tests.verbatims import workspace_row
@@ -93,6 +94,11 @@ def test_a_second_contact_within_the_window_opens_one_recontact_follow_up(
     text = body(m, "plain")
     assert "2 contacts within 7 days (latest by mail, reason: billing)." in text
     assert "Score" not in text
+    with sessions(app)() as s:
+        dest = destination(s, fu["id"], T0 + timedelta(days=8))
+    assert dest is not None
+    chat = chat_text(notice_of(dest, settings))
+    assert chat.startswith("*Follow-up to do: c-1 (2 contacts within 7 days (latest by mail")
 
     # Erasing the customer erases it.
     erase_user(sessions(app), ws, "c-1", erased_by="test", now=T0 + timedelta(days=9))
