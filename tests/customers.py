@@ -93,7 +93,7 @@ def rows_of(factory: sessionmaker[Session], ws: str, external_id: str) -> dict[s
         out = {}
         for t in CUSTOMER_TABLES:
             column = getattr(t.model, t.column)
-            out[t.table] = int(
+            out[t.table] = out.get(t.table, 0) + int(
                 s.execute(
                     select(func.count()).select_from(t.model).where(column.in_(ids[t.link]))
                 ).scalar_one()

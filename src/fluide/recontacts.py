@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 
 from fluide.domain.metrics import DEFAULT_SMALL_SAMPLE, Block, summarize
 from fluide.domain.notices import Notice
@@ -23,6 +24,7 @@ from fluide.domain.periods import period_range
 from fluide.domain.recontacts import (
     DEFAULT_WINDOW_DAYS,
     RBlock,
+    block_of,
     blocks_by,
     overall,
     recontacted_answers,
@@ -149,27 +151,40 @@ def recontacts_file(path: Path, o: RecontactOptions) -> Recontacts:
     return doc
 
 
-def assemble(log: ContactLog, window_days: int, latest: int | None = None) -> Recontacts:
-    """Overall, per ``--by`` value (by decreasing contacts, empty last) and per ISO week."""
+def assemble(
+    log: ContactLog,
+    window_days: int,
+    latest: int | None = None,
+    counted: NDArray[np.bool_] | None = None,
+) -> Recontacts:
+    """Overall, per ``--by`` value (by decreasing contacts, empty last) and per ISO week.
+
+    ``counted`` (the collection service's period) keeps the other contacts for
+    judging only: they are someone's next contact but no block counts them.
+    """
     s = sequence(log.contacts, window_days, latest)
+    n = len(log.contacts)
+    keep = np.ones(n, dtype=bool) if counted is None else counted
     groups: dict[str, list[tuple[str | None, RBlock]]] = {}
     for label, (codes, values) in log.groups.items():
-        blocks = blocks_by(s, codes, len(values))
-        rows = list(zip(values, blocks, strict=True))
+        k = len(values)
+        # Contacts outside the period go to an extra code whose block is dropped.
+        blocks = blocks_by(s, np.where(keep, codes, k), k + 1)[:k]
+        rows = [(v, b) for v, b in zip(values, blocks, strict=True) if b.contacts]
         rows.sort(key=lambda r: (-r[1].contacts, r[0] is None, r[0] or ""))
         groups[label] = rows
     weekly: list[tuple[str, RBlock]] = []
-    if len(log.contacts):
-        weeks, codes = np.unique(log.week, return_inverse=True)
-        by_week = dict(
-            zip((_week(int(w)) for w in weeks), blocks_by(s, codes, len(weeks)), strict=True)
-        )
+    if keep.any():
+        weeks = np.unique(log.week[keep])
+        codes = np.where(keep, np.searchsorted(weeks, log.week), len(weeks))
+        blocks = blocks_by(s, codes, len(weeks) + 1)[: len(weeks)]
+        by_week = dict(zip((_week(int(w)) for w in weeks), blocks, strict=True))
         empty = blocks_by(s, np.zeros(0, dtype=np.int64), 1)[0]
         labels = period_range(_week(int(weeks[0])), _week(int(weeks[-1])), "week")
         weekly = [(w, by_week.get(w, empty)) for w in labels]
     return Recontacts(
         window_days=window_days,
-        overall=overall(s),
+        overall=overall(s) if counted is None else block_of(s, keep),
         groups=groups,
         weekly=weekly,
         answers=None,

@@ -33,6 +33,7 @@ from fluide.storage.models import Response
 from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, NO_BROWSER, SKIP_REASON, TIMEOUT_MS
 from tests.demo_database import demo_database
 from tests.service.conftest import LiveServer, event_body
+from tests.services.test_contact_follow_ups import contact
 from tests.web.test_overview import Answer, record
 
 pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
@@ -125,6 +126,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for key in ("payer", "signaler_un_probleme_de_livraison_internationale"):
         answers = [Answer(2, c, outcome="failure", agent=AGENT) for c in LONG_COMMENTS]
         record(app, demo.workspace_id, answers, touchpoint=key, at=at)
+    # A customer recontacting now, with long words, for /app/recontacts.
+    for days in (2, 1):
+        moment = datetime.now(UTC) - timedelta(days=days)
+        contact(app, settings, demo.workspace_id, f"client-{LONG_WORD}", moment, reason=LONG_WORD)
     passwords = {x.email: x.password for x in demo.logins}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:

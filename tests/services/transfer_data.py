@@ -34,6 +34,7 @@ from fluide.storage.db import write_session
 from fluide.storage.helpdesk_models import HelpdeskConnection, HelpdeskTicket
 from fluide.storage.models import (
     EmailTemplate,
+    EndUser,
     Response,
     ResponseTag,
     TaggerState,
@@ -192,7 +193,31 @@ def _rest(s: Session, ws: str) -> None:
         )
     )
     s.add(LoginThrottle(key="k" * 64, window_start=END, attempts=2))
+    _contact_follow_up(s, ws)
     _helpdesk(s, ws)
+
+
+def _contact_follow_up(s: Session, ws: str) -> None:
+    """A follow-up opened by a customer's contacts (no answer), and the contact settings."""
+    user = s.scalars(select(EndUser).where(EndUser.workspace_id == ws).order_by(EndUser.id)).first()
+    assert user is not None
+    workspace = s.get_one(Workspace, ws)
+    workspace.contact_event_types = ["ticket_opened", "call"]
+    workspace.promise_alert_hours = 6
+    s.add(
+        FollowUp(
+            id=new_id("fu"),
+            workspace_id=ws,
+            user_id=user.id,
+            reason="recontact",
+            subject={"event_id": "evt-call-2", "contacts": 2, "channel": "phone"},
+            status="open",
+            created_at=END,
+            due_at=END + timedelta(hours=48),
+            notify_attempts=0,
+        )
+    )
+    s.flush()
 
 
 def _helpdesk(s: Session, ws: str) -> None:
@@ -212,7 +237,9 @@ def _helpdesk(s: Session, ws: str) -> None:
         )
     )
     fu = s.scalars(
-        select(FollowUp).where(FollowUp.workspace_id == ws).order_by(FollowUp.id)
+        select(FollowUp)
+        .where(FollowUp.workspace_id == ws, FollowUp.response_id.is_not(None))
+        .order_by(FollowUp.id)
     ).first()
     assert fu is not None
     s.add(

@@ -159,3 +159,58 @@ def test_0011_fills_both_task_names_from_the_task(app: FastAPI, workspace: NewWo
         ).scalar_one()
     assert tp.task_names == {"fr": "payer la facture", "en": "payer la facture"}
     assert _differences(engine) == []
+
+
+def test_0012_keeps_follow_ups_and_their_help_desk_tickets_both_ways(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fluide.storage.dashboard_models import FollowUp
+    from fluide.storage.db import write_session
+    from fluide.storage.helpdesk_models import HelpdeskTicket
+    from fluide.storage.models import EndUser
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    answer(f, settings, workspace.id, [(1, "Impossible de payer")])
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with write_session(f) as s:
+        fu = s.execute(select(FollowUp)).scalar_one()
+        user = s.execute(select(EndUser.id)).scalar_one()
+        s.add(
+            HelpdeskTicket(
+                follow_up_id=fu.id,
+                workspace_id=workspace.id,
+                response_id=fu.response_id,
+                provider="zendesk",
+                state="pushed",
+                attempts=1,
+                created_at=now,
+            )
+        )
+        s.add(
+            FollowUp(
+                id="fu_contact",
+                workspace_id=workspace.id,
+                user_id=user,
+                reason="recontact",
+                status="open",
+                created_at=now,
+                due_at=now + timedelta(hours=48),
+                notify_attempts=0,
+            )
+        )
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0011")
+    columns = {c["name"]: c for c in inspect(engine).get_columns("follow_ups")}
+    assert "user_id" not in columns and not columns["response_id"]["nullable"]
+    with engine.connect() as conn:
+        ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM follow_ups")]
+        tickets = [r[0] for r in conn.exec_driver_sql("SELECT follow_up_id FROM helpdesk_tickets")]
+    assert ids == [fu.id] and tickets == [fu.id]  # the contact's follow-up had no answer
+    migrate(engine)
+    with f() as s:
+        assert s.execute(select(HelpdeskTicket.follow_up_id)).scalar_one() == fu.id
+        assert s.execute(select(FollowUp.user_id)).scalar_one() is None
+    assert _differences(engine) == []

@@ -34,10 +34,15 @@ OUTCOME_NAMES: Final = {
     "other": N_("Other"),
 }
 REASONS: Final = ("comment", "callback", "both")
+CONTACT_REASONS: Final = ("recontact", "delay")
+"""Opened by a customer's contacts, before any survey: a second contact within the
+window, or a promise about to be missed (services.contact_follow_ups)."""
 REASON_NAMES: Final = {
     "comment": N_("Comment"),
     "callback": N_("Call-back requested"),
     "both": N_("Comment and call-back requested"),
+    "recontact": N_("Recontact: the customer came back within the window"),
+    "delay": N_("Promise about to be missed"),
 }
 
 NOTIFY_BACKOFF: Final = (

@@ -41,6 +41,7 @@ from fluide.channels.webhook import post_webhook, slack_escape
 from fluide.domain import follow_ups as rules
 from fluide.domain.task_names import task_in
 from fluide.i18n import DEFAULT_LANG, SUPPORTED_LANGS, fmt_datetime, gettext
+from fluide.services.contact_follow_ups import situation_of
 from fluide.settings import Settings
 from fluide.storage import follow_ups as store
 from fluide.storage.db import write_session
@@ -71,25 +72,36 @@ class Notice:
     url: str
     workspace: str
     assignee: str | None
-    touchpoint: str
+    # None when the customer's contacts opened it (recontact, delay): ``situation`` says why.
+    touchpoint: str | None
     task: str
-    score: int
-    scale: str
-    effort_index: float
+    score: int | None
+    scale: str | None
+    effort_index: float | None
     comment: str | None
     reason: str
     customer: str
     due: str
     subject: str
+    situation: str | None = None
 
 
 def notice_of(dest: store.Destination, settings: Settings) -> Notice:
     row, fu = dest.row, dest.row.follow_up
     lang = row.assignee_lang if row.assignee_lang in SUPPORTED_LANGS else DEFAULT_LANG
     assert lang is not None
-    q = rules.question(row.scale, row.polarity, row.low_max, row.high_min)
     due = fmt_datetime(lang, fu.due_at.astimezone(ZoneInfo(dest.timezone)))
-    task = task_in(row.task_names, lang, row.task)
+    situation = None
+    answered = (row.task, row.score, row.scale, row.polarity, row.low_max, row.high_min)
+    if all(x is not None for x in answered):
+        assert row.task and row.score and row.scale and row.polarity  # narrowed for mypy
+        task = task_in(row.task_names, lang, row.task)
+        q = rules.question(row.scale, row.polarity, int(row.low_max or 0), int(row.high_min or 0))
+        index: float | None = round(q.effort_index_of(row.score))
+    else:
+        task = gettext(lang, rules.REASON_NAMES.get(fu.reason, fu.reason))
+        situation = situation_of(lang, fu.reason, fu.subject, due)
+        index = None
     return Notice(
         id=fu.id,
         lang=lang,
@@ -100,7 +112,7 @@ def notice_of(dest: store.Destination, settings: Settings) -> Notice:
         task=task,
         score=row.score,
         scale=row.scale,
-        effort_index=round(q.effort_index_of(row.score)),
+        effort_index=index,
         comment=row.comment,
         reason=fu.reason,
         customer=row.customer,
@@ -111,6 +123,7 @@ def notice_of(dest: store.Destination, settings: Settings) -> Notice:
             customer=row.customer,
             task=task,
         ),
+        situation=situation,
     )
 
 
@@ -138,19 +151,23 @@ def compose_email(notice: Notice, to: str, settings: Settings) -> EmailMessage:
 def chat_text(notice: Notice) -> str:
     """The Slack-compatible text: who, where, the verbatim, the link (all escaped)."""
     lang = notice.lang
-    lines = [
-        "*"
-        + slack_escape(
-            gettext(
-                lang,
-                "Follow-up to do: %(customer)s struggled (%(task)s, score %(score)s).",
-                customer=notice.customer,
-                task=notice.task,
-                score=notice.score,
-            )
+    headline = (
+        gettext(
+            lang,
+            "Follow-up to do: %(customer)s struggled (%(task)s, score %(score)s).",
+            customer=notice.customer,
+            task=notice.task,
+            score=notice.score,
         )
-        + "*"
-    ]
+        if notice.situation is None
+        else gettext(
+            lang,
+            "Follow-up to do: %(customer)s (%(situation)s)",
+            customer=notice.customer,
+            situation=notice.situation,
+        )
+    )
+    lines = ["*" + slack_escape(headline) + "*"]
     if notice.comment:
         lines += ["> " + line for line in slack_escape(notice.comment).splitlines() if line.strip()]
     reason = gettext(lang, rules.REASON_NAMES[notice.reason])
@@ -174,7 +191,8 @@ def compose_chat(notice: Notice, dest: store.Destination) -> dict[str, Any]:
         "task": notice.task,
         "score": notice.score,
         "scale": notice.scale,
-        "effort_group": "high",
+        "effort_group": "high" if notice.score is not None else None,
+        "situation": notice.situation,
         "comment": notice.comment,
         "reason": fu.reason,
         "customer": notice.customer,

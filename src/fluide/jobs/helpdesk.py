@@ -64,6 +64,8 @@ def compose(
         return None
     row = found[0]
     fu = row.follow_up
+    if fu.response_id is None or row.task is None:  # opened by contacts: no answer to push
+        return None
     name, tag = store.push_facts(s, workspace_id, fu.response_id)
     link = f"{settings.public_url}/app/follow-ups#fu-{fu.id}"
     due = fmt_datetime(lang, fu.due_at.astimezone(ZoneInfo(ws.timezone)))

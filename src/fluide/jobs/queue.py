@@ -68,7 +68,10 @@ def build_app(
     @app.task(name="fluide.follow_ups", queue=QUEUE, queueing_lock="fluide.follow_ups")
     def follow_ups(timestamp: int | None = None) -> int:
         from fluide.jobs.follow_ups import notify_pending
+        from fluide.services.contact_follow_ups import open_missed_promises
 
+        # Promises about to be missed open their follow-ups first: notified in this run.
+        open_missed_promises(factory, utcnow())
         return notify_pending(factory, settings, utcnow())
 
     @app.periodic(cron="* * * * *", periodic_id="fluide-helpdesk")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.jobs import deliveries, follow_ups, helpdesk, retention, weekly_report
 from fluide.jobs.deliveries import Sender
+from fluide.services import contact_follow_ups
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
 from fluide.storage.write_lock import Overloaded
@@ -103,6 +104,7 @@ class InlineWorker(PollingLoop):
             )
             done += 1
         if not self._stop.is_set():
+            contact_follow_ups.open_missed_promises(self.factory, utcnow())
             follow_ups.notify_pending(self.factory, self.settings, utcnow())
             helpdesk.push_pending(self.factory, self.settings, utcnow())
             weekly_report.send_due_reports(self.factory, self.settings, utcnow())

@@ -22,6 +22,7 @@ from fluide.domain.fatigue import Decision, EventFacts, UserHistory, decide
 from fluide.domain.json_limits import JsonLimitError, check_json_object
 from fluide.i18n import lang_of
 from fluide.request_context import current_request_id
+from fluide.services import contact_follow_ups
 from fluide.services.errors import ServiceError, invalid
 from fluide.services.event_input import EventInput
 from fluide.settings import Settings
@@ -29,7 +30,7 @@ from fluide.storage import decisions as store
 from fluide.storage import deliveries
 from fluide.storage.models import Delivery, Event, Invitation
 from fluide.storage.rules import rules_for
-from fluide.storage.types import new_id
+from fluide.storage.types import new_id, utcnow
 
 SNAPSHOT_KEYS: Final = ("agent_id", "ticket_id")
 """Properties kept on the invitation: the answer is attributed to this agent and ticket."""
@@ -121,10 +122,10 @@ def decide_batch(
     ``request_ids`` (one per event) name the request each event came in, kept on
     its delivery; by default the request this code runs for.
     """
-    current = store.workspace_rules(s, ws.id)
+    current = store.workspace_state(s, ws.id)
     if current is None:  # deleted since the key was checked
         raise ServiceError("unauthorized", "This API key is unknown or revoked.", status=401)
-    fatigue_days, rules_version = current
+    fatigue_days, rules_version, contact_types = current
     rules = rules_for(s, ws.id, rules_version)
     tp_rules = rules.rules()
     stored = store.stored_event_ids(s, ws.id, {e.id for e in events})
@@ -139,6 +140,7 @@ def decide_batch(
     histories = store.invitation_histories(s, ws.id, [u.id for u in users.values()])
     changed: dict[str, store.UserState] = {}
     rows = _Rows()
+    stored_rows: list[dict[str, Any]] = []  # this batch's new events, for contact follow-ups
     out: list[dict[str, Any]] = []
     to_send: list[str] = []
     snapshot = SNAPSHOT_KEYS if source == "api" else ()
@@ -180,6 +182,7 @@ def decide_batch(
             "source": source,
         }
         rows.events.append(event_row)
+        stored_rows.append(event_row)
         result: dict[str, Any] = {
             "event_id": e.id,
             "decision": str(outcome.decision),
@@ -229,4 +232,8 @@ def decide_batch(
         result["invitation"] = link_json(invitation_id, channel, expires_at, settings)
     rows.write(s)
     store.update_users(s, list(changed.values()))
+    # Before any survey is sent: the invitations above go out after this commit.
+    contact_follow_ups.after_events(
+        s, ws.id, contact_types, stored_rows, moments[-1] if moments else utcnow()
+    )
     return out, to_send

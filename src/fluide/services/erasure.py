@@ -102,7 +102,8 @@ def erase_user(
 
 def erased_tables(counts: list[dict[str, int]]) -> list[str]:
     """The tables that lost rows, in :data:`~fluide.storage.erasure.CUSTOMER_TABLES` order."""
-    return [t.table for t in store.CUSTOMER_TABLES if any(c.get(t.table) for c in counts)]
+    tables = [t.table for t in store.CUSTOMER_TABLES if any(c.get(t.table) for c in counts)]
+    return list(dict.fromkeys(tables))
 
 
 def _engine(factory: sessionmaker[Session]) -> Engine:

@@ -158,11 +158,18 @@ def backfill(
 # --- Reading ----------------------------------------------------------------------------
 
 
+def _question_of_row(row: store.Row) -> Question | None:
+    """The answer's question; ``None`` for a follow-up opened by contacts."""
+    if row.scale is None or row.polarity is None or row.low_max is None or row.high_min is None:
+        return None
+    return rules.question(row.scale, row.polarity, row.low_max, row.high_min)
+
+
 def _to_json(
     row: store.Row, viewer: CurrentUser | None, zone: ZoneInfo, now: datetime
 ) -> dict[str, Any]:
     fu = row.follow_up
-    q = rules.question(row.scale, row.polarity, row.low_max, row.high_min)
+    q = _question_of_row(row)
     when = rules.timing(fu.status, fu.due_at, fu.closed_at, now)
     sees_contact = viewer is None or viewer.sees_all or fu.assignee_id == viewer.account_id
     sees_notify = viewer is None or viewer.sees_all
@@ -170,15 +177,20 @@ def _to_json(
         "id": fu.id,
         "touchpoint": row.touchpoint,
         "touchpoint_task": row.task,
-        "touchpoint_task_names": all_task_names(row.task_names, row.task),
+        "touchpoint_task_names": (
+            all_task_names(row.task_names, row.task) if row.task is not None else None
+        ),
         "response_id": fu.response_id,
         "score": row.score,
         "scale": row.scale,
         "polarity": row.polarity,
-        "effort_group": q.group_of(row.score),
-        "effort_index": round(q.effort_index_of(row.score), 1),
+        "effort_group": q.group_of(row.score) if q and row.score is not None else None,
+        "effort_index": (
+            round(q.effort_index_of(row.score), 1) if q and row.score is not None else None
+        ),
         "comment": row.comment,
         "callback": (row.extra_answers or {}).get(CALLBACK_KEY) is True,
+        "subject": fu.subject,
         "customer": row.customer,
         "customer_email": row.customer_email if sees_contact else None,
         "agent_id": fu.agent_id,
@@ -188,7 +200,7 @@ def _to_json(
         "outcome": fu.outcome,
         "note": fu.note,
         "reason": fu.reason,
-        "responded_at": row.responded_at.astimezone(zone),
+        "responded_at": row.responded_at.astimezone(zone) if row.responded_at else None,
         "created_at": fu.created_at.astimezone(zone),
         "due_at": fu.due_at.astimezone(zone),
         "closed_at": fu.closed_at.astimezone(zone) if fu.closed_at else None,

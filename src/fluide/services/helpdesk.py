@@ -316,6 +316,13 @@ def push_follow_up(
                 status=409,
                 url=row.external_url or row.external_id or "",
             )
+        if fu.response_id is None:
+            raise ServiceError(
+                "not_an_answer",
+                "This follow-up was opened by the customer's contacts, not by an answer: "
+                "there is no answer to push to the help desk.",
+                status=409,
+            )
         if row is None:
             row = HelpdeskTicket(
                 follow_up_id=fu.id,

@@ -22,7 +22,8 @@ from fluide import secretbox
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.inputs.requests import Input, Name
-from fluide.services import branding
+from fluide.services import branding, contacts
+from fluide.services.contacts import MAX_PROMISE_ALERT_HOURS
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
 from fluide.settings import Settings
@@ -70,6 +71,11 @@ class WorkspacePatch(Input):
     personal_data_retention_days: RetentionDays | None = None
     # The survey page's colour, #rrggbb; null returns to Fluide's own.
     brand_color: Annotated[str, StringConstraints(max_length=20)] | None = None
+    # Recontacts (services.contacts): null returns to the defaults.
+    contact_event_types: list[Annotated[str, StringConstraints(max_length=400)]] | None = Field(
+        default=None, max_length=200
+    )
+    promise_alert_hours: int | None = Field(default=None, ge=1, le=MAX_PROMISE_ALERT_HOURS)
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -88,6 +94,8 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "personal_data_retention_days": ws.personal_data_retention_days,
         "brand_color": ws.brand_color,
         "logo": branding.logo_json(ws),
+        "contact_event_types": list(contacts.contact_types(ws)),
+        "promise_alert_hours": contacts.promise_alert_hours(ws),
     }
 
 
@@ -149,6 +157,11 @@ def update(
     if body.chat_webhook_url:
         _check_webhook_url(body.chat_webhook_url, policy)
     color = branding.check_color(body.brand_color) if body.brand_color else None
+    types = (
+        None
+        if body.contact_event_types is None
+        else contacts.check_contact_types(body.contact_event_types)
+    )
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if body.name is not None:
@@ -169,6 +182,10 @@ def update(
                 setattr(ws, field, getattr(body, field))
         if "brand_color" in sent:
             ws.brand_color = color
+        if "contact_event_types" in sent:
+            ws.contact_event_types = types
+        if "promise_alert_hours" in sent:
+            ws.promise_alert_hours = body.promise_alert_hours
         s.flush()
         return settings_json(ws)
 

@@ -7,12 +7,13 @@ Every row carries ``workspace_id`` and every query filters on it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluide.storage.models import Base
-from fluide.storage.types import UtcDateTime, utcnow
+from fluide.storage.types import Json, UtcDateTime, utcnow
 
 
 class Account(Base):
@@ -73,16 +74,26 @@ class Action(Base):
 
 
 class FollowUp(Base):
-    """Calling back a customer who had to struggle: one per high-effort response."""
+    """Calling back a customer who had to struggle: one per high-effort response, or
+    one per customer and reason opened by their contacts (recontact, delay)."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_ws", "workspace_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_follow_ups_ws", "workspace_id", "status", "due_at"),
+        Index("ix_follow_ups_user", "workspace_id", "user_id", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
-    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"), unique=True)
-    touchpoint_id: Mapped[str] = mapped_column(ForeignKey("touchpoints.id"))
-    reason: Mapped[str] = mapped_column(String(16))  # comment | callback | both
+    # An answer's follow-up has its response and touchpoint; a contact's, its customer.
+    response_id: Mapped[str | None] = mapped_column(
+        ForeignKey("responses.id"), unique=True, nullable=True
+    )
+    touchpoint_id: Mapped[str | None] = mapped_column(ForeignKey("touchpoints.id"), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("end_users.id"), nullable=True)
+    # What the contact said: event id, ticket, channel, reason, promised time, contacts.
+    subject: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    reason: Mapped[str] = mapped_column(String(16))  # comment | callback | both | recontact | delay
     agent_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | closed

@@ -74,6 +74,17 @@ def workspace_rules(s: Session, ws: str) -> tuple[int, int] | None:
     return None if row is None else (int(row[0]), int(row[1]))
 
 
+def workspace_state(s: Session, ws: str) -> tuple[int, int, list[str] | None] | None:
+    """:func:`workspace_rules` and the contact event types as stored (``None``: the
+    defaults), in the same statement: deciding events costs no extra round trip."""
+    row = s.execute(
+        select(
+            Workspace.fatigue_days, Workspace.rules_version, Workspace.contact_event_types
+        ).where(Workspace.id == ws)
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]), row[2])
+
+
 def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[str]:
     """Which of these event ids the workspace already has."""
     if not external_ids:

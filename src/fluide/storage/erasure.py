@@ -77,6 +77,8 @@ CUSTOMER_TABLES: Final[tuple[CustomerTable, ...]] = (
         HelpdeskTicket, "response", "response_id", ("external_id", "external_url", "last_error")
     ),
     CustomerTable(FollowUp, "response", "response_id", ("note", "notify_error")),
+    # Opened by the customer's contacts (no answer): tied to the customer directly.
+    CustomerTable(FollowUp, "user", "user_id", ("note", "notify_error", "subject")),
     CustomerTable(
         Response,
         "user",
@@ -198,7 +200,7 @@ def erase_customer(s: Session, ws: str, user_id: str) -> dict[str, int]:
                     )
                 )
             )
-        counts[t.table] = n
+        counts[t.table] = counts.get(t.table, 0) + n  # follow_ups is listed twice
         if t.model is TagExample:
             counts[t.table] += delete_comment_copies(s, ws, [c for _, c in responses])
     counts["topics_updated"] = forget_topic_members(s, ws, response_ids)

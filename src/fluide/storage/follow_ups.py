@@ -40,17 +40,18 @@ class Row:
     """A follow-up with what a person needs to act on it."""
 
     follow_up: FollowUp
-    touchpoint: str
-    task: str
+    # None for a follow-up opened by contacts (no answer, no touchpoint).
+    touchpoint: str | None
+    task: str | None
     task_names: dict[str, str] | None
-    score: int
+    score: int | None
     comment: str | None
-    extra_answers: dict[str, object]
-    responded_at: datetime
-    scale: str
-    polarity: str
-    low_max: int
-    high_min: int
+    extra_answers: dict[str, object] | None
+    responded_at: datetime | None
+    scale: str | None
+    polarity: str | None
+    low_max: int | None
+    high_min: int | None
     customer: str
     customer_email: str | None
     assignee_name: str | None
@@ -64,6 +65,42 @@ def for_response(s: Session, workspace_id: str, response_id: str) -> FollowUp | 
             FollowUp.workspace_id == workspace_id, FollowUp.response_id == response_id
         )
     )
+
+
+def open_for_user(s: Session, workspace_id: str, user_id: str, reason: str) -> FollowUp | None:
+    """The customer's follow-up of ``reason`` that is not closed yet, if any."""
+    return s.scalar(
+        select(FollowUp)
+        .where(
+            FollowUp.workspace_id == workspace_id,
+            FollowUp.user_id == user_id,
+            FollowUp.reason == reason,
+            FollowUp.status != "closed",
+        )
+        .limit(1)
+    )
+
+
+def open_by_user(s: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """Per customer (``end_users.id``), the id of one of their follow-ups not closed yet:
+    opened by their contacts or by their answers (the most recent)."""
+    if not user_ids:
+        return {}
+    user = func.coalesce(Response.user_id, FollowUp.user_id)
+    found = s.execute(
+        select(user, FollowUp.id)
+        .outerjoin(
+            Response,
+            and_(Response.id == FollowUp.response_id, Response.workspace_id == workspace_id),
+        )
+        .where(
+            FollowUp.workspace_id == workspace_id,
+            FollowUp.status != "closed",
+            user.in_(list(user_ids)),
+        )
+        .order_by(FollowUp.created_at)
+    ).all()
+    return {str(u): str(i) for u, i in found}
 
 
 def get(s: Session, workspace_id: str, follow_up_id: str) -> FollowUp | None:
@@ -122,15 +159,23 @@ def rows(s: Session, workspace_id: str, f: Filter, now: datetime, limit: int) ->
             assignee.email,
             assignee.lang,
         )
-        .join(Response, Response.id == FollowUp.response_id)
-        .join(Touchpoint, Touchpoint.id == FollowUp.touchpoint_id)
-        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-        .join(EndUser, EndUser.id == Response.user_id)
+        # A contact's follow-up has no answer: its customer is its own user_id.
+        .outerjoin(
+            Response,
+            and_(Response.id == FollowUp.response_id, Response.workspace_id == workspace_id),
+        )
+        .outerjoin(Touchpoint, Touchpoint.id == FollowUp.touchpoint_id)
+        .outerjoin(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .join(EndUser, EndUser.id == func.coalesce(Response.user_id, FollowUp.user_id))
         .outerjoin(
             assignee,
             and_(assignee.id == FollowUp.assignee_id, assignee.workspace_id == workspace_id),
         )
-        .where(*_where(workspace_id, f, now), Response.workspace_id == workspace_id)
+        .where(
+            *_where(workspace_id, f, now),
+            EndUser.workspace_id == workspace_id,
+            or_(FollowUp.response_id.is_(None), Response.id.is_not(None)),
+        )
         .order_by(
             closed_last,
             # Within the open ones: by due date; within the closed ones (all NULL here):

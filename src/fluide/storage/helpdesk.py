@@ -85,6 +85,8 @@ def new_follow_ups(s: Session, limit: int) -> list[FollowUp]:
             HelpdeskConnection.push_on_create.is_(True),
             FollowUp.created_at >= HelpdeskConnection.push_since,
             HelpdeskTicket.follow_up_id.is_(None),
+            # A ticket is made of an answer: contacts' follow-ups (no answer) stay here.
+            FollowUp.response_id.is_not(None),
         )
         .order_by(FollowUp.created_at, FollowUp.id)
         .limit(limit)

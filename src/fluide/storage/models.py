@@ -61,6 +61,10 @@ class Workspace(Base):
     brand_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
     logo_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     logo_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Recontacts from events (services.contacts): the event types that are contacts and
+    # how many hours ahead a promise about to be missed opens a follow-up; NULL: defaults.
+    contact_event_types: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
+    promise_alert_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ApiKey(Base):
@@ -150,6 +154,7 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_id"),
         Index("ix_events_user", "workspace_id", "user_id", "received_at"),
+        Index("ix_events_type", "workspace_id", "type", "occurred_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

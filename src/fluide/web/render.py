@@ -49,6 +49,7 @@ NAV: Final = (
     ("actions", "/app/actions", "Actions", ("admin", "analyst")),
     ("follow_ups", "/app/follow-ups", "Follow-ups", ("admin", "analyst", "agent")),
     ("agents", "/app/agents", "Agents", ("admin", "analyst", "agent")),
+    ("recontacts", "/app/recontacts", "Recontacts and delays", ("admin", "analyst")),
     ("report", "/app/report", "Weekly report", ("admin", "analyst")),
     ("admin", "/app/admin", "Administration", ("admin",)),
 )

@@ -20,8 +20,8 @@ from starlette.datastructures import UploadFile
 
 from fluide.api.pages import FormDep
 from fluide.api.schemas import TouchpointPatch
-from fluide.i18n import SUPPORTED_LANGS, gettext
-from fluide.services import branding, team, touchpoints, workspace_settings
+from fluide.i18n import N_, SUPPORTED_LANGS, gettext
+from fluide.services import branding, contacts, team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
 from fluide.services.workspace_settings import RETENTION_FIELDS
@@ -29,6 +29,7 @@ from fluide.web.auth import AdminDep, check_csrf, settings_of
 from fluide.web.render import HEADERS, json_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
+CONTACT_FIELDS: Final = ("contact_event_types", "promise_alert_hours")
 CREATE_FIELDS: Final = ("email", "name", "role", "agent_id", "lang")
 SETTINGS_FIELDS: Final = (
     "name",
@@ -37,6 +38,7 @@ SETTINGS_FIELDS: Final = (
     "sender_name",
     *RETENTION_FIELDS,
     "brand_color",
+    *CONTACT_FIELDS,
 )
 DONE: Final = (
     "updated",
@@ -84,7 +86,7 @@ def _page(
         "errors": errors or {},
         "values": {
             "create": dict.fromkeys(CREATE_FIELDS, "") | {"role": "analyst", "lang": user.lang},
-            "settings": {k: str(settings[k] or "") for k in SETTINGS_FIELDS},
+            "settings": {k: _shown(settings[k]) for k in SETTINGS_FIELDS},
             **(values or {}),
         },
         "roles": [(r, gettext(user.lang, ROLE_NAMES[r])) for r in ROLES],
@@ -195,7 +197,7 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     check_csrf(request, user, form)
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
-        optional = {k for k in (*RETENTION_FIELDS, "brand_color") if k in form}
+        optional = {k for k in (*RETENTION_FIELDS, "brand_color", *CONTACT_FIELDS) if k in form}
         patch = _settings_patch(values, optional)
         saved = workspace_settings.update(
             _factory(request), settings_of(request), user.workspace_id, patch
@@ -203,6 +205,34 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     except ServiceError as exc:
         return _refused(request, user, exc, "settings", SETTINGS_FIELDS, values)
     return _back(request, "settings", "settings", saved)
+
+
+def _shown(value: Any) -> str:
+    """A setting as the form shows it (a list as comma-separated names)."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def _contact_patch(values: dict[str, str], sent: set[str]) -> dict[str, Any]:
+    """Contact event types (comma-separated; empty returns to the defaults) and alert hours."""
+    out: dict[str, Any] = {}
+    if "contact_event_types" in sent:
+        text = values["contact_event_types"]
+        names = [n for n in (p.strip() for p in text.split(",")) if n]
+        out["contact_event_types"] = contacts.check_contact_types(names) if text else None
+    if "promise_alert_hours" in sent:
+        text = values["promise_alert_hours"]
+        hours = int(text) if text.isdigit() else 0
+        if text and not 1 <= hours <= contacts.MAX_PROMISE_ALERT_HOURS:
+            raise ServiceError(
+                "invalid",
+                N_("The promise alert is a whole number of hours from 1 to %(max)s."),
+                details=[{"field": "promise_alert_hours"}],
+                max=contacts.MAX_PROMISE_ALERT_HOURS,
+            )
+        out["promise_alert_hours"] = hours or None
+    return out
 
 
 def _retention_days(values: dict[str, str], field: str) -> int | None:
@@ -273,6 +303,7 @@ def _settings_patch(
             "sender_name": values["sender_name"] or None,
             **retention,
             **brand,
+            **_contact_patch(values, sent),
         }
     )
 

@@ -19,6 +19,7 @@ from fluide.domain import follow_ups as rules
 from fluide.i18n import N_
 from fluide.services import follow_ups as service
 from fluide.services import helpdesk
+from fluide.services.contact_follow_ups import situation_of
 from fluide.services.errors import invalid
 from fluide.storage.types import utcnow
 from fluide.web.auth import UserDep, check_csrf
@@ -122,6 +123,7 @@ def follow_ups_page(
         reason_names=rules.REASON_NAMES,
         notification_names=rules.NOTIFICATION_NAMES,
         duration=lambda seconds: duration(lang, seconds),
+        situation=lambda reason, subject, due: situation_of(lang, reason, subject, due),
         unassigned=service.UNASSIGNED,
         helpdesk_on=helpdesk.connected(factory, user.workspace_id),
     )

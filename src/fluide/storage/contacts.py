@@ -1,0 +1,79 @@
+"""Contact events read for recontacts (the only SQL for them); every query filters on the
+workspace, and on the event types and times it needs (index ``ix_events_type``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from fluide.storage.models import EndUser, Event, Workspace
+
+
+@dataclass(frozen=True)
+class ContactEvent:
+    user_id: str
+    customer: str  # the host's user id
+    occurred_at: datetime
+    properties: dict[str, Any]
+
+
+def contact_events(
+    s: Session,
+    workspace_id: str,
+    types: Sequence[str],
+    start: datetime | None,
+    end: datetime | None,
+) -> list[ContactEvent]:
+    """The workspace's events of ``types`` in ``[start, end)``, by time, then arrival."""
+    if not types:
+        return []
+    where: list[ColumnElement[bool]] = [
+        Event.workspace_id == workspace_id,
+        Event.type.in_(list(types)),
+        EndUser.workspace_id == workspace_id,
+    ]
+    if start is not None:
+        where.append(Event.occurred_at >= start)
+    if end is not None:
+        where.append(Event.occurred_at < end)
+    query = (
+        select(Event.user_id, EndUser.external_id, Event.occurred_at, Event.properties)
+        .join(EndUser, EndUser.id == Event.user_id)
+        .where(*where)
+        .order_by(Event.occurred_at, Event.received_at, Event.external_id)
+    )
+    return [ContactEvent(u, c, at, p or {}) for u, c, at, p in s.execute(query).all()]
+
+
+def user_contacts(
+    s: Session,
+    workspace_id: str,
+    user_id: str,
+    types: Sequence[str],
+    since: datetime,
+    until: datetime,
+) -> list[datetime]:
+    """One customer's contact times in ``[since, until]``, oldest first."""
+    if not types:
+        return []
+    query = (
+        select(Event.occurred_at)
+        .where(
+            Event.workspace_id == workspace_id,
+            Event.user_id == user_id,
+            Event.type.in_(list(types)),
+            Event.occurred_at >= since,
+            Event.occurred_at <= until,
+        )
+        .order_by(Event.occurred_at)
+    )
+    return list(s.scalars(query))
+
+
+def workspaces(s: Session) -> list[Workspace]:
+    return list(s.scalars(select(Workspace).order_by(Workspace.id)))
