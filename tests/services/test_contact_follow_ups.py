@@ -147,3 +147,30 @@ def test_a_promise_about_to_be_missed_opens_one_delay_follow_up(
     assert (fu["reason"], fu["customer"]) == ("delay", "late")
     assert fu["due_at"] == T0 + timedelta(hours=5)
     assert fu["subject"]["ticket_id"] == "T-1"
+
+
+def test_a_missed_promise_is_called_back_once_even_after_its_follow_up_is_closed(
+    app: FastAPI, settings: Settings, workspace: NewWorkspace
+) -> None:
+    ws = workspace.id
+    factory = sessions(app)
+    # Promised for yesterday, never resolved: the worker was down, or the ticket
+    # was sent late. It is already missed: called back all the same.
+    contact(
+        app,
+        settings,
+        ws,
+        "missed",
+        T0 - timedelta(days=2),
+        ticket_id="T-9",
+        promised_at=(T0 - timedelta(days=1)).isoformat(),
+    )
+    assert open_missed_promises(factory, T0) == 1
+    [fu] = opened(app, ws, T0)
+    assert (fu["reason"], fu["subject"]["ticket_id"]) == ("delay", "T-9")
+    service.update_follow_up(
+        factory, ws, str(fu["id"]), by=None, status="closed", outcome="explained", now=T0
+    )
+    # Still unresolved a minute and an hour later: the ticket was called back, not again.
+    assert open_missed_promises(factory, T0 + timedelta(minutes=1)) == 0
+    assert open_missed_promises(factory, T0 + timedelta(hours=1)) == 0

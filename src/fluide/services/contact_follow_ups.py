@@ -5,8 +5,9 @@
   that stores the event, so it exists before any invitation is sent.
 * ``delay``: an open ticket (a contact with ``ticket_id`` and ``promised_at``,
   no ``ticket_resolved`` yet) whose promised time is less than the workspace's
-  ``promise_alert_hours`` away. Checked by the worker every minute
-  (:func:`open_missed_promises`); idempotent.
+  ``promise_alert_hours`` away, or already past. Checked by the worker every
+  minute (:func:`open_missed_promises`); once per ticket, even after its
+  follow-up is closed.
 
 A customer has at most one follow-up of each reason that is not closed: a third
 contact, or a second promise about to be missed, adds nothing while one is open.
@@ -169,12 +170,14 @@ def _promises_due(
     now: datetime,
     ahead: timedelta,
 ) -> list[tuple[store.ContactEvent, dict[str, Any], datetime]]:
-    """Contacts whose ticket is not resolved and whose promise falls in ``[now, now + ahead]``."""
+    """Contacts whose ticket is not resolved and whose promise falls before ``now + ahead``
+    (about to be missed, or already missed), and that were not called back for it yet."""
     pending = []
+    called = follow_up_store.delay_tickets(s, workspace_id, since)
     for c in store.contact_events(s, workspace_id, types, since, now + timedelta(seconds=1)):
         ticket = text_of(c.properties, "ticket_id")
         promised = time_of(c.properties, "promised_at")
-        if ticket and promised and now <= promised <= now + ahead:
+        if ticket and promised and promised <= now + ahead and ticket not in called:
             pending.append((c, ticket, promised))
     if not pending:
         return []

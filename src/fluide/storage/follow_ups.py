@@ -81,6 +81,19 @@ def open_for_user(s: Session, workspace_id: str, user_id: str, reason: str) -> F
     )
 
 
+def delay_tickets(s: Session, workspace_id: str, since: datetime) -> set[str]:
+    """Tickets that already had a ``delay`` follow-up opened since ``since``, whatever its
+    status: a missed promise is called back once, not again after it is closed."""
+    subjects = s.scalars(
+        select(FollowUp.subject).where(
+            FollowUp.workspace_id == workspace_id,
+            FollowUp.reason == "delay",
+            FollowUp.created_at >= since,
+        )
+    )
+    return {str(x["ticket_id"]) for x in subjects if x and x.get("ticket_id")}
+
+
 def open_by_user(s: Session, workspace_id: str, user_ids: Sequence[str]) -> dict[str, str]:
     """Per customer (``end_users.id``), the id of one of their follow-ups not closed yet:
     opened by their contacts or by their answers (the most recent)."""
