@@ -147,8 +147,7 @@ def attempts_card(lang: str, doc: Doc, scale: Doc | None) -> dict[str, Any]:
         "not_counted": ngettext(
             lang,
             "%(n)s answer given after a failure or to another question is not in these columns.",
-            "%(n)s answers given after a failure or to another question are not in "
-            "these columns.",
+            "%(n)s answers given after a failure or to another question are not in these columns.",
             doc["answers_not_counted"],
             n=fmt_int(lang, doc["answers_not_counted"]),
         )
