@@ -154,7 +154,6 @@ def attempts_card(lang: str, doc: Doc, scale: Doc | None) -> dict[str, Any]:
         if doc["answers_not_counted"]
         else "",
         "notes": notes,
-        "events": types,
         "never_succeeded": [
             {
                 "user": r["user"],
