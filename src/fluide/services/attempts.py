@@ -89,7 +89,8 @@ def attempts(
         amounts = {}
         for name in ignored:
             amounts[name], bad = read_amount(r.properties.get(name))
-            ignored[name] += bad and lo <= r.occurred_at
+            if bad and r.occurred_at >= lo:  # the look-back days are not this period's
+                ignored[name] += 1
         evs.append(
             AttemptEvent(
                 r.id,
