@@ -83,6 +83,11 @@ CALLS: dict[str, Callable[[Of], Call]] = {
     "GET /v1/touchpoints": lambda a: ("/v1/touchpoints", None, False),
     "POST /v1/touchpoints": lambda a: ("/v1/touchpoints", {"key": a.touchpoint}, False),
     "GET /v1/touchpoints/{key}": lambda a: (f"/v1/touchpoints/{a.touchpoint}", None, True),
+    "GET /v1/touchpoints/{key}/attempts": lambda a: (
+        f"/v1/touchpoints/{a.touchpoint}/attempts",
+        None,
+        True,
+    ),
     "PATCH /v1/touchpoints/{key}": lambda a: (
         f"/v1/touchpoints/{a.touchpoint}",
         {"sampling": 0.5, "active": False},

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.task_names import all_task_names
+from fluide.services import attempts as attempts_service
 from fluide.services import chart_markers
 from fluide.services.dashboard import (
     DEFAULT_WEEKS,
@@ -94,7 +95,8 @@ def touchpoint_page(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The figures, splits, question versions and verbatims of touchpoint ``key``."""
-    win = window(ws.timezone, weeks, now or utcnow())
+    now = now or utcnow()
+    win = window(ws.timezone, weeks, now)
     with factory() as s:
         tp = touchpoint_of(s, ws.id, key)
         versions = repo.versions(s, ws.id, tp.id)
@@ -131,6 +133,7 @@ def touchpoint_page(
         "metrics": found.doc,
         "versions": _versions(versions, tp.current_version_id, ws.timezone, lang),
         "markers": marks,
+        "attempts": attempts_service.attempts(factory, ws, key, win.start, win.end, now=now),
         "verbatims": page["verbatims"],
         "next_cursor": page["next_cursor"],
         "tags": [t for t in tags if t["active"]],

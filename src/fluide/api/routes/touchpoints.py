@@ -7,8 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Path, status
 
 from fluide.api.deps import FactoryDep, SessionDep, WorkspaceDep
+from fluide.api.params import FromQuery, ToQuery
 from fluide.api.schemas import TouchpointIn, TouchpointPatch
+from fluide.services import attempts as attempts_service
 from fluide.services import touchpoints as service
+from fluide.services.dashboard import DEFAULT_WEEKS, window
+from fluide.storage.types import utcnow
 
 router = APIRouter(prefix="/v1/touchpoints", tags=["touchpoints"])
 KeyPath = Path(
@@ -43,3 +47,32 @@ def patch(
     body: TouchpointPatch, ws: WorkspaceDep, factory: FactoryDep, key: str = KeyPath
 ) -> dict[str, Any]:
     return service.update(factory, ws.id, key, body)
+
+
+ATTEMPTS = """
+Attempts and time on task of the touchpoint, from its events (see the
+documentation page *Attempts and time on task* for every rule): the tasks
+ending in `from`–`to` (inclusive local dates, the workspace's time zone;
+default the last 12 weeks), succeeded, abandoned or in progress, the attempts
+a success needed (`1`, `2`, `3+`, `mean`, `median`), `time_on_task_s`
+(`n`, `median`, `p90`), `fields_requested` (`n`, `mean`, `median`), the
+customers who never succeeded, and `ces_by_attempts`: one CES block for the
+answers given after a success that needed 1, 2 or 3+ attempts.
+"""
+
+
+@router.get(
+    "/{key}/attempts",
+    summary="Attempts and time on task of a touchpoint, with the CES by attempts",
+    description=ATTEMPTS,
+    responses={404: {"description": "Unknown touchpoint"}},
+)
+def attempts(
+    ws: WorkspaceDep,
+    factory: FactoryDep,
+    key: str = KeyPath,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> dict[str, Any]:
+    win = window(ws.timezone, DEFAULT_WEEKS, utcnow())
+    return attempts_service.attempts(factory, ws, key, start or win.start, end or win.end)

@@ -1,0 +1,157 @@
+"""Use case: attempts and time on task of one touchpoint, beside its CES.
+
+One data function, :func:`attempts`, feeds ``GET /v1/touchpoints/{key}/attempts``
+and the card of the touchpoint page; the rules are :mod:`fluide.domain.attempts`'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fluide.domain.attempts import (
+    BUCKETS,
+    GAP,
+    LOOKBACK,
+    AttemptEvent,
+    Spread,
+    Task,
+    ces_by_attempts,
+    event_types,
+    kind_of,
+    read_amount,
+    summarize_tasks,
+    tasks_of,
+)
+from fluide.domain.periods import local_day_bounds
+from fluide.i18n import N_
+from fluide.serialize import block_json
+from fluide.services.errors import invalid
+from fluide.services.touchpoints import touchpoint_of
+from fluide.storage import attempts as store
+from fluide.storage import repo
+from fluide.storage.models import QuestionVersion, Workspace
+from fluide.storage.questions import question_of
+from fluide.storage.types import utcnow
+
+NEVER_SUCCEEDED_SHOWN: Final = 20
+"""Customers listed by ``never_succeeded`` (the count covers them all)."""
+EARLIEST: Final = datetime(1970, 1, 8, tzinfo=UTC)
+LATEST: Final = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _spread(sp: Spread, *keys: str) -> dict[str, Any]:
+    return {k: getattr(sp, k) for k in ("n", *keys)}
+
+
+def _version_key(v: QuestionVersion) -> tuple[str, str, int, int]:
+    return (v.scale, v.polarity, v.low_max, v.high_min)
+
+
+def _bounds(ws: Workspace, start: date, end: date) -> tuple[datetime, datetime]:
+    """The period as UTC instants (a date at the calendar's edge is no bound)."""
+    if start > end:
+        raise invalid(
+            "from",
+            N_("The period starts after it ends: from %(start)s is after to %(end)s."),
+            start=start.isoformat(),
+            end=end.isoformat(),
+        )
+    lo, hi = local_day_bounds(start, end, ws.timezone)
+    return lo or EARLIEST, hi or LATEST
+
+
+def attempts(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    start: date,
+    end: date,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The attempts document of touchpoint ``key`` for tasks ending in local days
+    ``start``–``end`` (inclusive, in the workspace's time zone)."""
+    lo, hi = _bounds(ws, start, end)
+    with factory() as s:
+        tp = touchpoint_of(s, ws.id, key)
+        triggers = {str(t["event"]): t.get("outcome") for t in tp.triggers}
+        types = event_types(triggers)
+        rows = store.events(s, ws.id, types, lo - LOOKBACK, hi)
+        answer_rows = store.answers(s, ws.id, tp.id, lo - LOOKBACK, hi)
+        versions = repo.versions(s, ws.id, tp.id)
+    ignored = {"duration_s": 0, "fields_requested": 0}
+    evs = []
+    for r in rows:
+        amounts = {}
+        for name in ignored:
+            amounts[name], bad = read_amount(r.properties.get(name))
+            if bad and r.occurred_at >= lo:  # the look-back days are not this period's
+                ignored[name] += 1
+        evs.append(
+            AttemptEvent(
+                r.id,
+                r.user,
+                r.occurred_at,
+                kind_of(r.type, r.outcome, triggers),
+                duration_s=amounts["duration_s"],
+                fields_requested=amounts["fields_requested"],
+            )
+        )
+    as_of = min(hi, now or utcnow())
+    tasks = [t for t in tasks_of(evs, as_of=as_of) if lo <= t.last_at < hi]
+    summary = summarize_tasks(tasks)
+    finished = summary.succeeded + summary.abandoned
+    return {
+        "touchpoint": tp.key,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "event_types": types,
+        "gap_hours": GAP.total_seconds() / 3600,
+        "tasks": summary.tasks,
+        "succeeded": summary.succeeded,
+        "abandoned": summary.abandoned,
+        "in_progress": summary.in_progress,
+        "users": summary.users,
+        "success_rate": 100 * summary.succeeded / finished if finished else None,
+        "attempts": {
+            **summary.attempts,
+            "mean": summary.attempts_spread.mean,
+            "median": summary.attempts_spread.median,
+        },
+        "time_on_task_s": _spread(summary.seconds, "median", "p90"),
+        "fields_requested": _spread(summary.fields_requested, "mean", "median"),
+        "ignored_values": ignored,
+        "never_succeeded_count": len(summary.never_succeeded),
+        "never_succeeded": [
+            {"user": t.user, "failures": t.failures, "last_at": t.last_at.isoformat()}
+            for t in summary.never_succeeded[:NEVER_SUCCEEDED_SHOWN]
+        ],
+        **_ces(tasks, answer_rows, versions, tp.current_version_id),
+    }
+
+
+def _ces(
+    tasks: Sequence[Task],
+    rows: Sequence[store.AnswerRow],
+    versions: Sequence[QuestionVersion],
+    current_id: str | None,
+) -> dict[str, Any]:
+    """``ces_by_attempts`` on the current question (versions asking the same pooled),
+    from the answers to the events of ``tasks``; ``answers_not_counted``: those
+    answered after a failure or on another question."""
+    mine = {e for t in tasks for e in t.events}
+    rows = [r for r in rows if r.event_id in mine]
+    current = next((v for v in versions if v.id == current_id), None)
+    if current is None:
+        return {"ces_by_attempts": None, "answers_not_counted": len(rows)}
+    same = {v.id for v in versions if _version_key(v) == _version_key(current)}
+    pooled = [(r.event_id, r.score) for r in rows if r.question_version_id in same]
+    blocks, unmatched = ces_by_attempts(tasks, pooled, question_of(current))
+    return {
+        "ces_by_attempts": {b: block_json(blocks[b]) for b in BUCKETS},
+        "answers_not_counted": unmatched + len(rows) - len(pooled),
+    }
