@@ -25,6 +25,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     },
     "answers_rows_skipped": {"count": 2, "lines": "4, 7"},
     "answers_without_customer": {"count": 5},
+    "answers_other_question": {"count": 3},
 }
 
 

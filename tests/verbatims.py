@@ -80,8 +80,10 @@ def answer(
     *,
     touchpoint: str = "payer",
     at: datetime | None = None,
+    users: Sequence[str] | None = None,
 ) -> list[str]:
-    """Record one answer ``(score, comment)`` per new user on ``touchpoint``; their ids.
+    """Record one answer ``(score, comment)`` per new user (or per ``users``, the host's
+    user ids) on ``touchpoint``; their ids.
 
     The touchpoint asks « J'ai pu … facilement » on 1–7 (ease): 7 is no effort.
     Each answer comes a minute after its event, the first at ``at`` (default: a
@@ -93,7 +95,7 @@ def answer(
     ids = []
     for i, (score, comment) in enumerate(answers):
         moment = start + timedelta(seconds=i)
-        user = f"u-{next(_users)}-{workspace_id[-6:]}"
+        user = users[i] if users is not None else f"u-{next(_users)}-{workspace_id[-6:]}"
         event = EventIn(
             id=f"evt-{user}",
             type="payment_succeeded" if touchpoint == "payer" else f"{touchpoint}_done",

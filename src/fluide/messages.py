@@ -230,6 +230,19 @@ def _answers_rows_skipped(lang: str, p: Params) -> str:
     )
 
 
+def _answers_other_question(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer was given to another question of the touchpoint (another scale or "
+        "wording): it is left out, scales are never mixed.",
+        "%(count)s answers were given to another question of the touchpoint (another scale or "
+        "wording): they are left out, scales are never mixed.",
+        count,
+        count=fmt_int(lang, count),
+    )
+
+
 def _answers_without_customer(lang: str, p: Params) -> str:
     count = _count(p, "count")
     return ngettext(
@@ -253,6 +266,7 @@ _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "pooled_periods": _pooled_periods,
     "rows_skipped": _rows_skipped,
     "answers_rows_skipped": _answers_rows_skipped,
+    "answers_other_question": _answers_other_question,
     "answers_without_customer": _answers_without_customer,
 }
 

@@ -9,6 +9,7 @@ the others, as two ``analyze`` blocks and the difference of their means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,17 +259,16 @@ def asked_vs_shown(
             file=o.answers.name,
             count=len({p.line for p in exc.problems}),
         ) from None
-    code_of = {c: i for i, c in enumerate(log.customers)}
-    known = np.array([c is not None for c in rows.customer], dtype=bool)
-    codes = np.array([code_of.get(c, -1) if c is not None else -1 for c in rows.customer])
-    s = sequence(log.contacts, doc.window_days)
-    flag = recontacted_answers(log.contacts, s, codes.astype(np.int64), rows.at)
-    k = q.k
-    first = q.points[0]
-    rec = np.bincount(rows.score[known & flag] - first, minlength=k)
-    other = np.bincount(rows.score[known & ~flag] - first, minlength=k)
-    boot = bootstrap_mean_diff(
-        [float(p) for p in q.points], other, rec, resamples=o.resamples, seed=o.seed
+    result, unknown = split_answers(
+        log,
+        doc.window_days,
+        rows.customer,
+        rows.at,
+        rows.score,
+        q,
+        small_sample=o.small_sample,
+        resamples=o.resamples,
+        seed=o.seed,
     )
     notes: list[Notice] = []
     if dates.ambiguous:
@@ -280,15 +280,47 @@ def asked_vs_shown(
                 {"count": len(skipped.lines), "lines": line_ranges(skipped.lines)},
             )
         )
-    if (~known).any():
-        notes.append(Notice("answers_without_customer", {"count": int((~known).sum())}))
+    if unknown:
+        notes.append(Notice("answers_without_customer", {"count": unknown}))
+    return result, notes
+
+
+def split_answers(
+    log: ContactLog,
+    window_days: int,
+    customers: Sequence[str | None],
+    at: NDArray[np.int64],
+    scores: NDArray[np.int64],
+    q: Question,
+    *,
+    small_sample: int = DEFAULT_SMALL_SAMPLE,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> tuple[AskedVsShown, int]:
+    """Answers (customer, epoch µs, point) split by a recontact of their customer in the
+    W days before; with how many answers had no customer (left out).
+
+    The file command (``--answers``) and ``GET /v1/recontacts?touchpoint=`` both call it.
+    """
+    code_of = {c: i for i, c in enumerate(log.customers)}
+    known = np.array([c is not None for c in customers], dtype=bool)
+    codes = np.array([code_of.get(c, -1) if c is not None else -1 for c in customers])
+    s = sequence(log.contacts, window_days)
+    flag = recontacted_answers(log.contacts, s, codes.astype(np.int64), at)
+    k = q.k
+    first = q.points[0]
+    rec = np.bincount(scores[known & flag] - first, minlength=k)
+    other = np.bincount(scores[known & ~flag] - first, minlength=k)
+    boot = bootstrap_mean_diff(
+        [float(p) for p in q.points], other, rec, resamples=resamples, seed=seed
+    )
     result = AskedVsShown(
         question=q,
-        recontacted=summarize(rec, q, small_sample=o.small_sample),
-        not_recontacted=summarize(other, q, small_sample=o.small_sample),
+        recontacted=summarize(rec, q, small_sample=small_sample),
+        not_recontacted=summarize(other, q, small_sample=small_sample),
         diff_mean=None if boot is None else boot.diff,
         diff_ci95=None if boot is None else boot.ci95,
-        resamples=o.resamples,
-        seed=o.seed,
+        resamples=resamples,
+        seed=seed,
     )
-    return result, notes
+    return result, int((~known).sum())

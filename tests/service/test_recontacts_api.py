@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from fluide.cli import app as cli_app
 from fluide.services.workspaces import NewWorkspace, create_workspace
+from fluide.settings import Settings
 from tests.factories import write_csv
+from tests.verbatims import answer
 
 T0 = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)  # a Monday, 2026-W41
 CSV_HEADER = (
@@ -174,6 +177,66 @@ def test_api_answers_what_the_command_answers_on_the_same_contacts(
         "channel_switches": whole["channel_switches"],
         "channel_switch_rate": whole["channel_switch_rate"],
     }
+
+
+def test_a_touchpoints_answers_are_split_by_a_recent_recontact(
+    client: TestClient, workspace: NewWorkspace, settings: Settings
+) -> None:
+    key = workspace.api_key
+    answered = T0 + timedelta(days=10)
+    # r1, r2: a second contact within 7 days, before they answer; n1: one contact only;
+    # n2: a recontact 9 days before answering (outside W); n3: no contact at all.
+    timeline = {
+        "r1": [answered - timedelta(days=3), answered - timedelta(days=2)],
+        "r2": [answered - timedelta(days=6), answered - timedelta(hours=1)],
+        "n1": [answered - timedelta(days=2)],
+        "n2": [answered - timedelta(days=10), answered - timedelta(days=9)],
+    }
+    post(
+        client,
+        key,
+        [
+            {
+                "id": f"{who}-{i}",
+                "type": "call",
+                "occurred_at": at.isoformat(),
+                "user": {"id": who},
+                "properties": {"channel": "phone"},
+            }
+            for who, times in timeline.items()
+            for i, at in enumerate(times)
+        ],
+    )
+    factory = client.app.state.sessions  # type: ignore[attr-defined]
+    scores = {"r1": 2, "r2": 3, "n1": 6, "n2": 7, "n3": 5}
+    answer(
+        factory,
+        settings,
+        workspace.id,
+        [(v, None) for v in scores.values()],
+        at=answered,
+        users=list(scores),
+    )
+    doc = get(client, key, "?touchpoint=payer&tz=UTC").json()
+    a = doc["answers"]
+    # Recontacted: 2 and 3 (mean 2.5); not: 6, 7, 5 (mean 6); 2.5 − 6 = −3.5 points.
+    assert (a["recontacted"]["n"], a["recontacted"]["mean"]) == (2, 2.5)
+    assert (a["not_recontacted"]["n"], a["not_recontacted"]["mean"]) == (3, 6.0)
+    assert a["diff_mean"] == pytest.approx(-3.5)
+    assert a["diff_ci95"][0] <= -3.5 <= a["diff_ci95"][1]
+    assert get(client, key, "").json()["answers"] is None
+    # Another question now (1-5): the 1-7 answers are never mixed in, and it says so.
+    r = client.patch(
+        "/v1/touchpoints/payer",
+        json={"scale": "1-5"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 200, r.text
+    doc = get(client, key, "?touchpoint=payer&tz=UTC").json()
+    assert doc["answers"]["recontacted"]["n"] + doc["answers"]["not_recontacted"]["n"] == 0
+    [note] = [w for w in doc["warnings"] if w["code"] == "answers_other_question"]
+    assert note["params"] == {"count": 5}
+    assert get(client, key, "?touchpoint=nope").status_code == 404
 
 
 def test_the_setting_says_which_event_types_are_contacts(

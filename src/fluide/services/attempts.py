@@ -51,6 +51,17 @@ def _version_key(v: QuestionVersion) -> tuple[str, str, int, int]:
     return (v.scale, v.polarity, v.low_max, v.high_min)
 
 
+def current_question(
+    versions: Sequence[QuestionVersion], current_id: str | None
+) -> tuple[QuestionVersion, set[str]] | None:
+    """The touchpoint's current question version, and the ids of the versions asking
+    the same question (same scale, polarity and cut points) whose answers pool with it."""
+    current = next((v for v in versions if v.id == current_id), None)
+    if current is None:
+        return None
+    return current, {v.id for v in versions if _version_key(v) == _version_key(current)}
+
+
 def _bounds(ws: Workspace, start: date, end: date) -> tuple[datetime, datetime]:
     """The period as UTC instants (a date at the calendar's edge is no bound)."""
     if start > end:
@@ -145,10 +156,10 @@ def _ces(
     answered after a failure or on another question."""
     mine = {e for t in tasks for e in t.events}
     rows = [r for r in rows if r.event_id in mine]
-    current = next((v for v in versions if v.id == current_id), None)
-    if current is None:
+    found = current_question(versions, current_id)
+    if found is None:
         return {"ces_by_attempts": None, "answers_not_counted": len(rows)}
-    same = {v.id for v in versions if _version_key(v) == _version_key(current)}
+    current, same = found
     pooled = [(r.event_id, r.score) for r in rows if r.question_version_id in same]
     blocks, unmatched = ces_by_attempts(tasks, pooled, question_of(current))
     return {

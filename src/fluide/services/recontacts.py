@@ -20,18 +20,23 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from fluide.domain.notices import Notice
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.recontacts import DEFAULT_WINDOW_DAYS, MISSING, Contacts, value_codes
 from fluide.i18n import N_
 from fluide.ingest.contacts import ContactLog
-from fluide.recontacts import assemble
+from fluide.recontacts import AskedVsShown, assemble, split_answers
+from fluide.services.attempts import current_question
 from fluide.services.contacts import RESOLVED_TYPE, contact_types, text_of, time_of
 from fluide.services.errors import invalid
 from fluide.services.metrics import zone_of
+from fluide.services.touchpoints import touchpoint_of
 from fluide.services.workspaces import workspace_in
 from fluide.storage import contacts as store
 from fluide.storage import follow_ups as follow_up_store
+from fluide.storage import repo
 from fluide.storage.models import Workspace
+from fluide.storage.questions import question_of
 from fluide.storage.types import utcnow
 
 BY_FIELDS: Final = {"reason": "reason", "channel": "channel", "agent": "agent_id"}
@@ -48,6 +53,7 @@ class RecontactsQuery:
     window_days: int = DEFAULT_WINDOW_DAYS
     by: Sequence[str] = ()
     tz: str | None = None
+    touchpoint: str | None = None  # whose answers are split by a recent recontact
 
 
 def check(q: RecontactsQuery, tz: str) -> ZoneInfo:
@@ -160,6 +166,8 @@ def recontacts(
         [(start is None or t >= start) and (end is None or t < end) for t in times], dtype=bool
     )
     doc = assemble(log, q.window_days, counted=counted)
+    if q.touchpoint is not None:
+        doc.answers, doc.warnings = _asked_vs_shown(factory, ws, q, start, end, log)
     in_period = [r for r, keep in zip(rows, counted, strict=True) if keep]
     doc.input = {
         "source": "events",
@@ -173,6 +181,40 @@ def recontacts(
         "last": _day(in_period[-1].occurred_at, zone) if in_period else None,
     }
     return doc.to_json(lang)
+
+
+def _asked_vs_shown(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    q: RecontactsQuery,
+    start: datetime | None,
+    end: datetime | None,
+    log: ContactLog,
+) -> tuple[AskedVsShown | None, list[Notice]]:
+    """The touchpoint's answers of the period split by a recontact of their customer in
+    the W days before: the same split as ``fluide recontacts --answers``. Only the
+    current question (and versions asking the same) is counted: scales never mix."""
+    assert q.touchpoint is not None
+    with factory() as s:
+        tp = touchpoint_of(s, ws.id, q.touchpoint)
+        found = current_question(repo.versions(s, ws.id, tp.id), tp.current_version_id)
+        rows = store.touchpoint_answers(s, ws.id, tp.id, start, end)
+    if found is None:
+        return None, []
+    current, same = found
+    mine = [r for r in rows if r.question_version_id in same]
+    result, _ = split_answers(
+        log,
+        q.window_days,
+        [r.customer for r in mine],
+        np.array([micros(r.responded_at) for r in mine], dtype=np.int64),
+        np.array([r.score for r in mine], dtype=np.int64),
+        question_of(current),
+    )
+    notes = []
+    if len(mine) < len(rows):
+        notes.append(Notice("answers_other_question", {"count": len(rows) - len(mine)}))
+    return result, notes
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from fluide.storage.models import EndUser, Event, Workspace
+from fluide.storage.models import EndUser, Event, Response, Workspace
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,38 @@ def contact_events(
         .order_by(Event.occurred_at, Event.received_at, Event.external_id)
     )
     return [ContactEvent(u, c, at, p or {}) for u, c, at, p in s.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class AnswerOf:
+    customer: str  # the host's user id
+    responded_at: datetime
+    score: int
+    question_version_id: str
+
+
+def touchpoint_answers(
+    s: Session, workspace_id: str, touchpoint_id: str, start: datetime | None, end: datetime | None
+) -> list[AnswerOf]:
+    """The touchpoint's answers given in ``[start, end)``, with their customer, by time."""
+    where: list[ColumnElement[bool]] = [
+        Response.workspace_id == workspace_id,
+        Response.touchpoint_id == touchpoint_id,
+        EndUser.workspace_id == workspace_id,
+    ]
+    if start is not None:
+        where.append(Response.responded_at >= start)
+    if end is not None:
+        where.append(Response.responded_at < end)
+    query = (
+        select(
+            EndUser.external_id, Response.responded_at, Response.score, Response.question_version_id
+        )
+        .join(EndUser, EndUser.id == Response.user_id)
+        .where(*where)
+        .order_by(Response.responded_at, Response.id)
+    )
+    return [AnswerOf(c, at, int(sc), str(v)) for c, at, sc, v in s.execute(query).all()]
 
 
 def user_contacts(

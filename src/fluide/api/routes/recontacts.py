@@ -31,7 +31,13 @@ customer; a `ticket_resolved` event with the same `properties.ticket_id` resolve
 zone) on the contact time. The figures count the contacts of the period only;
 contacts up to `window` days before and after it are read to judge them. A
 contact is *observed* once `window` days have passed before the latest contact
-read. `by` is repeatable: `reason`, `channel`, `agent`. `answers` is null.
+read. `by` is repeatable: `reason`, `channel`, `agent`.
+
+`touchpoint=KEY` fills `answers`: that touchpoint's answers of the period (on its
+current question, and the versions asking the same), split by whether their
+customer had a recontact in the `window` days before answering — two `analyze`
+blocks and the difference of their means (recontacted − not, in scale points)
+with a bootstrap interval. Without it, `answers` is null.
 """
 
 
@@ -53,6 +59,12 @@ def get_recontacts(
         Query(max_length=3, description="Grouping; repeatable: reason, channel, agent"),
     ] = [],  # noqa: B006
     tz: TzQuery = None,
+    touchpoint: Annotated[
+        str | None,
+        Query(max_length=200, description="Split this touchpoint's answers by a recent recontact"),
+    ] = None,
 ) -> dict[str, Any]:
-    query = service.RecontactsQuery(start=start, end=end, window_days=window, by=tuple(by), tz=tz)
+    query = service.RecontactsQuery(
+        start=start, end=end, window_days=window, by=tuple(by), tz=tz, touchpoint=touchpoint
+    )
     return service.recontacts(factory, ws, query, request_lang(request))
