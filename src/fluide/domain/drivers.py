@@ -167,9 +167,10 @@ def _r2_subsets_batched(c: Cells, count: F64, total: F64, total_sq: F64) -> F64:
     # Columns out of a subset (or with no rows in this resample) get a unit
     # diagonal: they then take no part, and the stacked solve stays regular.
     used = on * (np.diag(gram) > 1e-12)[None, :]
-    g = gram[None, :, :] * used[:, :, None] * used[:, None, :] + np.eye(len(cross)) * (
-        1 - used
-    )[:, :, None]
+    g = (
+        gram[None, :, :] * used[:, :, None] * used[:, None, :]
+        + np.eye(len(cross)) * (1 - used)[:, :, None]
+    )
     r = cross[None, :] * used
     try:
         coef = np.linalg.solve(g, r[..., None])[..., 0]

@@ -164,5 +164,7 @@ def few_followed(groups: dict[str, Cell], threshold: int = FEW_FOLLOWED) -> list
 def split_by(codes: I64, labels: Sequence[str | None]) -> list[tuple[int, str | None]]:
     """Codes of a ``--by`` column in report order: most answers first, empty value last."""
     n = np.bincount(codes, minlength=len(labels))
-    order = sorted(range(len(labels)), key=lambda i: (-int(n[i]), labels[i] is None, labels[i] or ""))
+    order = sorted(
+        range(len(labels)), key=lambda i: (-int(n[i]), labels[i] is None, labels[i] or "")
+    )
     return [(i, labels[i]) for i in order if n[i]]
