@@ -28,7 +28,10 @@ def r2_rows(y: np.ndarray, feats: dict[str, list[str]], names: tuple[str, ...]) 
 
 def data(seed: int, n: int, p: int) -> tuple[np.ndarray, dict[str, list[str]]]:
     rng = np.random.default_rng(seed)
-    feats = {f"f{j}": [["", "a", "b", "c"][int(x)] for x in rng.integers(0, 2 + j % 3, n)] for j in range(p)}
+    feats = {
+        f"f{j}": [["", "a", "b", "c"][int(x)] for x in rng.integers(0, 2 + j % 3, n)]
+        for j in range(p)
+    }
     y = rng.integers(1, 8, n).astype(float)
     y += 2 * (np.array(feats["f0"]) == "a") + (np.array(feats[f"f{p - 1}"]) == "")
     return np.clip(y, 1, 7), feats
