@@ -160,8 +160,8 @@ def test_loyalty_text_and_html_in_both_languages(tmp_path: Path) -> None:
     base = ["loyalty", str(answers(tmp_path)), "--outcomes", str(outcomes(tmp_path)), *EFFORT]
     fr = invoke(*base)
     assert (
-        "50\u00a0% des clients ayant vécu une expérience à effort élevé sont partis dans les 90 jours"
-        in fr.stdout
+        "50\u00a0% des clients ayant vécu une expérience à effort élevé "
+        "sont partis dans les 90 jours" in fr.stdout
     )
     en = invoke(*base, "--lang", "en")
     assert "50% of customers who had a high-effort experience left within 90 days" in en.stdout

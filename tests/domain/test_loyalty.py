@@ -43,8 +43,10 @@ def test_follow_matches_the_definitions_per_answer_with_ties_and_repeat_customer
             horizon_us=horizon,
             end_us=end,
         )
-        expected = oracle(list(zip(a_cu, a_at)), list(zip(e_cu, e_at)), horizon, end)
-        assert list(zip(obs.tolist(), fol.tolist())) == expected
+        expected = oracle(
+            list(zip(a_cu, a_at, strict=True)), list(zip(e_cu, e_at, strict=True)), horizon, end
+        )
+        assert list(zip(obs.tolist(), fol.tolist(), strict=True)) == expected
 
 
 def test_the_horizon_is_open_at_the_answer_and_closed_at_its_end() -> None:

@@ -176,7 +176,7 @@ def _r2_subsets_batched(c: Cells, count: F64, total: F64, total_sq: F64) -> F64:
         coef = np.linalg.solve(g, r[..., None])[..., 0]
     except np.linalg.LinAlgError:  # collinear features: the minimum-norm solution
         coef = np.einsum("bij,bj->bi", np.linalg.pinv(g, rcond=1e-10, hermitian=True), r)
-    return np.clip((r * coef).sum(axis=1) / sst, 0.0, 1.0)
+    return np.asarray(np.clip((r * coef).sum(axis=1) / sst, 0.0, 1.0), dtype=np.float64)
 
 
 def lmg_of(r2: F64, p: int) -> F64:
@@ -224,8 +224,8 @@ def _stats(cell: I64, e: F64, k: int, rows: I64 | None = None) -> tuple[F64, F64
     cc, ee = (cell, e) if rows is None else (cell[rows], e[rows])
     return (
         np.bincount(cc, minlength=k).astype(np.float64),
-        np.bincount(cc, weights=ee, minlength=k),
-        np.bincount(cc, weights=ee * ee, minlength=k),
+        np.bincount(cc, weights=ee, minlength=k).astype(np.float64),
+        np.bincount(cc, weights=ee * ee, minlength=k).astype(np.float64),
     )
 
 

@@ -5,8 +5,6 @@ Only formatting: every figure comes from the JSON document.
 
 from __future__ import annotations
 
-from typing import Any
-
 from markupsafe import Markup, escape
 
 from fluide.i18n import MISSING, check_lang, fmt_int, fmt_number, fmt_percent, gettext
@@ -111,7 +109,8 @@ def chart(lang: str, doc: Doc) -> Markup:
         if ci:
             parts.append(
                 Markup(
-                    '<line x1="{a:.1f}" x2="{b:.1f}" y1="{y}" y2="{y}" stroke="{c}" stroke-width="2"/>'
+                    '<line x1="{a:.1f}" x2="{b:.1f}" y1="{y}" y2="{y}" '
+                    'stroke="{c}" stroke-width="2"/>'
                 ).format(
                     a=label_w + plot_w * float(ci[0]) / top,
                     b=label_w + plot_w * float(ci[1]) / top,
