@@ -270,8 +270,8 @@ def _event_absent(lang: str, p: Params) -> str:
         lang,
         "The outcomes file has no outcome %(event)s; its outcomes are: %(found)s. Choose one "
         "with --event.",
-        event=str(p.get("event") or ""),
-        found=str(p.get("found") or ""),
+        event=str(p["event"]),
+        found=str(p["found"]),
     )
 
 
@@ -280,7 +280,7 @@ def _few_followed(lang: str, p: Params) -> str:
         "low": gettext(lang, "low effort"),
         "moderate": gettext(lang, "moderate effort"),
         "high": gettext(lang, "high effort"),
-    }.get(str(p.get("group")), str(p.get("group")))
+    }.get(str(p["group"]), str(p["group"]))
     return gettext(
         lang,
         "Only %(followed)s followed answers in the %(group)s group: its rate is very uncertain.",
