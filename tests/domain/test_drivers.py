@@ -105,3 +105,15 @@ def test_more_than_ten_features_are_refused() -> None:
 def test_resamples_shrink_for_large_data_but_not_below_fifty() -> None:
     assert dd.resamples_for(1_000, 30, 3, 6) == 1000
     assert dd.resamples_for(100_000, 95_000, 10, 30) == 50
+
+
+def test_a_duplicated_feature_shares_its_lmg_equally_in_every_fit() -> None:
+    y, feats = data(8, 300, 2)
+    feats["copy"] = list(feats["f0"])
+    got = {d.feature: d for d in dd.drivers(y, feats, resamples=40).drivers}
+    assert got["f0"].lmg == pytest.approx(got["copy"].lmg, abs=1e-9)
+    assert got["f0"].ci95 == pytest.approx(got["copy"].ci95, abs=1e-9)
+    enc = [dd.encode(feats[f]) for f in feats]
+    c = dd.cells_of([x for x, _ in enc], [len(lv) for _, lv in enc])
+    s = dd._stats(c.cell, y, len(c.x))
+    assert dd._r2_subsets_batched(c, *s) == pytest.approx(dd.r2_subsets(c, *s), abs=1e-9)

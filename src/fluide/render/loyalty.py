@@ -11,6 +11,7 @@ from fluide.i18n import MISSING, N_, check_lang, fmt_int, fmt_number, fmt_percen
 from fluide.render import common
 from fluide.render.common import Doc
 from fluide.render.svg import LINE, Bar, bar_chart
+from fluide.render.text import _bar
 from fluide.templating import environment
 
 GROUP_LABELS = {
@@ -142,6 +143,12 @@ def loyalty_text(doc: Doc, lang: str) -> str:
     table(group_rows(lang, doc.get("by_group") or {}))
     lines += ["", gettext(lang, "By score")]
     table(score_rows(lang, doc))
+    lines += ["", gettext(lang, "Outcome rate by score")]
+    for p, c in (doc.get("by_score") or {}).items():
+        rate = c.get("rate")
+        lines.append(
+            f"{p.rjust(2)}  {fmt_percent(lang, rate, 0).rjust(6)}  {_bar(rate, 100.0)}".rstrip()
+        )
     for t in by_tables(lang, doc):
         lines += ["", t["title"]]
         table(t["rows"])
