@@ -165,6 +165,7 @@ def test_loyalty_text_and_html_in_both_languages(tmp_path: Path) -> None:
     )
     en = invoke(*base, "--lang", "en")
     assert "50% of customers who had a high-effort experience left within 90 days" in en.stdout
+    assert "95% intervals: 9.5% – 90.5% after high effort" in en.stdout
     html = invoke(*base, "--by", "plan", "--format", "html", "--lang", "en").stdout
     assert "<svg" in html and "<script>alert" not in html and "&lt;script&gt;" in html
 

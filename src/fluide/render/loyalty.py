@@ -57,6 +57,17 @@ def headline(lang: str, doc: Doc) -> str:
     )
 
 
+def intervals_text(lang: str, doc: Doc) -> str:
+    """The Wilson intervals of the two rates of the headline."""
+    g = doc.get("by_group") or {}
+    return gettext(
+        lang,
+        "95%% intervals: %(high)s after high effort, %(low)s after low effort.",
+        high=_interval(lang, (g.get("high") or {}).get("ci95")),
+        low=_interval(lang, (g.get("low") or {}).get("ci95")),
+    )
+
+
 def risk_text(lang: str, doc: Doc) -> str:
     rr = doc.get("relative_risk") or {}
     if rr.get("high_vs_low") is None:
@@ -125,7 +136,13 @@ def caveat(lang: str) -> str:
 
 def loyalty_text(doc: Doc, lang: str) -> str:
     check_lang(lang)
-    lines = [gettext(lang, "Effort and loyalty"), "", headline(lang, doc), risk_text(lang, doc)]
+    lines = [
+        gettext(lang, "Effort and loyalty"),
+        "",
+        headline(lang, doc),
+        intervals_text(lang, doc),
+    ]
+    lines.append(risk_text(lang, doc))
     lines += [f"! {w}" for w in common.warning_texts(lang, doc.get("warnings"))]
 
     def table(rows: list[tuple[str, ...]]) -> None:
@@ -186,6 +203,7 @@ def loyalty_html(doc: Doc, lang: str) -> str:
             outcomes=str(inp.get("outcomes_file") or ""),
             period=common.period_covered(lang, inp),
             headline=headline(lang, doc),
+            intervals=intervals_text(lang, doc),
             risk=risk_text(lang, doc),
             warnings=common.warning_texts(lang, doc.get("warnings")),
             headers=headers(lang),
