@@ -118,13 +118,14 @@ def _normal(c: Cells, count: F64, total: F64, total_sq: F64) -> tuple[F64, F64, 
     sums = np.zeros(m)
     xy = np.zeros(m)
     raw = np.zeros((m, m))
+    by_feature = [np.ascontiguousarray(c.codes[:, j]) for j in range(len(c.levels))]
     for j, kj in enumerate(c.levels):
-        cj = c.codes[:, j]
+        cj = by_feature[j]
         sums[c.blocks[j]] = np.bincount(cj, weights=count, minlength=kj)[1:]
         xy[c.blocks[j]] = np.bincount(cj, weights=total, minlength=kj)[1:]
         for k in range(j, len(c.levels)):
             kk = c.levels[k]
-            t = np.bincount(cj * kk + c.codes[:, k], weights=count, minlength=kj * kk)
+            t = np.bincount(cj * kk + by_feature[k], weights=count, minlength=kj * kk)
             block = t.reshape(kj, kk)[1:, 1:]
             raw[np.ix_(c.blocks[j], c.blocks[k])] = block
             raw[np.ix_(c.blocks[k], c.blocks[j])] = block.T
