@@ -26,6 +26,10 @@ SAMPLES: dict[str, dict[str, object]] = {
     "answers_rows_skipped": {"count": 2, "lines": "4, 7"},
     "answers_without_customer": {"count": 5},
     "answers_other_question": {"count": 3},
+    "outcomes_rows_skipped": {"count": 2, "lines": "3-4"},
+    "loyalty_without_customer": {"count": 2},
+    "event_absent": {"event": "churn", "found": "churned, renewed"},
+    "few_followed": {"group": "high", "followed": 4},
 }
 
 

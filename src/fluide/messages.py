@@ -254,6 +254,54 @@ def _answers_without_customer(lang: str, p: Params) -> str:
     )
 
 
+def _outcomes_rows_skipped(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s record of the outcomes file could not be read and was skipped (line %(lines)s).",
+        "%(count)s records of the outcomes file could not be read and were skipped "
+        "(lines %(lines)s).",
+        count,
+        count=fmt_int(lang, count),
+        lines=str(p.get("lines") or ""),
+    )
+
+
+def _loyalty_without_customer(lang: str, p: Params) -> str:
+    count = _count(p, "count")
+    return ngettext(
+        lang,
+        "%(count)s answer has no customer_id: it is left out.",
+        "%(count)s answers have no customer_id: they are left out.",
+        count,
+        count=fmt_int(lang, count),
+    )
+
+
+def _event_absent(lang: str, p: Params) -> str:
+    return gettext(
+        lang,
+        "The outcomes file has no outcome %(event)s; its outcomes are: %(found)s. Choose one "
+        "with --event.",
+        event=str(p["event"]),
+        found=str(p["found"]),
+    )
+
+
+def _few_followed(lang: str, p: Params) -> str:
+    group = {
+        "low": gettext(lang, "low effort"),
+        "moderate": gettext(lang, "moderate effort"),
+        "high": gettext(lang, "high effort"),
+    }.get(str(p["group"]), str(p["group"]))
+    return gettext(
+        lang,
+        "Only %(followed)s followed answers in the %(group)s group: its rate is very uncertain.",
+        followed=fmt_int(lang, _count(p, "followed")),
+        group=group,
+    )
+
+
 _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "dates_ambiguous": _dates_ambiguous,
     "scale_changed": _scale_changed,
@@ -268,6 +316,10 @@ _TEXTS: dict[str, Callable[[str, Params], str]] = {
     "answers_rows_skipped": _answers_rows_skipped,
     "answers_other_question": _answers_other_question,
     "answers_without_customer": _answers_without_customer,
+    "outcomes_rows_skipped": _outcomes_rows_skipped,
+    "loyalty_without_customer": _loyalty_without_customer,
+    "event_absent": _event_absent,
+    "few_followed": _few_followed,
 }
 
 KNOWN_CODES = frozenset(_TEXTS)

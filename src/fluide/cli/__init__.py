@@ -1,9 +1,11 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
 from fluide.cli import (
+    drivers,
     files,
     jobs,
     keys,
+    loyalty,
     recontacts,
     report,
     serve,
@@ -16,9 +18,11 @@ from fluide.cli.app import app
 
 __all__ = [
     "app",
+    "drivers",
     "files",
     "jobs",
     "keys",
+    "loyalty",
     "main",
     "recontacts",
     "report",

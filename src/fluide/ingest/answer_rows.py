@@ -7,6 +7,7 @@ projected per answer instead of counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -29,10 +30,16 @@ class AnswerRows:
     at: NDArray[np.int64]  # responded_at, epoch microseconds
     score: NDArray[np.int64]  # the point on the scale
     problems: list[InputProblem] = field(default_factory=list)
+    extra: dict[str, list[str]] = field(default_factory=dict)  # column -> values ("" if blank)
 
 
-def answer_rows(source: Source, spec: ScanSpec, customer_column: str) -> AnswerRows:
-    """Every valid answer of ``spec.question`` with its customer, in file order."""
+def answer_rows(
+    source: Source, spec: ScanSpec, customer_column: str | None, extra: Sequence[str] = ()
+) -> AnswerRows:
+    """Every valid answer of ``spec.question`` with its customer, in file order.
+
+    ``extra`` columns (headers) come back as text, a blank cell as ``""``.
+    """
     tokens = spellings(spec.question, spec.labels)
     code_to_point = np.array([p for _, p in tokens], dtype=np.int64)
     setup = (
@@ -45,8 +52,9 @@ def answer_rows(source: Source, spec: ScanSpec, customer_column: str) -> AnswerR
     fmt = spec.dates.reading.format if spec.dates is not None else None
     reader = read_csv_sql(source, column_types(source, spec), required, fmt)
     sql = (
-        f"SELECT {ident(customer_column)} AS cu, epoch_us({time_expr(spec)}) "
-        f"AS at, enum_code({ident(cols.fields['score'])}) AS code "
+        f"SELECT {ident(customer_column) if customer_column else 'NULL'} AS cu, "
+        f"epoch_us({time_expr(spec)}) AS at, enum_code({ident(cols.fields['score'])}) AS code"
+        f"{''.join(f', CAST({ident(h)} AS VARCHAR)' for h in extra)} "
         f"FROM {with_time(reader, spec)} {where_clause(spec)}"
     )
     con = duckdb.connect()
@@ -68,4 +76,8 @@ def answer_rows(source: Source, spec: ScanSpec, customer_column: str) -> AnswerR
         if got
         else np.zeros(0, dtype=np.int64),
         problems=problems,
+        extra={
+            h: ["" if r[3 + i] is None else str(r[3 + i]).strip() for r in got]
+            for i, h in enumerate(extra)
+        },
     )
