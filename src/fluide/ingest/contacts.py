@@ -90,12 +90,12 @@ def _types(source: Source, cols: ContactColumns) -> dict[str, str]:
     return types
 
 
-def _blank(expr: str) -> str:
+def blank_sql(expr: str) -> str:
     return f"({expr} IS NULL OR trim({expr}) = '')"
 
 
 _TOO_EARLY = f"(fl_res <> {MISSING} AND fl_res < fl_at)"
-_INVALID = f"{_blank('fl_cu')} OR {_blank('fl_ch')} OR {_TOO_EARLY}"
+_INVALID = f"{blank_sql('fl_cu')} OR {blank_sql('fl_ch')} OR {_TOO_EARLY}"
 
 
 def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: bool) -> ContactLog:
@@ -127,7 +127,7 @@ def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: b
             con.execute(f"CREATE TEMP TABLE fl_c AS SELECT {', '.join(projection)} FROM {reader}")
         except duckdb.Error as exc:
             raise unreadable(exc) from None
-        rejects = _rejects(source, reader, setup) if has_rejects(con) else []
+        rejects = read_rejects(source, reader, setup) if has_rejects(con) else []
         bad = _invalid(con, source, cols, {r.record for r in rejects}, tz)
         problems = sorted({r.problem for r in rejects} | {p for _, p in bad})
         if problems and not skip_invalid:
@@ -147,12 +147,12 @@ def read_contacts(source: Source, by: Sequence[str], tz: str, *, skip_invalid: b
 
 
 @dataclass(frozen=True)
-class _Reject:
+class Reject:
     record: int
     problem: InputProblem
 
 
-def _rejects(source: Source, reader: str, setup: Sequence[str]) -> list[_Reject]:
+def read_rejects(source: Source, reader: str, setup: Sequence[str]) -> list[Reject]:
     rows = reject_rows(reader, setup)
     lines = lines_of(source, rows)
     out = []
@@ -170,7 +170,7 @@ def _rejects(source: Source, reader: str, setup: Sequence[str]) -> list[_Reject]
             allowed = str(width) if kind.endswith("fields") else None
             value = str(message or "") if kind == "unreadable" else None
             name = ""
-        out.append(_Reject(n, InputProblem(lines.get(n, n), name, kind, value, allowed)))
+        out.append(Reject(n, InputProblem(lines.get(n, n), name, kind, value, allowed)))
     return out
 
 
@@ -184,8 +184,8 @@ def _invalid(
     """Records DuckDB read but Fluide refuses: an empty required field, resolved too early."""
     f = cols.fields
     checks = [
-        (f["customer_id"], "empty", _blank("fl_cu"), "NULL"),
-        (f["channel"], "empty", _blank("fl_ch"), "NULL"),
+        (f["customer_id"], "empty", blank_sql("fl_cu"), "NULL"),
+        (f["channel"], "empty", blank_sql("fl_ch"), "NULL"),
     ]
     if "resolved_at" in f:
         checks.append(
@@ -205,7 +205,7 @@ def _invalid(
     if source.row_column is not None:
         lines = {x[0]: int(x[1] or 0) for x in found}
     else:
-        lines = _csv_lines(source, rejected, {x[0] for x in found})
+        lines = csv_lines(source, rejected, {x[0] for x in found})
     zone = ZoneInfo(tz)
     out = []
     for rowid, _row, column, kind, value in found:
@@ -218,7 +218,7 @@ def _invalid(
     return out
 
 
-def _csv_lines(source: Source, rejected: set[int], rowids: set[int]) -> dict[int, int]:
+def csv_lines(source: Source, rejected: set[int], rowids: set[int]) -> dict[int, int]:
     """Physical line of the ``rowid``-th record DuckDB kept (only run when there are errors).
 
     DuckDB numbers records as Python's csv module does (blank lines
@@ -252,7 +252,7 @@ def _codes(
     """
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE fl_k AS SELECT v, (row_number() OVER (ORDER BY v)) - 1 "
-        f"AS code FROM (SELECT DISTINCT {column} AS v FROM fl_v WHERE NOT {_blank(column)})"
+        f"AS code FROM (SELECT DISTINCT {column} AS v FROM fl_v WHERE NOT {blank_sql(column)})"
     )
     labels: list[str | None] = [
         str(r[0]) for r in con.execute("SELECT v FROM fl_k ORDER BY code").fetchall()

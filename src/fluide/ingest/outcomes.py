@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
-from fluide.ingest.contacts import _blank, _csv_lines, _rejects
+from fluide.ingest.contacts import blank_sql, csv_lines, read_rejects
 from fluide.ingest.date_column import choose_full, reader_type, ts_sql
 from fluide.ingest.dates import Choice
 from fluide.ingest.errors import InputError, InputProblem
@@ -70,24 +70,24 @@ def read_outcomes(source: Source, tz: str, lang: str) -> Outcomes:
             )
         except duckdb.Error as exc:
             raise unreadable(exc) from None
-        rejects = _rejects(source, reader, setup) if has_rejects(con) else []
+        rejects = read_rejects(source, reader, setup) if has_rejects(con) else []
         problems = {r.problem for r in rejects}
         found = []
         for column, expr in ((f["customer_id"], "fl_cu"), (f["outcome"], "fl_out")):
-            rows = con.execute(f"SELECT rowid, fl_row FROM fl_o WHERE {_blank(expr)}").fetchall()
+            rows = con.execute(f"SELECT rowid, fl_row FROM fl_o WHERE {blank_sql(expr)}").fetchall()
             found += [(int(r[0]), r[1], column) for r in rows]
         if found:
             if source.row_column is not None:
                 lines = {x[0]: int(x[1] or 0) for x in found}
             else:
-                lines = _csv_lines(source, {r.record for r in rejects}, {x[0] for x in found})
+                lines = csv_lines(source, {r.record for r in rejects}, {x[0] for x in found})
             problems |= {
                 InputProblem(lines.get(rowid, rowid + 2), column, "empty", None, None)
                 for rowid, _row, column in found
             }
         got = con.execute(
-            f"SELECT fl_cu, fl_out, fl_at FROM fl_o WHERE NOT ({_blank('fl_cu')} OR "
-            f"{_blank('fl_out')}) ORDER BY rowid"
+            f"SELECT fl_cu, fl_out, fl_at FROM fl_o WHERE NOT ({blank_sql('fl_cu')} OR "
+            f"{blank_sql('fl_out')}) ORDER BY rowid"
         ).fetchall()
     finally:
         con.close()
