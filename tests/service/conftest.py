@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from fluide.api.app import create_app
 from fluide.services.workspaces import NewWorkspace, create_workspace
@@ -26,15 +26,49 @@ from tests.pg import TempPostgres
 SECRET = "test-secret-" + "x" * 40
 
 
+class _OneServer:
+    """This process's PostgreSQL server, however many fixture definitions ask for it.
+
+    ``tests/conftest.py`` imports this module's fixtures, so pytest holds two
+    definitions of each (one for ``tests/service``, one for the other folders):
+    a worker running files of both started two servers and migrated two templates.
+    """
+
+    def __init__(self) -> None:
+        self.server: TempPostgres | None = None
+        self.url = ""
+        self.users = 0
+
+    @contextmanager
+    def use(self) -> Iterator[str]:
+        if self.server is None:
+            server = TempPostgres()
+            try:
+                self.url = server.start()
+            except BaseException:
+                server.stop()
+                raise
+            self.server = server
+        self.users += 1
+        try:
+            yield self.url
+        finally:
+            self.users -= 1
+            if self.users == 0 and self.server is not None:
+                server, self.server = self.server, None
+                server.stop()
+
+
+_postgres = _OneServer()
+_templates: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     if os.environ.get("FLUIDE_TEST_SKIP_PG") == "1":
         pytest.skip("FLUIDE_TEST_SKIP_PG=1: PostgreSQL runs skipped on purpose")
-    server = TempPostgres()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+    with _postgres.use() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +79,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     and a test starts from exactly the schema a fresh start would build (the app
     still runs the migrations, and finds nothing to do).
     """
+    if "sqlite" in _templates:  # made for the other definition of this fixture
+        return _templates["sqlite"]
     path = tmp_path_factory.mktemp("sqlite-template") / "fluide.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
     engine.dispose()  # the last connection closed: the write-ahead log is folded in
     for companion in (path.with_name("fluide.db-wal"), path.with_name("fluide.db-shm")):
         assert not companion.exists(), f"{companion} left after closing the template"
+    _templates["sqlite"] = path
     return path
 
 
@@ -62,10 +99,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{target}"
         return
     url: str = request.getfixturevalue("postgres_url")
+    cleaner: Engine = request.getfixturevalue("postgres_cleaner")
     yield url
     # Each test starts from empty tables; the schema stays (migrated once).
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as conn:
+    with cleaner.begin() as conn:
         tables = [
             r[0]
             for r in conn.execute(
@@ -78,6 +115,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             # a few rows, and TRUNCATE's new files for 30-odd tables took 0.15 s a test.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("; ".join(f'DELETE FROM "{t}"' for t in tables)))
+
+
+@pytest.fixture(scope="session")
+def postgres_cleaner(postgres_url: str) -> Iterator[Engine]:
+    """The engine that empties the tables after each PostgreSQL test, kept for the session:
+    a new engine's first connection (and SQLAlchemy's dialect set-up) cost more than the
+    DELETE."""
+    engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+    yield engine
     engine.dispose()
 
 

@@ -9,6 +9,7 @@ cut off from the outside, and no request leaves the server's address.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from importlib import resources
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 import fastapi_offline
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
@@ -24,6 +25,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 ASSETS_URL: Final = "/static/docs"
 ASSETS: Final = Path(fastapi_offline.__file__).parent / "static"
@@ -67,15 +69,22 @@ def install(app: FastAPI) -> None:
     """Add ``/docs``, ``/redoc``, their assets and ``/favicon.ico`` to ``app`` (created with
     ``docs_url=None, redoc_url=None``)."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
-    openapi_url = app.openapi_url or "/openapi.json"
-    title = app.title
+    app.router.routes.extend(_routes())
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
+
+@functools.cache
+def _routes() -> list[BaseRoute]:
+    """The pages' routes, made once per process (like ``fluide.api.app.api_routes``): each
+    page reads its application's title and OpenAPI address when it is asked for."""
+    router = APIRouter()
+
+    @router.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        app = request.app
         return _secured(
             get_swagger_ui_html(
-                openapi_url=openapi_url,
-                title=f"{title} API",
+                openapi_url=app.openapi_url or "/openapi.json",
+                title=f"{app.title} API",
                 oauth2_redirect_url=OAUTH2_REDIRECT,
                 swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
                 swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
@@ -84,22 +93,25 @@ def install(app: FastAPI) -> None:
             )
         )
 
-    @app.get(OAUTH2_REDIRECT, include_in_schema=False)
+    @router.get(OAUTH2_REDIRECT, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
+    @router.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        app = request.app
         return _secured(
             get_redoc_html(
-                openapi_url=openapi_url,
-                title=f"{title} API",
+                openapi_url=app.openapi_url or "/openapi.json",
+                title=f"{app.title} API",
                 redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
                 redoc_favicon_url="/favicon.ico",
                 with_google_fonts=False,
             )
         )
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @router.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(FAVICON, media_type="image/svg+xml", headers=FAVICON_HEADERS)
+
+    return list(router.routes)

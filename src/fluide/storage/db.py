@@ -18,11 +18,12 @@ addresses, comments, and the workspaces' encrypted secrets.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
@@ -30,6 +31,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.storage.write_lock import Overloaded, serialise_writes, turn
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 WRITE = "fluide_write"
 FILE_MODE = 0o600
@@ -184,6 +188,22 @@ MIGRATION_LOCK = 0x466C7569646531
 """PostgreSQL advisory lock key ("Fluide1") held while migrating."""
 
 
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "fluide.storage:migrations")
+    return config
+
+
+@functools.cache
+def _head_revisions() -> frozenset[str]:
+    """The newest migrations' revisions, read from the scripts once per process."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (safe to run at every start).
 
@@ -192,13 +212,16 @@ def migrate(engine: Engine) -> None:
     migrates, the next find the schema current.
     """
     from alembic import command
-    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
     from sqlalchemy import text
 
-    config = Config()
-    config.set_main_option("script_location", "fluide.storage:migrations")
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        # A current schema (most starts) needs no Alembic run: loading and chaining
+        # the migration scripts alone costs more than the rest of a start.
+        if set(MigrationContext.configure(conn).get_current_heads()) == _head_revisions():
+            return
+        config = _alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

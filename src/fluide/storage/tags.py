@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -71,45 +72,44 @@ def seed(s: Session, ws: str, taxonomy: Taxonomy) -> bool:
     ).first()
     if inserted is None:
         return False
-    for i, t in enumerate(taxonomy.tags):
-        s.add(
-            Tag(
-                id=new_id("tag"),
-                workspace_id=ws,
-                key=t.key,
-                names=dict(t.names),
-                definitions=dict(t.definitions),
-                keywords=list(t.keywords),
-                position=i,
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        for text in t.examples:
-            s.add(
-                TagExample(
-                    id=new_id("tex"),
-                    workspace_id=ws,
-                    text=text,
-                    tags=[t.key],
-                    human=False,
-                    created_at=now,
-                    created_by="default",
-                )
-            )
-    for text in taxonomy.none_examples:  # phrases that teach when to say nothing
-        s.add(
-            TagExample(
-                id=new_id("tex"),
-                workspace_id=ws,
-                text=text,
-                tags=[],
-                human=False,
-                created_at=now,
-                created_by="default",
-            )
-        )
+    # Hundreds of rows: one executemany per table, not an ORM object per row.
+    s.execute(
+        insert_rows(Tag),
+        [
+            {
+                "id": new_id("tag"),
+                "workspace_id": ws,
+                "key": t.key,
+                "names": dict(t.names),
+                "definitions": dict(t.definitions),
+                "keywords": list(t.keywords),
+                "position": i,
+                "active": True,
+                "merged_into": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, t in enumerate(taxonomy.tags)
+        ],
+    )
+    examples = [(text, [t.key]) for t in taxonomy.tags for text in t.examples]
+    examples += [(text, []) for text in taxonomy.none_examples]  # teach when to say nothing
+    s.execute(
+        insert_rows(TagExample),
+        [
+            {
+                "id": new_id("tex"),
+                "workspace_id": ws,
+                "text": text,
+                "tags": tags,
+                "human": False,
+                "response_id": None,
+                "created_at": now,
+                "created_by": "default",
+            }
+            for text, tags in examples
+        ],
+    )
     s.flush()
     return True
 
