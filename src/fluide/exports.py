@@ -289,6 +289,37 @@ def scan_all(
 DATE_KINDS = ("bad_datetime", "empty")
 
 
+def answers_spec(
+    source: Source, o: ExportOptions, *, empty: str
+) -> tuple[ScanSpec, list[InputProblem], list[Notice]]:
+    """How to read a one-question export answer by answer (``--answers``, ``loyalty``,
+    ``drivers``): its columns, its one question (several are refused, as in ``analyze``),
+    and the reading of its whole time column (with the notice of an ambiguous one);
+    ``empty`` is the error when it has no answers.
+    """
+    cols = resolve_columns(source, o.mapping, ())
+    # The whole column: such a file is read once, with no second scan to settle it.
+    dates = choose_full(source, cols.fields["responded_at"], lang=o.lang)
+    questions, problems = questions_of(source, cols, o)
+    if len(questions) > 1:
+        raise mixed_error(questions)
+    if not questions:
+        raise InputError(empty)
+    q = questions[0]
+    spec = ScanSpec(
+        question=q,
+        tz=o.tz,
+        columns=cols,
+        only_scale=q.scale.key if cols.get("scale") else None,
+        only_polarity=q.polarity.value if cols.get("polarity") else None,
+        takes_empty_scale=True,
+        takes_empty_polarity=True,
+        dates=dates,
+    )
+    notices = [dates_notice(dates, cols.fields["responded_at"])] if dates.ambiguous else []
+    return spec, problems, notices
+
+
 def _scan_questions(
     source: Source,
     cols: Columns,

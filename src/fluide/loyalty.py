@@ -22,19 +22,16 @@ from fluide.domain.notices import Notice
 from fluide.domain.scales import Question
 from fluide.exports import (
     ExportOptions,
+    answers_spec,
     check_options,
     check_problems,
     dates_notice,
-    mixed_error,
-    questions_of,
 )
 from fluide.i18n import DEFAULT_LANG
 from fluide.ingest.answer_rows import AnswerRows, answer_rows
-from fluide.ingest.date_column import choose_full
 from fluide.ingest.errors import InputError, InputProblem, SkipReport, line_ranges
 from fluide.ingest.outcomes import read_outcomes
-from fluide.ingest.source import open_source, resolve_columns
-from fluide.ingest.spec import ScanSpec
+from fluide.ingest.source import open_source
 from fluide.serialize import notice_json
 
 
@@ -69,7 +66,9 @@ def read_answers(
     ``flag`` names the option that asked for ``extra`` (``--by``, ``--features``)
     in the error for a column the file does not have.
     """
-    eo = ExportOptions(scale=o.scale, polarity=o.polarity, tz=o.tz, skip_invalid=o.skip_invalid)
+    eo = ExportOptions(
+        scale=o.scale, polarity=o.polarity, tz=o.tz, skip_invalid=o.skip_invalid, lang=o.lang
+    )
     check_options(eo)
     with open_source(path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet) as source:
         visible = [h for h in source.header if h != source.row_column]
@@ -91,29 +90,12 @@ def read_answers(
                     columns=", ".join(visible),
                 )
             columns[name.strip()] = actual
-        cols = resolve_columns(source, {}, ())
-        dates = choose_full(source, cols.fields["responded_at"], lang=o.lang)
-        questions, problems = questions_of(source, cols, eo)
-        if len(questions) > 1:
-            raise mixed_error(questions)
-        if not questions:
-            raise InputError("No answers to analyse.")
-        q = questions[0]
-        spec = ScanSpec(
-            question=q,
-            tz=o.tz,
-            columns=cols,
-            only_scale=q.scale.key if cols.get("scale") else None,
-            only_polarity=q.polarity.value if cols.get("polarity") else None,
-            takes_empty_scale=True,
-            takes_empty_polarity=True,
-            dates=dates,
-        )
+        spec, problems, notes = answers_spec(source, eo, empty="No answers to analyse.")
+        q = spec.question
         rows = answer_rows(
             source, spec, cu if customer else None, list(dict.fromkeys(columns.values()))
         )
     skipped = check_problems(sorted(set(problems + rows.problems)), eo)
-    notes = [dates_notice(dates, cols.fields["responded_at"])] if dates.ambiguous else []
     if skipped.problems:
         notes.append(
             Notice(

@@ -35,19 +35,15 @@ from fluide.domain.scales import Question
 from fluide.domain.stats import bootstrap_mean_diff
 from fluide.exports import (
     ExportOptions,
+    answers_spec,
     check_options,
     check_problems,
-    dates_notice,
-    mixed_error,
-    questions_of,
 )
 from fluide.i18n import DEFAULT_LANG
 from fluide.ingest.answer_rows import answer_rows
 from fluide.ingest.contacts import ContactLog, read_contacts
-from fluide.ingest.date_column import choose_full
 from fluide.ingest.errors import InputError, InputProblem, SkipReport, line_ranges
-from fluide.ingest.source import open_source, resolve_columns
-from fluide.ingest.spec import ScanSpec
+from fluide.ingest.source import open_source
 from fluide.serialize import block_json, notice_json
 
 RESAMPLES = 5000
@@ -221,7 +217,9 @@ def asked_vs_shown(
 ) -> tuple[AskedVsShown, list[Notice]]:
     """Read the CES export and split its answers by recent recontact."""
     assert o.answers is not None
-    eo = ExportOptions(scale=o.scale, polarity=o.polarity, tz=o.tz, skip_invalid=o.skip_invalid)
+    eo = ExportOptions(
+        scale=o.scale, polarity=o.polarity, tz=o.tz, skip_invalid=o.skip_invalid, lang=o.lang
+    )
     with open_source(o.answers) as source:
         customer = source.column("customer_id")
         if customer is None:
@@ -230,25 +228,10 @@ def asked_vs_shown(
                 "contacts; its columns are: %(columns)s",
                 columns=", ".join(h for h in source.header if h != source.row_column),
             )
-        cols = resolve_columns(source, {}, ())
-        # The whole column: a CES file joined to contacts is read once, no re-scan.
-        dates = choose_full(source, cols.fields["responded_at"], lang=o.lang)
-        questions, problems = questions_of(source, cols, eo)
-        if len(questions) > 1:
-            raise mixed_error(questions)
-        if not questions:
-            raise InputError("--answers: the CES file has no answers.")
-        q = questions[0]
-        spec = ScanSpec(
-            question=q,
-            tz=o.tz,
-            columns=cols,
-            only_scale=q.scale.key if cols.get("scale") else None,
-            only_polarity=q.polarity.value if cols.get("polarity") else None,
-            takes_empty_scale=True,
-            takes_empty_polarity=True,
-            dates=dates,
+        spec, problems, date_notes = answers_spec(
+            source, eo, empty="--answers: the CES file has no answers."
         )
+        q = spec.question
         rows = answer_rows(source, spec, customer)
     try:
         skipped = check_problems(sorted(set(problems + rows.problems)), eo)
@@ -270,9 +253,7 @@ def asked_vs_shown(
         resamples=o.resamples,
         seed=o.seed,
     )
-    notes: list[Notice] = []
-    if dates.ambiguous:
-        notes.append(dates_notice(dates, cols.fields["responded_at"]))
+    notes: list[Notice] = list(date_notes)
     if skipped.problems:
         notes.append(
             Notice(
