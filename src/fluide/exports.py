@@ -8,6 +8,7 @@ results may be pooled (they never are silently).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -165,6 +166,13 @@ def answer_test(o: ExportOptions, labels: Mapping[str, int]) -> Callable[[str], 
     return lambda v: v in accepted or normalise(v) in words
 
 
+def open_export(path: Path, o: ExportOptions) -> AbstractContextManager[Source]:
+    """``path`` opened with the reading options (encoding, delimiter, sheet, header lines)."""
+    return open_source(
+        path, encoding=o.encoding, delimiter=o.delimiter, sheet=o.sheet, header_rows=o.header_rows
+    )
+
+
 def check_problems(problems: list[InputProblem], o: ExportOptions) -> SkipReport:
     if problems and not o.skip_invalid:
         raise InputError(
@@ -232,13 +240,7 @@ def scan_all(
     """
     check_options(o)
     labels = parse_labels(o.labels)
-    with open_source(
-        path,
-        encoding=o.encoding,
-        delimiter=o.delimiter,
-        sheet=o.sheet,
-        header_rows=o.header_rows,
-    ) as source:
+    with open_export(path, o) as source:
         fits = answer_test(o, labels)
         cols = resolve_columns(source, o.mapping, o.by, derived=(TENURE,), fits=fits)
         dates = choose(source, cols.fields["responded_at"], date_format=o.date_format, lang=o.lang)

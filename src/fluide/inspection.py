@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fluide.exports import ExportOptions, answer_test, check_options, dates_notice
+from fluide.exports import ExportOptions, answer_test, check_options, dates_notice, open_export
 from fluide.i18n import gettext as _t
 from fluide.ingest import date_column
 from fluide.ingest.answers import parse_labels
@@ -23,7 +23,6 @@ from fluide.ingest.source import (
     Columns,
     Source,
     missing_score,
-    open_source,
     resolve_columns,
 )
 from fluide.messages import notice_text, reading_name
@@ -144,13 +143,7 @@ def inspect_file(path: Path, o: ExportOptions) -> Inspection:
     """Open ``path`` as the analysis would and say how it reads it; never analyses."""
     check_options(o)
     labels = parse_labels(o.labels)
-    with open_source(
-        path,
-        encoding=o.encoding,
-        delimiter=o.delimiter,
-        sheet=o.sheet,
-        header_rows=o.header_rows,
-    ) as source:
+    with open_export(path, o) as source:
         fits = answer_test(o, labels)
         cols = resolve_columns(source, o.mapping, (), fits=fits, score_required=False)
         score_hint = None if "score" in cols.fields else missing_score(source, cols.fields, fits)
