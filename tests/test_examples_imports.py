@@ -42,6 +42,17 @@ CASES = [
         ),
         id="excel_fr",
     ),
+    # The same export saved as a workbook: date cells, whole numbers; the same figures.
+    pytest.param(
+        Case(
+            "fluide analyze examples/imports/excel_fr.xlsx --scale 1-5 --polarity effort",
+            20,
+            2.5,
+            {"1": 6, "2": 5, "3": 4, "4": 3, "5": 2},
+            {"low": 55.0, "moderate": 20.0, "high": 25.0},
+        ),
+        id="excel_fr_xlsx",
+    ),
     # Words, 1-5 ease: Très facile 5×5, Facile 4×5, Ni… 3×3, Difficile 2×2, Très difficile 1×1
     # → n 16, sum 25+20+9+4+1 = 59, mean 3.6875; low (4-5) 10/16 = 62.5 %,
     # moderate (3) 3/16 = 18.75 %, high (1-2) 3/16 = 18.75 %.
@@ -127,6 +138,7 @@ CASES = [
 # reading (month-first for day-first, ms for s) moves them or fails.
 SPANS = {
     "excel_fr.csv": ("2026-11-16", "2026-11-29"),  # 16/11/2026 17:59 … 29/11/2026 14:02
+    "excel_fr.xlsx": ("2026-11-16", "2026-11-29"),  # the same, as date cells
     "google_forms_fr.csv": ("2026-11-16", "2026-11-27"),  # 16/11/2026 … 27/11/2026
     "google_forms_en.csv": ("2026-11-16", "2026-12-02"),  # 11/16/2026 … 12/2/2026
     "typeform.csv": ("2026-11-17", "2026-11-26"),  # Submit Date (UTC)
@@ -164,12 +176,20 @@ def test_sample_reads_with_its_documented_command(
 
 
 def test_every_sample_has_a_case_and_is_a_realistic_size() -> None:
-    samples = sorted(p.name for p in (ROOT / "examples" / "imports").glob("*.csv"))
+    samples = sorted(
+        p.name for p in (ROOT / "examples" / "imports").iterdir() if p.suffix in (".csv", ".xlsx")
+    )
     named = sorted(
         shlex.split(p.values[0].command)[2].removeprefix("examples/imports/")  # type: ignore[union-attr]
         for p in CASES
     )
     assert samples == named
     for name in samples:
-        lines = (ROOT / "examples" / "imports" / name).read_text(encoding="utf-8-sig").splitlines()
-        assert 15 <= len(lines) - 1 <= 40
+        path = ROOT / "examples" / "imports" / name
+        if path.suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            records = load_workbook(path, read_only=True).active.max_row - 1  # type: ignore[union-attr]
+        else:
+            records = len(path.read_text(encoding="utf-8-sig").splitlines()) - 1
+        assert 15 <= records <= 40

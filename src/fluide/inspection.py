@@ -58,6 +58,8 @@ class Inspection:
         if c.ambiguous:
             return notice_text(lang, dates_notice(c, self.time_column))
         if c.rule == "iso_sample":
+            if self.source.row_column is not None:
+                return _t(lang, "the spreadsheet's date cells (or text in ISO 8601)")
             return _t(lang, "the values are ISO 8601")
         if not c.fits_all:
             return _t(
