@@ -3,11 +3,13 @@ component, coverage, and the correlation against SciPy's Spearman."""
 
 from __future__ import annotations
 
+import doctest
 import random
 
 import pytest
 from scipy.stats import spearmanr
 
+from fluide.domain import behaviour_index
 from fluide.domain.behaviour_index import (
     DEFAULT_WEIGHTS,
     MIN_PAIRS,
@@ -118,3 +120,7 @@ def test_the_correlation_says_too_few_or_constant() -> None:
     assert not enough.too_few and enough.rho == pytest.approx(1.0)
     flat = correlation([(10.0, float(i)) for i in range(MIN_PAIRS)])
     assert not flat.too_few and flat.rho is None and flat.p_value is None
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(behaviour_index).failed == 0
