@@ -132,3 +132,33 @@ def test_every_situation_has_french_comments() -> None:
                 assert (tp.key, situation) in FR, (tp.key, situation)
                 assert comment(rng, tp.key, situation, "fr")
                 assert comment(rng, tp.key, situation, "en")
+
+
+def test_support_contacts_carry_channel_reason_ticket_agent_and_promise(demo: Plan) -> None:
+    contacts = [p for p in demo.events if p.event.type in ("chat_started", "call", "ticket_opened")]
+    channels = {"chat_started": "chat", "call": "phone", "ticket_opened": "email"}
+    assert {p.event.type for p in contacts} == set(channels)
+    for p in contacts:
+        props = p.event.properties
+        assert props["channel"] == channels[p.event.type]
+        assert props["reason"] and props["ticket_id"] and props["agent_id"]
+        assert "promised_at" not in props or p.event.type == "ticket_opened"
+    promised = [p for p in contacts if "promised_at" in p.event.properties]
+    assert len(promised) > 0.5 * sum(p.event.type == "ticket_opened" for p in contacts)
+    resolved = {
+        p.event.properties["ticket_id"] for p in demo.events if p.event.type == "ticket_resolved"
+    }
+    assert sum(p.event.properties["ticket_id"] in resolved for p in contacts) > 0.6 * len(contacts)
+
+
+def test_declined_tries_are_reported_after_the_payment_they_led_to(demo: Plan) -> None:
+    sent: dict[tuple[str, datetime], datetime] = {}
+    for p in demo.events:  # in the order sent: a resent event keeps its first time
+        sent.setdefault((p.event.user.id, p.event.occurred_at), p.sent_at)
+    retried = [p for p in demo.events if p.action.reported_with is not None]
+    assert len(retried) > 20
+    for p in retried:
+        assert p.event.type == "payment_failed"
+        success = sent[(p.event.user.id, p.action.reported_with)]
+        if success - p.action.reported_with < timedelta(hours=1):  # not a late webhook
+            assert p.sent_at > success  # decided after the success: the question follows it

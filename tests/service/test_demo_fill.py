@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -95,3 +95,54 @@ def test_every_demo_agent_has_follow_ups_to_work_on(demo: Demo) -> None:
             assert active is not None and active >= min(AGENT_WORK, active + (closed or 0))
             busy += active >= AGENT_WORK
         assert busy >= 4
+
+
+def test_the_demo_shows_recontacts_a_missed_promise_and_customers_contacting_now(
+    demo: Demo,
+) -> None:
+    from fluide.services.recontacts import page
+
+    data = page(demo.sessions, demo.result.workspace_id, start=None, end=None, lang="fr", now=END)
+    overall = data["doc"]["overall"]
+    assert overall["recontacted"] > 0 and overall["channel_switches"] > 0
+    assert overall["promise_kept"] is not None and 50 < overall["promise_kept"] < 100
+    assert {g["value"] for g in data["doc"]["groups"]["channel"]} >= {"chat", "email", "phone"}
+    # The story's customers contact support again right now, by phone after a chat.
+    now = [r for r in data["now"] if END - r["latest_at"] < timedelta(hours=8)]
+    assert len(now) >= 3 and all(r["channels"] == ["chat", "phone"] for r in now)
+    assert all(r["follow_up_id"] for r in now)
+    with demo.sessions() as s:
+        delays = s.scalars(
+            select(FollowUp).where(
+                FollowUp.workspace_id == demo.result.workspace_id, FollowUp.reason == "delay"
+            )
+        ).all()
+    missed = [f for f in delays if f.subject and f.due_at is not None and f.due_at < END]
+    assert missed and all(f.status != "closed" and f.assignee_id for f in missed)
+
+
+def test_the_demo_payer_page_shows_retries_and_the_behavioural_index(demo: Demo) -> None:
+    from fluide.services.attempts import attempts
+    from fluide.storage.models import Workspace
+    from fluide.web.attempts_view import attempts_card
+    from fluide.web.behaviour_index_view import index_card
+
+    with demo.sessions() as s:
+        ws = s.get_one(Workspace, demo.result.workspace_id)
+    day = END.date()
+    doc = attempts(demo.sessions, ws, "payer", day - timedelta(weeks=6), day, now=END)
+    ces = doc["ces_by_attempts"]
+    # Customers who needed 3 tries or more answered, and found paying much harder.
+    assert ces["3+"]["n"] >= 5 and ces["1"]["n"] > 100
+    assert ces["3+"]["mean"] < ces["1"]["mean"] - 1
+    assert doc["never_succeeded_count"] > 0 and doc["time_on_task_s"]["n"] > 100
+    bi = doc["behaviour_index"]
+    assert bi["customers"] > bi["answered_customers"] > 0
+    assert 0 < bi["mean"] < 100
+    assert bi["components"]["recontact"]["mean"] > 0
+    corr = bi["correlation"]
+    assert not corr["too_few"] and corr["rho"] > 0.1 and corr["p_value"] < 0.01
+    card = attempts_card("fr", doc, None)
+    assert not card["empty"] and card["never_succeeded"]
+    shown = index_card("fr", bi)
+    assert not shown["empty"] and shown["figures"][2]["value"] != "—"

@@ -10,6 +10,15 @@ story the data tells:
 - failures are much harder than successes; support and activation are the
   hardest touchpoints; new customers struggle on activation (the activation
   email arrives late, or never); one support agent is clearly worse;
+- a refused card is often tried again at once: the payment provider reports
+  the declined tries right after the session's outcome, so the question follows
+  the success, and customers who needed 3 tries or more find paying much harder;
+  some never succeed, and a few of those contact support;
+- support contacts (``chat_started``, ``call``, ``ticket_opened``) carry their
+  channel, reason, ticket, agent and, by e-mail, a promised reply time; an
+  unresolved ticket often brings the customer back within days, often by
+  another channel; one e-mail ticket's promise is missed as the demo ends,
+  and a few customers are contacting support again right now;
 - hosts being hosts, a few webhooks arrive a day late (``too_late``) and a
   few are sent twice (``duplicate``); logins trigger nothing (``no_trigger``).
 """
@@ -55,6 +64,19 @@ AGENTS = {
     "Léa": (0.02, +0.90),
 }
 
+# Support contacts: channel → (share, the event that opens the contact).
+SUPPORT_CHANNELS = {"chat": (0.5, "chat_started"), "email": (0.3, "ticket_opened"),
+                    "phone": (0.2, "call")}  # fmt: skip
+PROMISE = timedelta(hours=24)  # e-mail tickets: a reply promised within a day
+LATE_REPLY = 0.1  # e-mail tickets answered after their promise
+COME_BACK = 0.6  # an unresolved ticket: the customer contacts support again
+SWITCH_CHANNEL = 0.6  # ... by another channel
+RETRY_AT_ONCE = 0.55  # a refused card tried again in the same session
+RETRY_COST = 1.1  # ease lost per declined try before the success
+GIVE_UP = 0.12  # tries again and again, and never succeeds
+PAYMENT_HELP = 0.35  # a customer whose payment failed asks support
+STARTED = 0.1  # payments whose start the host reports (else it sends duration_s)
+
 ROUGH, ROUGH_COST = 0.12, 2.2  # successes that were hard anyway
 CARD_REFUSED = 0.25
 FALLBACK_RESCUES = 0.88
@@ -73,6 +95,8 @@ class Action:
     """``ok``, ``fail``, or for payer ``fail_card``, ``fail_after``, ``fallback``."""
     ease: float = 0.0
     """The mean ease (1-7) this customer would answer after this action."""
+    reported_with: datetime | None = None
+    """Sent with the report of the action at this moment (after it), not at once."""
 
     @property
     def touchpoint(self) -> str | None:
@@ -96,6 +120,7 @@ class Life:
         return mu
 
     def add(self, at: datetime, type_: str, situation: str = "ok", **props: Any) -> None:
+        reported_with = props.pop("_reported_with", None)
         tp = TRIGGERED_BY.get(type_)
         channel = "in_app"
         ease = 0.0
@@ -107,7 +132,7 @@ class Life:
             ease = self.ease(tp, at, failed=failed, base=base) + props.pop("_bonus", 0.0)
             if not failed and self.rng.random() < ROUGH:
                 ease -= ROUGH_COST  # it worked, but it was a struggle (slow page, lost session)
-        self.actions.append(Action(at, type_, channel, props, situation, ease))
+        self.actions.append(Action(at, type_, channel, props, situation, ease, reported_with))
 
     def later(self, at: datetime, low_minutes: float, high_minutes: float) -> datetime:
         return at + timedelta(minutes=self.rng.uniform(low_minutes, high_minutes))
@@ -116,6 +141,10 @@ class Life:
 
     def pay(self, at: datetime, amount: float) -> None:
         props: dict[str, Any] = {"amount": amount, "currency": "EUR", "method": "card"}
+        if self.rng.random() < STARTED:
+            self.add(at - timedelta(seconds=self.rng.uniform(20, 150)), "payment_started")
+        else:
+            props["duration_s"] = round(self.rng.uniform(20, 120))
         if self.rng.random() >= CARD_REFUSED:
             self.add(at, "payment_succeeded", **props)
             return
@@ -123,11 +152,35 @@ class Life:
         if after_fix and self.rng.random() < FALLBACK_RESCUES:
             self.add(at, "payment_succeeded", "fallback", **{**props, "method": "sepa_debit"})
             return
-        self.add(at, "payment_failed", "fail_after" if after_fix else "fail_card", **props)
+        failed = "fail_after" if after_fix else "fail_card"
+        if self.rng.random() < RETRY_AT_ONCE:
+            self.retry(at, props, failed)
+            return
+        self.add(at, "payment_failed", failed, **props)
         if self.rng.random() < 0.55:  # the customer puts in another card and pays again
             changed = self.later(at, 30, 48 * 60)
             self.change_card(changed)
             self.add(self.later(changed, 1, 10), "payment_succeeded", **props)
+        elif self.rng.random() < PAYMENT_HELP:
+            self.support(self.later(at, 20, 6 * 60), topic="paiement")
+
+    def retry(self, at: datetime, props: dict[str, Any], failed: str) -> None:
+        """Declined tries one after the other; the provider reports them with the outcome."""
+        declines = 1 + (self.rng.random() < 0.5) + (self.rng.random() < 0.35)
+        tries = [at]
+        for _ in range(declines):
+            tries.append(self.later(tries[-1], 0.5, 4))
+        if self.rng.random() < GIVE_UP:
+            for t in tries[:-1]:
+                self.add(t, "payment_failed", failed, **props)
+            if self.rng.random() < PAYMENT_HELP * 2:
+                self.support(self.later(tries[-1], 20, 6 * 60), topic="paiement")
+            return
+        done = tries[-1]
+        for t in tries[:-1]:
+            self.add(t, "payment_failed", failed, _reported_with=done, **props)
+        took = {"duration_s": round((done - at).total_seconds() + self.rng.uniform(20, 90))}
+        self.add(done, "payment_succeeded", _bonus=-RETRY_COST * declines, **{**props, **took})
 
     def change_card(self, at: datetime) -> None:
         if self.rng.random() < 0.07:
@@ -143,23 +196,49 @@ class Life:
             return
         self.add(at, "invoice_downloaded")
 
-    def support(self, at: datetime, topic: str = "autre") -> None:
+    def open_ticket(
+        self, at: datetime, channel: str, topic: str, *, promise: bool = False
+    ) -> dict[str, Any]:
+        """The contact that opens a ticket (its event by channel); the ticket's properties."""
         names = list(AGENTS)
         agent = self.rng.choices(names, weights=[AGENTS[a][0] for a in names])[0]
-        bonus = AGENTS[agent][1] + (0.2 if self.c.plan == "entreprise" else 0.0)
-        props = {
-            "agent_id": agent,
-            "ticket_id": f"T-{self.c.id[2:]}{len(self.actions):02d}",
-            "topic": topic,
-            "_bonus": bonus,
-        }
+        ticket = f"T-{self.c.id[2:]}{len(self.actions):02d}"
+        contact = {"channel": channel, "reason": topic, "ticket_id": ticket, "agent_id": agent}
+        if promise:
+            contact["promised_at"] = (at + PROMISE).isoformat()
+        self.add(at, SUPPORT_CHANNELS[channel][1], **contact)
+        return contact
+
+    def support(self, at: datetime, topic: str = "autre", channel: str | None = None) -> None:
+        """A contact, then its ticket resolved or closed unresolved; an unresolved one often
+        brings the customer back within days. E-mail tickets resolved are promised a reply
+        within a day, kept most of the time."""
+        if channel is None:
+            ways = list(SUPPORT_CHANNELS)
+            channel = self.rng.choices(ways, weights=[SUPPORT_CHANNELS[w][0] for w in ways])[0]
         resolved = self.rng.random() >= 0.22
+        by_mail = channel == "email" and resolved
+        t = self.open_ticket(at, channel, topic, promise=by_mail)
+        done = self.later(at, 5, 90)
+        if by_mail:
+            late = self.rng.random() < LATE_REPLY
+            hours = PROMISE / timedelta(hours=1) + self.rng.uniform(2, 30) if late else None
+            done = at + timedelta(hours=hours or self.rng.uniform(1, 20))
+        agent = t["agent_id"]
+        bonus = AGENTS[agent][1] + (0.2 if self.c.plan == "entreprise" else 0.0)
         self.add(
-            self.later(at, 5, 90),
+            done,
             "ticket_resolved" if resolved else "ticket_closed_unresolved",
             "ok" if resolved else "fail",
-            **props,
+            agent_id=agent,
+            ticket_id=t["ticket_id"],
+            topic=topic,
+            _bonus=bonus,
         )
+        if not resolved and self.rng.random() < COME_BACK and done < self.w.end:
+            other = [w for w in SUPPORT_CHANNELS if w != channel]
+            again = self.rng.choice(other) if self.rng.random() < SWITCH_CHANNEL else channel
+            self.support(self.later(done, 60, 5 * 24 * 60), topic, again)
 
     def activate(self, at: datetime, feature: str | None = None) -> None:
         fail = 0.26 if self.c.is_new(at) else 0.12
@@ -247,3 +326,34 @@ def customer_actions(rng: random.Random, c: Customer, w: Window) -> list[Action]
         life.cancel(gone)
         actions += life.actions
     return [a for a in actions if a.at <= w.end]
+
+
+RIGHT_NOW = 3
+"""Customers contacting support again as the demo ends."""
+
+
+def story_actions(
+    rng: random.Random, people: list[Customer], w: Window
+) -> list[tuple[Action, Customer]]:
+    """What the demo shows whatever the draw: a reply promised and missed as the demo
+    ends, and customers contacting support again right now, by another channel."""
+    out: list[tuple[Action, Customer]] = []
+    for n, c in enumerate(people[: RIGHT_NOW + 1]):
+        life = Life(rng, c, w)
+        if n == 0:  # an e-mail ticket promised for 6 hours ago, still unanswered
+            life.open_ticket(w.end - PROMISE - timedelta(hours=6), "email", "facture", promise=True)
+        else:
+            first = w.end - timedelta(days=rng.uniform(2, 5))
+            t = life.open_ticket(first, "chat", "connexion")
+            life.add(
+                life.later(first, 10, 60),
+                "ticket_closed_unresolved",
+                "fail",
+                agent_id=t["agent_id"],
+                ticket_id=t["ticket_id"],
+                topic="connexion",
+                _bonus=AGENTS[t["agent_id"]][1],
+            )
+            life.open_ticket(w.end - timedelta(hours=rng.uniform(1, 6)), "phone", "connexion")
+        out += [(a, c) for a in life.actions]
+    return out

@@ -36,6 +36,7 @@ from fluide.demo.verbatims import (
 )
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.api_keys import add_key
+from fluide.services.contact_follow_ups import open_missed_promises
 from fluide.services.demo_mode import mark_demo_database
 from fluide.services.events import record_events
 from fluide.services.responses import record_response
@@ -113,6 +114,8 @@ def build_demo(
     window = the_plan.window
     fix_day = window.fix_at.astimezone(PARIS).date() if window.has_fix else None
     dashboard.log_actions(factory, ws.id, fix_day, window.end)
+    # What the worker does every minute, done once at the end: the missed promise shows.
+    open_missed_promises(factory, window.end, ws.id)
     dashboard.history_of_follow_ups(factory, ws.id, window.end, seed)
     dashboard.subscribe(factory, ws.id)
     # Duplicates are not stored: the decisions as the host received them say how many.

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fluide.demo.activity import Action, customer_actions
+from fluide.demo.activity import Action, customer_actions, story_actions
 from fluide.demo.customers import Customer, Window, make_customers
 from fluide.inputs.requests import EventIn, UserIn
 
@@ -49,6 +49,7 @@ def plan(end: datetime, *, weeks: int = 12, customers: int = 600, seed: int = 14
     acts: list[tuple[Action, Customer]] = [
         (a, c) for c in people for a in customer_actions(rng, c, window) if a.at <= last
     ]
+    acts += [(a, c) for a, c in story_actions(rng, people, window) if a.at <= last]
     acts.sort(key=lambda ac: (ac[0].at, ac[1].id))
     out: list[Planned] = []
     for n, (action, customer) in enumerate(acts, start=1):
@@ -61,6 +62,8 @@ def plan(end: datetime, *, weeks: int = 12, customers: int = 600, seed: int = 14
             properties=action.properties,
         )
         sent_at = action.at + timedelta(seconds=rng.uniform(1, 90))
+        if action.reported_with is not None:  # after the outcome it came with (sent ≤ 90 s)
+            sent_at = action.reported_with + timedelta(seconds=rng.uniform(91, 120))
         if rng.random() < LATE_WEBHOOK:
             sent_at = action.at + timedelta(hours=rng.uniform(26, 40))
         if sent_at <= last:

@@ -67,7 +67,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
         "I could find my invoice easily",
         [{"event": "invoice_downloaded"}, {"event": "invoice_not_found", "outcome": "failure"}],
         ["in_app", "email"],
-        sampling=0.8,  # invoices are looked up often: asking after most look-ups is enough
+        sampling=0.7,  # invoices are looked up often: asking after most look-ups is enough
     ),
     _tp(
         "contacter_support",

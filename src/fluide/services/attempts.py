@@ -27,11 +27,15 @@ from fluide.domain.attempts import (
     tasks_of,
 )
 from fluide.domain.periods import local_day_bounds
+from fluide.domain.scales import Question
 from fluide.i18n import N_
 from fluide.serialize import block_json
+from fluide.services.behaviour_index import WINDOW, behaviour_index
+from fluide.services.contacts import contact_types
 from fluide.services.errors import invalid
 from fluide.services.touchpoints import touchpoint_of
 from fluide.storage import attempts as store
+from fluide.storage import contacts as contact_store
 from fluide.storage import repo
 from fluide.storage.models import QuestionVersion, Workspace
 from fluide.storage.questions import question_of
@@ -94,6 +98,9 @@ def attempts(
         rows = store.events(s, ws.id, types, lo - LOOKBACK, hi)
         answer_rows = store.answers(s, ws.id, tp.id, lo - LOOKBACK, hi)
         versions = repo.versions(s, ws.id, tp.id)
+        contacts = contact_store.contact_events(
+            s, ws.id, contact_types(ws), lo - LOOKBACK, hi + WINDOW
+        )
     ignored = {"duration_s": 0, "fields_requested": 0}
     evs = []
     for r in rows:
@@ -112,9 +119,11 @@ def attempts(
                 fields_requested=amounts["fields_requested"],
             )
         )
-    as_of = min(hi, now or utcnow())
+    now = now or utcnow()
+    as_of = min(hi, now)
     tasks = [t for t in tasks_of(evs, as_of=as_of) if lo <= t.last_at < hi]
     summary = summarize_tasks(tasks)
+    ces, pooled, question = _ces(tasks, answer_rows, versions, tp.current_version_id)
     finished = summary.succeeded + summary.abandoned
     return {
         "touchpoint": tp.key,
@@ -141,7 +150,8 @@ def attempts(
             {"user": t.user, "failures": t.failures, "last_at": t.last_at.isoformat()}
             for t in summary.never_succeeded[:NEVER_SUCCEEDED_SHOWN]
         ],
-        **_ces(tasks, answer_rows, versions, tp.current_version_id),
+        **ces,
+        "behaviour_index": behaviour_index(tasks, contacts, pooled, question, now),
     }
 
 
@@ -150,19 +160,22 @@ def _ces(
     rows: Sequence[store.AnswerRow],
     versions: Sequence[QuestionVersion],
     current_id: str | None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[tuple[str, int]], Question | None]:
     """``ces_by_attempts`` on the current question (versions asking the same pooled),
     from the answers to the events of ``tasks``; ``answers_not_counted``: those
-    answered after a failure or on another question."""
+    answered after a failure or on another question; then the answers pooled and
+    the question they are on (for the behavioural index)."""
     mine = {e for t in tasks for e in t.events}
     rows = [r for r in rows if r.event_id in mine]
     found = current_question(versions, current_id)
     if found is None:
-        return {"ces_by_attempts": None, "answers_not_counted": len(rows)}
+        return {"ces_by_attempts": None, "answers_not_counted": len(rows)}, [], None
     current, same = found
     pooled = [(r.event_id, r.score) for r in rows if r.question_version_id in same]
-    blocks, unmatched = ces_by_attempts(tasks, pooled, question_of(current))
-    return {
+    question = question_of(current)
+    blocks, unmatched = ces_by_attempts(tasks, pooled, question)
+    doc = {
         "ces_by_attempts": {b: block_json(blocks[b]) for b in BUCKETS},
         "answers_not_counted": unmatched + len(rows) - len(pooled),
     }
+    return doc, pooled, question

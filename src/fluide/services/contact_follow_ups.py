@@ -139,13 +139,18 @@ def after_events(
     return opened
 
 
-def open_missed_promises(factory: sessionmaker[Session], now: datetime) -> int:
+def open_missed_promises(
+    factory: sessionmaker[Session], now: datetime, workspace_id: str | None = None
+) -> int:
     """Open a ``delay`` follow-up for each open ticket whose promise falls within the
-    workspace's alert hours; how many were opened (running it again opens none)."""
+    workspace's alert hours (every workspace's, or ``workspace_id``'s); how many were
+    opened (running it again opens none)."""
     opened = 0
     with factory() as s:
         workspaces = [
-            (ws.id, contact_types(ws), promise_alert_hours(ws)) for ws in store.workspaces(s)
+            (ws.id, contact_types(ws), promise_alert_hours(ws))
+            for ws in store.workspaces(s)
+            if workspace_id in (None, ws.id)
         ]
     since = now - timedelta(days=PROMISE_LOOKBACK_DAYS)
     for ws_id, types, hours in workspaces:

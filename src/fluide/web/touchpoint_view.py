@@ -22,6 +22,7 @@ from fluide.render.markers import chart_markers as chart_marks
 from fluide.render.views import answer_text, key_figures
 from fluide.services.dashboard_touchpoint import SPLITS
 from fluide.web.attempts_view import attempts_card
+from fluide.web.behaviour_index_view import index_card
 from fluide.web.overview_view import axis_end, flag_texts, period_text
 
 SOURCES: Final = {"model": N_("model"), "rule": N_("rule"), "human": N_("human")}
@@ -199,6 +200,7 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         else None,
         "splits": split_tables(lang, doc),
         "attempts": attempts_card(lang, data["attempts"], scale),
+        "index": index_card(lang, data["attempts"]["behaviour_index"]),
         "metric": metric,
         "versions": version_rows(lang, data["versions"]),
         "verbatims": verbatim_rows(lang, data["verbatims"], data["tags"], scale),

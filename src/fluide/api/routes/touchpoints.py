@@ -57,7 +57,10 @@ default the last 12 weeks), succeeded, abandoned or in progress, the attempts
 a success needed (`1`, `2`, `3+`, `mean`, `median`), `time_on_task_s`
 (`n`, `median`, `p90`), `fields_requested` (`n`, `mean`, `median`), the
 customers who never succeeded, and `ces_by_attempts`: one CES block for the
-answers given after a success that needed 1, 2 or 3+ attempts.
+answers given after a success that needed 1, 2 or 3+ attempts; and
+`behaviour_index`: the behavioural effort index of the same tasks (0–100, its
+weights, components, coverage and Spearman correlation with the asked CES; see
+the documentation page *Behavioural effort index*).
 """
 
 
