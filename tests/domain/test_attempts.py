@@ -134,21 +134,26 @@ def test_summary_counts_buckets_spreads_and_who_never_succeeded() -> None:
     assert [(t.user, t.failures) for t in s.never_succeeded] == [("u4", 1)]  # its latest task
 
 
-def test_ces_by_attempts_groups_the_answers_to_successes() -> None:
+def test_ces_by_attempts_groups_the_answers_by_the_tries_their_task_needed() -> None:
     q = Question(SCALES["1-7"], Polarity.EASE)
     events = [ev("1a", 0, S, "u1"), ev("2a", 0, F, "u2"), ev("2b", 1, S, "u2")]
     events += [ev(f"3{i}", i, F, "u3") for i in range(3)] + [ev("3z", 5, S, "u3")]
+    events += [ev("4a", 0, F, "u4")]  # never succeeded
     tasks = tasks_of(events, as_of=LATER)
     blocks, unmatched = ces_by_attempts(
-        tasks, [("1a", 7), ("2b", 4), ("3z", 2), ("2a", 1), ("elsewhere", 3)], q
+        tasks,
+        [("1a", 7), ("2b", 4), ("3z", 2), ("30", 1), ("4a", 3), ("elsewhere", 3)],
+        q,
     )
+    # u3 was asked after a first failure and also at success: both are answers of a
+    # customer who needed 4 tries (3+): n 2, mean (2 + 1) / 2 = 1.5.
     assert {k: (b.n, b.mean) for k, b in blocks.items()} == {
         "1": (1, 7.0),
         "2": (1, 4.0),
-        "3+": (1, 2.0),
+        "3+": (2, 1.5),
     }
     assert all(b.small_sample for b in blocks.values())
-    assert unmatched == 2  # answered after a failure; an event of no task
+    assert unmatched == 2  # a task never succeeded; an event of no task
 
 
 @pytest.mark.parametrize(

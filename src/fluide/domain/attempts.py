@@ -273,13 +273,15 @@ def ces_by_attempts(
     *,
     small_sample: int = DEFAULT_SMALL_SAMPLE,
 ) -> tuple[dict[str, Block], int]:
-    """One block per attempts group of the answers ``(event id, score)`` to a success.
+    """One block per attempts group of the answers ``(event id, score)`` to a task.
 
-    An answer counts in the group of the task whose success it answered; the
-    second value is how many answers did not (answered after a failure, or a
-    task outside ``tasks``). Scores must be on ``question``'s scale.
+    An answer counts in the group of the succeeded task whose event it answered,
+    the success or a failure before it: a customer asked after a first failure
+    who needed three tries is a 3+ customer. The second value is how many answers
+    did not count (to a task never succeeded or outside ``tasks``). Scores must be
+    on ``question``'s scale.
     """
-    group_of = {t.success_event: bucket(t.attempts) for t in tasks if t.success_event}
+    group_of = {e: bucket(t.attempts) for t in tasks if t.success_event for e in t.events}
     counts = {b: [0] * question.k for b in BUCKETS}
     points = list(question.points)
     unmatched = 0

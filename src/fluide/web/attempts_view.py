@@ -146,8 +146,10 @@ def attempts_card(lang: str, doc: Doc, scale: Doc | None) -> dict[str, Any]:
         "ces": _ces(lang, doc, scale),
         "not_counted": ngettext(
             lang,
-            "%(n)s answer given after a failure or to another question is not in these columns.",
-            "%(n)s answers given after a failure or to another question are not in these columns.",
+            "%(n)s answer to a task never succeeded or to another question is not in these "
+            "columns.",
+            "%(n)s answers to tasks never succeeded or to another question are not in these "
+            "columns.",
             doc["answers_not_counted"],
             n=fmt_int(lang, doc["answers_not_counted"]),
         )
