@@ -258,6 +258,8 @@ FIELDS = {
     "has_widget_secret",
     "comment_retention_days",
     "personal_data_retention_days",
+    "contact_event_types",
+    "promise_alert_hours",
 }
 
 
