@@ -12,8 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.util import LRUCache
 
 from fluide.services import accounts
+from fluide.storage import db
 from tests.service.conftest import (
     app,
     auth,
@@ -67,3 +71,35 @@ def production_hasher() -> Iterator[PasswordHasher]:
     finally:
         accounts._hasher = production
         accounts._dummy_hash.cache_clear()
+
+
+STATEMENTS = 5_000
+"""Compiled statements the tests' engines share (one engine holds 500 by default)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_statement_cache() -> Iterator[None]:
+    """Every engine ``make_engine`` opens for a test shares one dialect per driver and one
+    compiled-statement cache, as the one engine of a server process does.
+
+    Each test opens an engine of its own (its own database), and SQLAlchemy keys
+    compiled statements by the dialect object: each test compiled every statement
+    again, about a tenth of a web test's time. The engines of one driver are made
+    alike (``make_engine``), so a statement compiles to the same SQL for all of them.
+    """
+    real = db.create_engine
+    dialects: dict[tuple[str, type[Dialect]], Dialect] = {}
+    cache: LRUCache[object, object] = LRUCache(STATEMENTS)
+
+    def sharing(url: str, **kwargs: object) -> Engine:
+        engine = real(url, **kwargs)
+        kind = (engine.url.drivername, type(engine.dialect))
+        engine.dialect = dialects.setdefault(kind, engine.dialect)
+        engine._compiled_cache = cache  # type: ignore[assignment]
+        return engine
+
+    db.create_engine = sharing  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        db.create_engine = real

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.api.schemas import EventIn, TouchpointIn
 from fluide.domain.taxonomy import normalize
 from fluide.services import touchpoints as touchpoint_service
-from fluide.services.events import record_events
-from fluide.services.responses import record_response
+from fluide.services.decide_batch import decide_batch
+from fluide.services.responses import Answer, record_responses
 from fluide.services.tags import ensure_seeded
 from fluide.settings import Settings
 from fluide.storage import repo
@@ -92,24 +92,34 @@ def answer(
     ensure_touchpoint(factory, workspace_id, touchpoint)
     ws = workspace_row(factory, workspace_id)
     start = at or datetime.now(UTC) - timedelta(seconds=len(answers))
-    ids = []
-    for i, (score, comment) in enumerate(answers):
-        moment = start + timedelta(seconds=i)
-        user = users[i] if users is not None else f"u-{next(_users)}-{workspace_id[-6:]}"
-        event = EventIn(
+    moments = [start + timedelta(seconds=i) for i in range(len(answers))]
+    who = (
+        list(users)
+        if users is not None
+        else [f"u-{next(_users)}-{workspace_id[-6:]}" for _ in answers]
+    )
+    events = [
+        EventIn(
             id=f"evt-{user}",
             type="payment_succeeded" if touchpoint == "payer" else f"{touchpoint}_done",
             occurred_at=moment - timedelta(minutes=2),
             user={"id": user, "locale": "fr"},  # type: ignore[arg-type]
             channel="link",
         )
-        decision = record_events(factory, ws, [event], settings, now=moment - timedelta(minutes=1))
-        invitation = decision[0]["invitation"]
+        for user, moment in zip(who, moments, strict=True)
+    ]
+    received = [moment - timedelta(minutes=1) for moment in moments]
+    # Each user answers once (its event id is made of its id): deciding the events in
+    # one transaction, each at its own moment, stores what one request per event would.
+    with write_session(factory) as s:
+        decisions, _ = decide_batch(s, ws, events, received, settings, "api", None)
+    due = []
+    for decision, (score, comment), moment in zip(decisions, answers, moments, strict=True):
+        invitation = decision["invitation"]
         assert invitation is not None, decision
         token = str(invitation["url"]).rsplit("/s/", 1)[1]
-        recorded = record_response(factory, settings, token, score, comment, now=moment)
-        ids.append(str(recorded["id"]))
-    return ids
+        due.append(Answer(token, score, comment, moment))
+    return [str(r["id"]) for r in record_responses(factory, settings, due)]
 
 
 PARCEL = [f"Le colis est arrivé ouvert, il manquait l'article {i}" for i in range(6)]

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from fluide.services.errors import ServiceError
-from fluide.services.responses import record_response
+from fluide.services.responses import Answer, record_response, record_responses
 from fluide.services.survey import survey_view
 from fluide.settings import Settings
 from fluide.storage.db import write_session
@@ -417,3 +417,40 @@ def test_a_null_or_empty_comment_erases_it(
     again = client.post("/v1/responses", json={"token": token, "score": 2, "comment": empty})
     assert again.status_code == 200 and again.json()["comment"] is None
     assert answer_in_history(client, auth)["comment"] is None
+
+
+def test_answers_recorded_together_are_stored_as_one_by_one_in_order(
+    client: TestClient, auth: dict[str, str], app: FastAPI, settings: Settings
+) -> None:
+    first, second = invite(client, auth, user="u-1"), invite(client, auth, user="u-2")
+    moment = utcnow()
+    out = record_responses(
+        app.state.sessions,
+        settings,
+        [
+            Answer(first, 2, "  Trop long  ", moment),
+            Answer(second, "6", None, moment + timedelta(seconds=1)),
+            Answer(first, 3, "Lent", moment + timedelta(seconds=2)),  # an update of the first
+        ],
+    )
+    assert [set(r) for r in out] == [RESPONSE_KEYS] * 3
+    assert [(r["score"], r["comment"]) for r in out] == [(2, "Trop long"), (6, None), (3, "Lent")]
+    assert out[2]["id"] == out[0]["id"]
+    assert out[2]["responded_at"] == moment.isoformat()
+    assert sorted((r.score, r.comment) for r in stored(app)) == [(3, "Lent"), (6, None)]
+
+
+@pytest.mark.parametrize("bad", ["tampered", "score"])
+def test_answers_recorded_together_store_nothing_when_one_is_refused(
+    client: TestClient, auth: dict[str, str], app: FastAPI, settings: Settings, bad: str
+) -> None:
+    first, second = invite(client, auth, user="u-1"), invite(client, auth, user="u-2")
+    token, score = (tampered(second), 4) if bad == "tampered" else (second, 9)
+    with pytest.raises(ServiceError) as refused:
+        record_responses(
+            app.state.sessions,
+            settings,
+            [Answer(first, 2, "Lent", utcnow()), Answer(token, score, None, utcnow())],
+        )
+    assert refused.value.code == ("invalid_token" if bad == "tampered" else "score_out_of_scale")
+    assert stored(app) == []

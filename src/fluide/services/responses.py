@@ -14,6 +14,7 @@ the reader's language.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -250,6 +251,39 @@ def record_response(
     return record(
         factory, settings, token, score, comment, extra_answers=extra_answers, now=now
     ).response
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of :func:`record_responses`: the invitation's token, score, comment, moment."""
+
+    token: str
+    score: int | str
+    comment: str | None
+    at: datetime
+
+
+def record_responses(
+    factory: sessionmaker[Session], settings: Settings, answers: Sequence[Answer]
+) -> list[dict[str, Any]]:
+    """:func:`record_response` for each answer, in order, in one transaction (an import,
+    the demo): all are recorded or none. Returns what ``record_response`` returns, each."""
+    for a in answers:
+        if tokens.verify(settings.secret, a.token) is None:
+            raise invalid_token()
+
+    def recorded(s: Session) -> list[dict[str, Any]]:
+        return [
+            _upsert(s, settings, a.token, a.score, a.comment, None, False, a.at).response
+            for a in answers
+        ]
+
+    try:
+        with write_session(factory) as s:
+            return recorded(s)
+    except IntegrityError:  # an answer recorded meanwhile: it becomes an update (see record)
+        with write_session(factory) as s:
+            return recorded(s)
 
 
 def invitation_id_of(settings: Settings, token: str) -> str | None:
