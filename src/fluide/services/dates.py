@@ -3,6 +3,7 @@ naming the field, the value and the range."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from fluide.domain.date_range import OutOfRange, check_day
@@ -32,3 +33,22 @@ def checked_day(field: str, day: date | None) -> date | None:
         return check_day(day)
     except OutOfRange as exc:
         raise invalid(field, exc.message, **exc.params) from None
+
+
+def period_days(params: Mapping[str, str]) -> dict[str, date | None]:
+    """``from`` and ``to`` of a page's query (``YYYY-MM-DD``, empty for none), checked;
+    a 422 names the one that is not a date of the range."""
+    days: dict[str, date | None] = {}
+    for param in ("from", "to"):
+        text = (params.get(param) or "").strip()
+        try:
+            day = date.fromisoformat(text) if text else None
+        except ValueError:
+            raise invalid(
+                param,
+                N_("%(param)s must be a date such as 2026-03-02; got %(value)s."),
+                param=param,
+                value=text[:40],
+            ) from None
+        days[param] = checked_day(param, day)
+    return days

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -23,7 +22,7 @@ from fluide.render.html import trend_section
 from fluide.render.svg import BAND, GRID, INK, LINE, MUTED
 from fluide.services import agents as service
 from fluide.services.accounts import CurrentUser
-from fluide.services.dates import checked_day
+from fluide.services.dates import period_days
 from fluide.services.errors import ServiceError, invalid
 from fluide.web.auth import Forbidden, UserDep
 from fluide.web.render import HEADERS, respond, wants
@@ -43,19 +42,7 @@ def _filters(request: Request) -> dict[str, Any]:
             N_("Unknown touchpoint %(value)s: choose one from the list."),
             value=touchpoint[:100],
         )
-    days: dict[str, date | None] = {}
-    for param in ("from", "to"):
-        text = (q.get(param) or "").strip()
-        try:
-            day = date.fromisoformat(text) if text else None
-        except ValueError:
-            raise invalid(
-                param,
-                N_("%(param)s must be a date such as 2026-03-02; got %(value)s."),
-                param=param,
-                value=text[:40],
-            ) from None
-        days[param] = checked_day(param, day)
+    days = period_days(q)
     return {"touchpoint": touchpoint, "start": days["from"], "end": days["to"]}
 
 

@@ -4,7 +4,6 @@ who are recontacting right now."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
@@ -14,8 +13,8 @@ from fluide.i18n import N_, gettext
 from fluide.render import recontacts_view as view
 from fluide.render.recontacts_html import weekly_chart
 from fluide.services import recontacts as service
-from fluide.services.dates import checked_day
-from fluide.services.errors import ServiceError, invalid
+from fluide.services.dates import period_days
+from fluide.services.errors import ServiceError
 from fluide.web.auth import Forbidden, UserDep
 from fluide.web.render import error_text, respond, svg, wants
 
@@ -40,24 +39,6 @@ GROUPS: Final = {
 }
 
 
-def _period(request: Request) -> dict[str, date | None]:
-    """``from`` and ``to`` from the query, as the other pages read them; a 422 names a bad one."""
-    days: dict[str, date | None] = {}
-    for param in ("from", "to"):
-        text = (request.query_params.get(param) or "").strip()
-        try:
-            day = date.fromisoformat(text) if text else None
-        except ValueError:
-            raise invalid(
-                param,
-                N_("%(param)s must be a date such as 2026-03-02; got %(value)s."),
-                param=param,
-                value=text[:40],
-            ) from None
-        days[param] = checked_day(param, day)
-    return days
-
-
 def _tables(lang: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The grouped tables of the file report, titled and explained for a CSM."""
     out = []
@@ -78,7 +59,7 @@ def recontacts(request: Request, user: UserDep) -> Response:
     form = {k: request.query_params.get(k, "") for k in ("from", "to")}
     context: dict[str, Any] = {"form": form, "error": None}
     try:
-        days = _period(request)
+        days = period_days(request.query_params)
         data = service.page(
             request.app.state.sessions,
             user.workspace_id,
