@@ -232,6 +232,12 @@ class Summary:
     fields_requested: Spread
     never_succeeded: list[Task]
 
+    @property
+    def success_rate(self) -> float | None:
+        """Succeeded tasks in % of the finished ones (in-progress tasks are not judged yet)."""
+        finished = self.succeeded + self.abandoned
+        return 100 * self.succeeded / finished if finished else None
+
 
 def summarize_tasks(tasks: Sequence[Task]) -> Summary:
     """The figures of ``tasks`` (those of one period).

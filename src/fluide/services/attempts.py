@@ -124,7 +124,6 @@ def attempts(
     tasks = [t for t in tasks_of(evs, as_of=as_of) if lo <= t.last_at < hi]
     summary = summarize_tasks(tasks)
     ces, pooled, question = _ces(tasks, answer_rows, versions, tp.current_version_id)
-    finished = summary.succeeded + summary.abandoned
     return {
         "touchpoint": tp.key,
         "from": start.isoformat(),
@@ -136,7 +135,7 @@ def attempts(
         "abandoned": summary.abandoned,
         "in_progress": summary.in_progress,
         "users": summary.users,
-        "success_rate": 100 * summary.succeeded / finished if finished else None,
+        "success_rate": summary.success_rate,
         "attempts": {
             **summary.attempts,
             "mean": summary.attempts_spread.mean,
