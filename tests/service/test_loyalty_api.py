@@ -49,7 +49,10 @@ def fill(client: TestClient, ws: NewWorkspace, settings: Settings) -> tuple[list
     users = [f"c{i:02d}" for i in range(42)]
     scores = [SCORES[i % 7] for i in range(42)]
     answer(factory, settings, ws.id, [(s, None) for s in scores], at=T0, users=users)
-    answered = [(u, T0 + timedelta(seconds=i), s) for i, (u, s) in enumerate(zip(users, scores))]
+    answered = [
+        (u, T0 + timedelta(seconds=i), s)
+        for i, (u, s) in enumerate(zip(users, scores, strict=True))
+    ]
     outcomes: list[tuple[str, datetime, str]] = []
     for i, (u, at, s) in enumerate(answered):
         if s <= 2 and i % 5 < 2:
