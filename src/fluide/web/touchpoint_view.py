@@ -203,9 +203,7 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "attempts": attempts_card(lang, data["attempts"], scale),
         "index": index_card(lang, data["attempts"]["behaviour_index"]),
         "loyalty": loyalty_card(lang, data["loyalty"]),
-        "drivers": drivers_card(
-            lang, data["drivers"], {t["key"]: t["name"] for t in data["tags"]}
-        ),
+        "drivers": drivers_card(lang, data["drivers"], {t["key"]: t["name"] for t in data["tags"]}),
         "metric": metric,
         "versions": version_rows(lang, data["versions"]),
         "verbatims": verbatim_rows(lang, data["verbatims"], data["tags"], scale),
