@@ -92,6 +92,19 @@ def attempts(
 ) -> dict[str, Any]:
     """The attempts document of touchpoint ``key`` for tasks ending in local days
     ``start``–``end`` (inclusive, in the workspace's time zone)."""
+    return attempts_and_groups(factory, ws, key, start, end, now=now)[0]
+
+
+def attempts_and_groups(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    start: date,
+    end: date,
+    *,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`attempts`, and each event's attempts group (:func:`groups_of`), read once."""
     lo, hi = period_bounds(ws, start, end)
     now = now or utcnow()
     read = _read(factory, ws, key, lo, hi, now)
@@ -99,7 +112,7 @@ def attempts(
     answer_rows, versions, contacts = read.answers, read.versions, read.contacts
     summary = summarize_tasks(tasks)
     ces, pooled, question = _ces(tasks, answer_rows, versions, tp.current_version_id)
-    return {
+    doc = {
         "touchpoint": tp.key,
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -127,6 +140,7 @@ def attempts(
         **ces,
         "behaviour_index": behaviour_index(tasks, contacts, pooled, question, now),
     }
+    return doc, groups_of(tasks)
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,11 @@ def attempts_of_answers(
 ) -> dict[str, str]:
     """Event id -> the attempts group (``1``, ``2``, ``3+``) of the succeeded task it belongs
     to, for the tasks ending in ``[lo, hi)``: the grouping of ``ces_by_attempts``."""
-    tasks = _read(factory, ws, key, lo, hi, now, with_answers=False).tasks
+    return groups_of(_read(factory, ws, key, lo, hi, now, with_answers=False).tasks)
+
+
+def groups_of(tasks: Sequence[Task]) -> dict[str, str]:
+    """Event id -> the attempts group of the succeeded task holding it (as ``ces_by_attempts``)."""
     return {e: bucket(t.attempts) for t in tasks if t.success_event for e in t.events}
 
 

@@ -120,6 +120,9 @@ def touchpoint_page(
     )
     marks = chart_markers.markers(factory, ws, win.start, win.end, tp.key)[tp.key]
     lo, hi = attempts_service.period_bounds(ws, win.start, win.end)
+    attempts, groups = attempts_service.attempts_and_groups(
+        factory, ws, key, win.start, win.end, now=now
+    )
     return {
         "touchpoint": {
             "key": tp.key,
@@ -135,9 +138,11 @@ def touchpoint_page(
         "metrics": found.doc,
         "versions": _versions(versions, tp.current_version_id, ws.timezone, lang),
         "markers": marks,
-        "attempts": attempts_service.attempts(factory, ws, key, win.start, win.end, now=now),
+        "attempts": attempts,
         "loyalty": loyalty_service.card(factory, ws, key, lo, hi, lang, now=now),
-        "drivers": drivers_live.drivers(factory, ws, key, win.start, win.end, lang, now=now),
+        "drivers": drivers_live.drivers(
+            factory, ws, key, win.start, win.end, lang, now=now, attempts_of=groups
+        ),
         "verbatims": page["verbatims"],
         "next_cursor": page["next_cursor"],
         "tags": [t for t in tags if t["active"]],

@@ -15,6 +15,7 @@ long as the total stays at most :data:`~fluide.domain.drivers.MAX_FEATURES`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -29,10 +30,11 @@ from fluide.domain.segments import tenure_of
 from fluide.recontacts import recontact_flags
 from fluide.serialize import notice_json
 from fluide.services.attempts import attempts_of_answers, current_question, period_bounds
+from fluide.services.contacts import contact_types
 from fluide.services.errors import not_found
-from fluide.services.recontacts import contact_log, micros, read_contacts
+from fluide.services.recontacts import contact_log, micros
 from fluide.services.touchpoints import touchpoint_of
-from fluide.storage import contacts as answer_store
+from fluide.storage import contacts as contact_store
 from fluide.storage import outcomes as store
 from fluide.storage import repo
 from fluide.storage import tags as tag_store
@@ -46,17 +48,18 @@ MIN_ANSWERS: Final = 30
 """Below this many answers, no driver is estimated."""
 MIN_TAG_ANSWERS: Final = 10
 """A tag becomes a feature when at least this many answers of the period carry it."""
-RESAMPLES: Final = 200
-"""Bootstrap resamples on the page (seeded: the same data give the same intervals)."""
+RESAMPLES: Final = 100
+"""Bootstrap resamples (seeded: the same data give the same intervals); fewer than the
+command's 1000 so that the page stays fast."""
 SEED: Final = 0
 
 
 def features_of(
-    answers: list[answer_store.AnswerOf],
+    answers: list[contact_store.AnswerOf],
     tags_of: dict[str, set[str]],
     active_tags: list[str],
     recontacted: list[bool],
-    attempts_of: dict[str, str],
+    attempts_of: Mapping[str, str],
     zone: ZoneInfo,
 ) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
     """The feature columns kept (at most ``MAX_FEATURES``) and those left out, with why."""
@@ -108,9 +111,13 @@ def drivers(
     *,
     now: datetime | None = None,
     resamples: int = RESAMPLES,
+    attempts_of: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``fluide drivers`` document of the touchpoint's answers given in local days
-    ``start``–``end`` (inclusive), with the features considered and those left out."""
+    ``start``–``end`` (inclusive), with the features considered and those left out.
+
+    ``attempts_of``: the attempts groups of the period's events, when the caller
+    has them already (the page, from its attempts card); else they are read."""
     now = now or utcnow()
     lo, hi = period_bounds(ws, start, end)
     zone = ZoneInfo(ws.timezone)
@@ -120,20 +127,23 @@ def drivers(
         found = current_question(repo.versions(s, ws.id, tp.id), tp.current_version_id)
         if found is None:
             raise not_found("Touchpoint %(value)s has no question.", key)
-        rows = answer_store.touchpoint_answers(s, ws.id, tp.id, lo, hi)
+        rows = contact_store.touchpoint_answers(s, ws.id, tp.id, lo, hi)
         pairs = store.answer_tags(s, ws.id, tp.id, lo, hi)
         active = [t.key for t in tag_store.tags(s, ws.id) if t.active]
-        contacts, resolved = read_contacts(s, ws, lo, hi, window)
+        contacts = contact_store.contact_events(
+            s, ws.id, contact_types(ws), lo - window, hi, properties=False
+        )
     current, same = found
     q = question_of(current)
     answers = [r for r in rows if r.question_version_id in same]
     tags_of: dict[str, set[str]] = {}
     for rid, tag in pairs:
         tags_of.setdefault(rid, set()).add(tag)
-    log = contact_log(contacts, resolved, (), zone)
+    log = contact_log(contacts, [], (), zone)
     at = np.array([micros(a.responded_at) for a in answers], dtype=np.int64)
     _, flags = recontact_flags(log, DEFAULT_WINDOW_DAYS, [a.customer for a in answers], at)
-    attempts_of = attempts_of_answers(factory, ws, key, lo, hi, now)
+    if attempts_of is None:
+        attempts_of = attempts_of_answers(factory, ws, key, lo, hi, now)
     kept, left = features_of(answers, tags_of, active, list(flags), attempts_of, zone)
     notes = []
     if len(answers) < len(rows):

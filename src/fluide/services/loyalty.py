@@ -205,7 +205,7 @@ def loyalty(
 
 
 CARD_HORIZONS: Final = (90, 60, 30)
-CARD_MIN_OBSERVED: Final = 30
+CARD_MIN_OBSERVED: Final = 50
 """The card's horizon is the longest of these whose low and high effort groups each have
 at least this many answers old enough to be judged (else the shortest)."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, literal, select
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import EndUser, Event, Invitation, Response, Workspace
@@ -28,8 +28,12 @@ def contact_events(
     types: Sequence[str],
     start: datetime | None,
     end: datetime | None,
+    *,
+    properties: bool = True,
 ) -> list[ContactEvent]:
-    """The workspace's events of ``types`` in ``[start, end)``, by time, then arrival."""
+    """The workspace's events of ``types`` in ``[start, end)``, by time, then arrival.
+
+    ``properties=False`` leaves them empty, unread: who and when is all a recontact needs."""
     if not types:
         return []
     where: list[ColumnElement[bool]] = [
@@ -42,7 +46,12 @@ def contact_events(
     if end is not None:
         where.append(Event.occurred_at < end)
     query = (
-        select(Event.user_id, EndUser.external_id, Event.occurred_at, Event.properties)
+        select(
+            Event.user_id,
+            EndUser.external_id,
+            Event.occurred_at,
+            Event.properties if properties else literal(None),
+        )
         .join(EndUser, EndUser.id == Event.user_id)
         .where(*where)
         .order_by(Event.occurred_at, Event.received_at, Event.external_id)
