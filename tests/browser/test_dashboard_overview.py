@@ -100,7 +100,7 @@ def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str,
     assert "Aucun événement churned" in page.inner_text("#loyalty-empty")
     assert page.inner_text("#drivers-title") == "Ce qui fait l'effort"
     assert page.locator("#drivers-table tbody tr").count() >= 2
-    assert "Tag : " in page.inner_text("#drivers-table")
+    assert "Étiquette : " in page.inner_text("#drivers-table")
 
     item = page.locator(f"#v-{rid}")
     item.locator("summary").click()
