@@ -134,6 +134,7 @@ def test_stored_answers_give_the_domains_drivers_on_the_same_columns(
         "attempts": ["3+" if i < 3 else "2" if i < 6 else "1" for i in range(40)],
         "tag:payment": ["1" if i < 12 else "0" for i in range(40)],
     }
+    assert (doc["from"], doc["to"]) == ("2026-10-01", "2026-10-10")
     assert doc["features"]["considered"] == list(columns)
     left = {x["feature"]: x["reason"] for x in doc["features"]["left_out"]}
     assert left == {
