@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from fluide.domain import loyalty as dl
 from fluide.domain.notices import Notice
 from fluide.domain.scales import Question
@@ -175,68 +173,26 @@ def loyalty_file(path: Path, outcomes_path: Path, o: LoyaltyOptions) -> Loyalty:
             )
         )
     rows = a.rows
-    known = np.array([c is not None for c in rows.customer], dtype=bool)
-    if (~known).any():
-        notes.append(Notice("loyalty_without_customer", {"count": int((~known).sum())}))
-    code_of: dict[str, int] = {}
-    for c in out.customer:
-        code_of.setdefault(c, len(code_of))
-    a_code = np.array([code_of.get(c, -1) if c else -1 for c in rows.customer], dtype=np.int64)
-    kind = np.array([x == o.event for x in out.outcome], dtype=bool)
-    if len(out.outcome) and not kind.any():
-        notes.append(
-            Notice("event_absent", {"event": o.event, "found": ", ".join(sorted(set(out.outcome)))})
-        )
-    latest = [int(rows.at.max())] if len(rows.at) else []
-    latest += [int(out.at.max())] if len(out.at) else []
-    end = _us(until) if until is not None else (max(latest) if latest else 0)
-    horizon = o.horizon_days * dl.DAY_US
-    e_code = np.array([code_of[c] for c in out.customer], dtype=np.int64)[kind]
-    observed, followed = dl.follow(
-        answer_customer=a_code,
+    found = dl.study(
+        a.question,
+        answer_customer=rows.customer,
         answer_at=rows.at,
-        event_customer=e_code,
-        event_at=out.at[kind],
-        horizon_us=horizon,
-        end_us=end,
+        score=rows.score,
+        outcome_customer=out.customer,
+        outcome_at=out.at,
+        outcome_type=out.outcome,
+        event=o.event,
+        horizon_days=o.horizon_days,
+        until_us=_us(until) if until is not None else None,
+        by={name: rows.extra[header] for name, header in a.columns.items()},
     )
-    keep = known
+    notes += found.notices
     q = a.question
-    score = rows.score[keep]
-    obs, fol = observed[keep], followed[keep]
-    groups = dl.by_group(q, score, obs, fol)
-    for g in dl.few_followed(groups):
-        notes.append(Notice("few_followed", {"group": g, "followed": groups[g].followed}))
-    rr = dl.relative_risk(groups["high"], groups["low"])
-    by_cols: dict[str, list[dict[str, Any]]] = {}
-    for name, header in a.columns.items():
-        values = np.array(rows.extra[header], dtype=object)[keep]
-        codes_, labels = np.unique(values.astype(str), return_inverse=True)
-        names: list[str | None] = [str(v) if v else None for v in codes_]
-        codes = np.asarray(labels, dtype=np.int64).reshape(-1)
-        by_cols[name] = [
-            {
-                "value": label,
-                "by_group": {
-                    g: c.to_json()
-                    for g, c in dl.by_group(
-                        q, score[codes == i], obs[codes == i], fol[codes == i]
-                    ).items()
-                },
-            }
-            for i, label in dl.split_by(codes, names)
-        ]
     doc = {
         "event": o.event,
         "horizon_days": o.horizon_days,
-        "until": _iso(end, r.tz) if latest or until else None,
-        "by_group": {g: c.to_json() for g, c in groups.items()},
-        "by_score": {str(p): c.to_json() for p, c in dl.by_score(q, score, obs, fol).items()},
-        "relative_risk": {
-            "high_vs_low": rr.high_vs_low,
-            "ci95": list(rr.ci95) if rr.ci95 else None,
-        },
-        "groups": by_cols,
+        "until": None if found.end_us is None else _iso(found.end_us, r.tz),
+        **found.doc,
         "warnings": [notice_json(n, r.lang) for n in notes],
         "input": {
             "file": path.name,
@@ -245,7 +201,7 @@ def loyalty_file(path: Path, outcomes_path: Path, o: LoyaltyOptions) -> Loyalty:
             "polarity": q.polarity.value,
             "rows": len(rows.at),
             "outcome_rows": len(out.at),
-            "events": int(kind.sum()),
+            "events": found.events,
             "skipped": len(a.skipped.lines),
             "skipped_lines": a.skipped.lines,
             "outcomes_skipped": len(out_skipped.lines),

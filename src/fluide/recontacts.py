@@ -266,6 +266,19 @@ def asked_vs_shown(
     return result, notes
 
 
+def recontact_flags(
+    log: ContactLog, window_days: int, customers: Sequence[str | None], at: NDArray[np.int64]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per answer: whether it has a customer, and whether that customer had a recontact
+    in the W days before it (the split of :func:`split_answers`, the drivers' feature)."""
+    code_of = {c: i for i, c in enumerate(log.customers)}
+    known = np.array([c is not None for c in customers], dtype=bool)
+    codes = np.array([code_of.get(c, -1) if c is not None else -1 for c in customers])
+    s = sequence(log.contacts, window_days)
+    flag = recontacted_answers(log.contacts, s, codes.astype(np.int64), at)
+    return known, np.asarray(flag, dtype=bool)
+
+
 def split_answers(
     log: ContactLog,
     window_days: int,
@@ -283,11 +296,7 @@ def split_answers(
 
     The file command (``--answers``) and ``GET /v1/recontacts?touchpoint=`` both call it.
     """
-    code_of = {c: i for i, c in enumerate(log.customers)}
-    known = np.array([c is not None for c in customers], dtype=bool)
-    codes = np.array([code_of.get(c, -1) if c is not None else -1 for c in customers])
-    s = sequence(log.contacts, window_days)
-    flag = recontacted_answers(log.contacts, s, codes.astype(np.int64), at)
+    known, flag = recontact_flags(log, window_days, customers, at)
     k = q.k
     first = q.points[0]
     rec = np.bincount(scores[known & flag] - first, minlength=k)

@@ -88,6 +88,16 @@ CALLS: dict[str, Callable[[Of], Call]] = {
         None,
         True,
     ),
+    "GET /v1/touchpoints/{key}/loyalty": lambda a: (
+        f"/v1/touchpoints/{a.touchpoint}/loyalty",
+        None,
+        True,
+    ),
+    "GET /v1/touchpoints/{key}/drivers": lambda a: (
+        f"/v1/touchpoints/{a.touchpoint}/drivers",
+        None,
+        True,
+    ),
     "PATCH /v1/touchpoints/{key}": lambda a: (
         f"/v1/touchpoints/{a.touchpoint}",
         {"sampling": 0.5, "active": False},

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fluide.services.workspaces import create_workspace
-from fluide.storage.models import ResponseTag
+from fluide.storage.models import EndUser, Response, ResponseTag
 from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
 from tests.web.conftest import PASSWORD, make_account
 from tests.web.test_overview import Answer, record, tag_as
@@ -94,6 +95,12 @@ def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str,
     page.wait_for_url(f"{live_url}/app/touchpoints/payer")
     assert page.inner_text("h1").startswith("payer")
     assert page.locator("svg.bars").count() == 1 and page.locator("svg.trend").count() == 1
+    # Effort and loyalty: no churn sent yet, the card says how; the drivers are ranked.
+    assert page.inner_text("#loyalty-title") == "Effort et fidélité"
+    assert "Aucun événement churned" in page.inner_text("#loyalty-empty")
+    assert page.inner_text("#drivers-title") == "Ce qui fait l'effort"
+    assert page.locator("#drivers-table tbody tr").count() >= 2
+    assert "Étiquette : " in page.inner_text("#drivers-table")
 
     item = page.locator(f"#v-{rid}")
     item.locator("summary").click()
@@ -112,4 +119,43 @@ def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str,
             select(ResponseTag.tag, ResponseTag.source).where(ResponseTag.response_id == rid)
         ).all()
     assert stored == [("recontact", "human")]
+    assert page.messages == []
+
+
+def test_the_touchpoint_pages_loyalty_cards_in_english(
+    app: FastAPI, live_url: str, page: Any
+) -> None:
+    ws = create_workspace(app.state.sessions, "Boutique Fluide")
+    _fill(app, ws.id)
+    with app.state.sessions() as s:
+        users = [
+            u
+            for (u,) in s.execute(
+                select(EndUser.external_id)
+                .join(Response, Response.user_id == EndUser.id)
+                .where(Response.workspace_id == ws.id, Response.score <= 2)
+            ).all()
+        ]
+    now = datetime.now(UTC)
+    events = [
+        {"id": f"churn-{u}", "type": "churned", "user": {"id": u}, "occurred_at": now.isoformat()}
+        for u in users[:10]
+    ]
+    r = TestClient(app).post(
+        "/v1/events", json={"events": events}, headers={"Authorization": f"Bearer {ws.api_key}"}
+    )
+    assert r.status_code == 200, r.text
+    _, email = make_account(app, ws.id, "analyst", lang="en", name="Sam")
+    page.goto(f"{live_url}/app/login")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{live_url}/app")
+    page.goto(f"{live_url}/app/touchpoints/payer")
+    assert page.inner_text("#loyalty-title") == "Effort and loyalty"
+    assert "high-effort experience left within" in page.inner_text("#loyalty-sentence")
+    assert page.locator("#loyalty-groups tbody tr").count() == 3
+    assert page.inner_text("#drivers-title") == "What drives effort"
+    assert "R²" in page.inner_text("#drivers")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-touchpoint-loyalty.png"), full_page=True)
     assert page.messages == []

@@ -146,3 +146,24 @@ def test_the_demo_payer_page_shows_retries_and_the_behavioural_index(demo: Demo)
     assert not card["empty"] and card["never_succeeded"]
     shown = index_card("fr", bi)
     assert not shown["empty"] and shown["figures"][2]["value"] != "—"
+
+
+def test_the_demo_payer_page_shows_more_churn_after_high_effort_and_its_drivers(
+    demo: Demo,
+) -> None:
+    from fluide.services.dashboard_touchpoint import touchpoint_page
+    from fluide.storage.models import Workspace
+    from fluide.web.loyalty_view import drivers_card, loyalty_card
+
+    with demo.sessions() as s:
+        ws = s.get_one(Workspace, demo.result.workspace_id)
+    data = touchpoint_page(demo.sessions, ws, "payer", "en", weeks=6, now=END)
+    doc = data["loyalty"]["doc"]
+    high, low = doc["by_group"]["high"], doc["by_group"]["low"]
+    assert doc["event"] == "churned" and high["observed"] > 10 and low["observed"] > 10
+    assert high["rate"] > low["rate"] and doc["relative_risk"]["high_vs_low"] > 1
+    card = loyalty_card("en", data["loyalty"])
+    assert not card["empty"] and "left within" in card["sentence"]
+    drivers = data["drivers"]
+    assert drivers["drivers"] and drivers["r2"] > 0
+    assert not drivers_card("en", drivers, {})["empty"]

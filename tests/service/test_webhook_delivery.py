@@ -260,6 +260,7 @@ FIELDS = {
     "personal_data_retention_days",
     "contact_event_types",
     "promise_alert_hours",
+    "outcome_event_types",
 }
 
 

@@ -204,6 +204,7 @@ def _contact_follow_up(s: Session, ws: str) -> None:
     workspace = s.get_one(Workspace, ws)
     workspace.contact_event_types = ["ticket_opened", "call"]
     workspace.promise_alert_hours = 6
+    workspace.outcome_event_types = ["churned", "downgraded"]
     s.add(
         FollowUp(
             id=new_id("fu"),

@@ -214,3 +214,24 @@ def test_0012_keeps_follow_ups_and_their_help_desk_tickets_both_ways(
         assert s.execute(select(HelpdeskTicket.follow_up_id)).scalar_one() == fu.id
         assert s.execute(select(FollowUp.user_id)).scalar_one() is None
     assert _differences(engine) == []
+
+
+def test_0013_adds_the_outcome_event_types_and_takes_them_away(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    from fluide.storage.db import write_session
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    with write_session(f) as s:
+        s.get_one(Workspace, workspace.id).outcome_event_types = ["cancelled"]
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0012")
+    assert "outcome_event_types" not in {
+        c["name"] for c in inspect(engine).get_columns("workspaces")
+    }
+    migrate(engine)
+    with f() as s:
+        ws = s.get_one(Workspace, workspace.id)
+        assert ws.name and ws.outcome_event_types is None  # NULL: the defaults
+    assert _differences(engine) == []

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fluide.demo import dashboard
 from fluide.demo.customers import PARIS
 from fluide.demo.dashboard import DemoLogin
+from fluide.demo.outcomes import Answered, outcome_events
 from fluide.demo.plan import Plan, Planned, plan
 from fluide.demo.touchpoints import TOUCHPOINTS
 from fluide.demo.verbatims import (
@@ -110,8 +111,15 @@ def build_demo(
     # Accounts first: each hard answer's follow-up goes to its agent as it arrives.
     logins = dashboard.ensure_accounts(factory, ws.id)
     the_plan = plan(end or utcnow(), weeks=weeks, customers=customers, seed=seed)
-    sent = _replay(factory, settings, ws.id, the_plan, seed, progress)
+    answered: list[Answered] = []
+    sent = _replay(factory, settings, ws.id, the_plan, seed, progress, answered)
     window = the_plan.window
+    # What became of the customers after they answered (the touchpoint's loyalty card).
+    outcomes = outcome_events(answered, window.end, seed)
+    with factory() as s:
+        rules = s.get_one(Workspace, ws.id)
+    for d in record_events(factory, rules, outcomes, settings, now=window.end):
+        sent[str(d["decision"])] += 1
     fix_day = window.fix_at.astimezone(PARIS).date() if window.has_fix else None
     dashboard.log_actions(factory, ws.id, fix_day, window.end)
     # What the worker does every minute, done once at the end: the missed promise shows.
@@ -150,8 +158,11 @@ def _replay(
     the_plan: Plan,
     seed: int,
     progress: Progress | None,
+    answered: list[Answered],
 ) -> Counter[str]:
-    """Send every planned event at its time, and the answers in between; the decisions sent."""
+    """Send every planned event at its time, and the answers in between; the decisions sent.
+
+    Each answer given is added to ``answered`` (its customer, time and score)."""
     rng = random.Random(f"{seed}-answers")  # noqa: S311 - reproducible demo data
     with factory() as s:
         ws = s.get_one(Workspace, workspace_id)
@@ -170,6 +181,7 @@ def _replay(
                 answer = _answer(rng, p, d["invitation"], now, recent)
                 if answer is not None and answer.at <= end:
                     heapq.heappush(pending, answer)
+                    answered.append(Answered(p.event.user, answer.at, answer.score))
         if progress is not None and i % 20 == 0:
             progress(i / len(batches))
     _answer_until(factory, settings, pending, end)

@@ -20,6 +20,7 @@ run on these cells (weighted by their counts: the same OLS as on the rows).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ RESAMPLES = 1000
 MIN_RESAMPLES = 50
 WORK_BUDGET = 100_000_000
 """Resamples × work of one resample (rows + cells·p² + 2^p·columns²): large data get fewer."""
+
+DENSE_WORK = 2_000_000
+"""Cells × columns² up to which X'WX is one dense product rather than bincounts."""
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -94,6 +98,7 @@ def cells_of(codes: Sequence[I64], n_levels: Sequence[int]) -> Cells:
     )
 
 
+@functools.cache
 def _masks(p: int) -> tuple[I64, list[NDArray[np.intp]]]:
     masks = np.arange(1 << p, dtype=np.int64)
     return masks, [np.flatnonzero(masks & (1 << j)) for j in range(p)]
@@ -112,9 +117,16 @@ def _normal(c: Cells, count: F64, total: F64, total_sq: F64) -> tuple[F64, F64, 
     sst = float(total_sq.sum()) - n * mean * mean
     if sst <= 1e-12 * max(1.0, float(total_sq.sum())):
         sst = 0.0  # a constant target: nothing to explain
-    # One-hot columns: X'WX is a table of co-occurrence counts, one bincount
-    # per pair of features (much cheaper than a dense product over the cells).
     m = c.x.shape[1]
+    if len(c.x) * m * m <= DENSE_WORK:
+        # Few cells: the dense product is cheapest. Counts and sums of integer-valued
+        # scores are exact in floating point, so both ways give the same numbers.
+        xw = c.x * count[:, None]
+        sums = xw.sum(axis=0)
+        gram = c.x.T @ xw - np.outer(sums, sums) / n
+        return gram, c.x.T @ total - sums * mean, sst
+    # One-hot columns: X'WX is a table of co-occurrence counts, one bincount
+    # per pair of features (much cheaper than a dense product over many cells).
     sums = np.zeros(m)
     xy = np.zeros(m)
     raw = np.zeros((m, m))
@@ -180,17 +192,26 @@ def _r2_subsets_batched(c: Cells, count: F64, total: F64, total_sq: F64) -> F64:
     return np.asarray(np.clip((r * coef).sum(axis=1) / sst, 0.0, 1.0), dtype=np.float64)
 
 
-def lmg_of(r2: F64, p: int) -> F64:
-    """Shapley shares of R²: Σ over subsets S without j of |S|!(p−|S|−1)!/p! · (R²(S∪j) − R²(S))."""
-    masks, _ = _masks(p)
+@functools.cache
+def _shapley_terms(p: int) -> tuple[tuple[I64, I64, F64], ...]:
+    """Per feature j: the subsets S without j, S ∪ j, and the weight of each S (cached)."""
+    masks = np.arange(1 << p, dtype=np.int64)
     size = np.array([bin(int(m)).count("1") for m in masks])
     weight = np.array([math.factorial(s) * math.factorial(p - s - 1) for s in range(p)]) / (
         math.factorial(p)
     )
-    out = np.zeros(p)
+    out = []
     for j in range(p):
         without = masks[(masks & (1 << j)) == 0]
-        out[j] = float((weight[size[without]] * (r2[without | (1 << j)] - r2[without])).sum())
+        out.append((without, without | (1 << j), weight[size[without]]))
+    return tuple(out)
+
+
+def lmg_of(r2: F64, p: int) -> F64:
+    """Shapley shares of R²: Σ over subsets S without j of |S|!(p−|S|−1)!/p! · (R²(S∪j) − R²(S))."""
+    out = np.zeros(p)
+    for j, (without, with_j, weight) in enumerate(_shapley_terms(p)):
+        out[j] = float((weight * (r2[with_j] - r2[without])).sum())
     return out
 
 

@@ -20,14 +20,15 @@ twice counts twice. Times are epoch microseconds (int64), compared exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from fluide.domain.notices import Notice
 from fluide.domain.scales import GROUP_NAMES, Question
 from fluide.domain.stats import wilson_interval
 
@@ -168,3 +169,104 @@ def split_by(codes: I64, labels: Sequence[str | None]) -> list[tuple[int, str | 
         range(len(labels)), key=lambda i: (-int(n[i]), labels[i] is None, labels[i] or "")
     )
     return [(i, labels[i]) for i in order if n[i]]
+
+
+@dataclass
+class Study:
+    """The figures of one loyalty study, as the JSON document has them, and its notices."""
+
+    doc: dict[str, Any]  # event, horizon_days, by_group, by_score, relative_risk, groups
+    notices: list[Notice] = field(default_factory=list)
+    end_us: int | None = None  # the end of observation; None when there was nothing to read
+    events: int = 0  # outcomes of the kind studied
+
+
+def study(
+    q: Question,
+    *,
+    answer_customer: Sequence[str | None],
+    answer_at: ArrayLike,
+    score: ArrayLike,
+    outcome_customer: Sequence[str],
+    outcome_at: ArrayLike,
+    outcome_type: Sequence[str],
+    event: str,
+    horizon_days: int,
+    until_us: int | None = None,
+    by: Mapping[str, Sequence[str | None]] | None = None,
+) -> Study:
+    """Every figure of ``fluide loyalty`` from the answers and outcomes read (file or database).
+
+    Times are epoch microseconds; the end of observation is ``until_us``, or else
+    the latest time of either input. ``by`` maps a column's name to its value
+    per answer (empty or ``None``: no value).
+    """
+    a_at = np.asarray(answer_at, dtype=np.int64)
+    o_at = np.asarray(outcome_at, dtype=np.int64)
+    points = np.asarray(score, dtype=np.int64)
+    notes: list[Notice] = []
+    known = np.array([c is not None for c in answer_customer], dtype=bool)
+    if (~known).any():
+        notes.append(Notice("loyalty_without_customer", {"count": int((~known).sum())}))
+    code_of: dict[str, int] = {}
+    for c in outcome_customer:
+        code_of.setdefault(c, len(code_of))
+    a_code = np.array([code_of.get(c, -1) if c else -1 for c in answer_customer], dtype=np.int64)
+    kind = np.array([x == event for x in outcome_type], dtype=bool)
+    if len(outcome_type) and not kind.any():
+        notes.append(
+            Notice("event_absent", {"event": event, "found": ", ".join(sorted(set(outcome_type)))})
+        )
+    latest = [int(a_at.max())] if len(a_at) else []
+    latest += [int(o_at.max())] if len(o_at) else []
+    end = until_us if until_us is not None else (max(latest) if latest else 0)
+    e_code = np.array([code_of[c] for c in outcome_customer], dtype=np.int64)[kind]
+    observed, followed = follow(
+        answer_customer=a_code,
+        answer_at=a_at,
+        event_customer=e_code,
+        event_at=o_at[kind],
+        horizon_us=horizon_days * DAY_US,
+        end_us=end,
+    )
+    pts = points[known]
+    obs, fol = observed[known], followed[known]
+    groups = by_group(q, pts, obs, fol)
+    for g in few_followed(groups):
+        notes.append(Notice("few_followed", {"group": g, "followed": groups[g].followed}))
+    rr = relative_risk(groups["high"], groups["low"])
+    by_cols: dict[str, list[dict[str, Any]]] = {}
+    for name, column in (by or {}).items():
+        values = np.array(["" if v is None else str(v) for v in column], dtype=object)[known]
+        codes_, labels = np.unique(values.astype(str), return_inverse=True)
+        names: list[str | None] = [str(v) if v else None for v in codes_]
+        codes = np.asarray(labels, dtype=np.int64).reshape(-1)
+        by_cols[name] = [
+            {
+                "value": label,
+                "by_group": {
+                    g: c.to_json()
+                    for g, c in by_group(
+                        q, pts[codes == i], obs[codes == i], fol[codes == i]
+                    ).items()
+                },
+            }
+            for i, label in split_by(codes, names)
+        ]
+    doc = {
+        "event": event,
+        "horizon_days": horizon_days,
+        "by_group": {g: c.to_json() for g, c in groups.items()},
+        "by_score": {str(p): c.to_json() for p, c in by_score(q, pts, obs, fol).items()},
+        "relative_risk": {
+            "high_vs_low": rr.high_vs_low,
+            "ci95": list(rr.ci95) if rr.ci95 else None,
+        },
+        "groups": by_cols,
+    }
+    return Study(
+        doc,
+        notes,
+        end if (latest or until_us is not None) else None,
+        int(kind.sum()),
+    )

@@ -7,6 +7,7 @@ and the card of the touchpoint page; the rules are :mod:`fluide.domain.attempts`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -19,6 +20,7 @@ from fluide.domain.attempts import (
     AttemptEvent,
     Spread,
     Task,
+    bucket,
     ces_by_attempts,
     event_types,
     kind_of,
@@ -37,7 +39,7 @@ from fluide.services.touchpoints import touchpoint_of
 from fluide.storage import attempts as store
 from fluide.storage import contacts as contact_store
 from fluide.storage import repo
-from fluide.storage.models import QuestionVersion, Workspace
+from fluide.storage.models import QuestionVersion, Touchpoint, Workspace
 from fluide.storage.questions import question_of
 from fluide.storage.types import utcnow
 
@@ -66,7 +68,7 @@ def current_question(
     return current, {v.id for v in versions if _version_key(v) == _version_key(current)}
 
 
-def _bounds(ws: Workspace, start: date, end: date) -> tuple[datetime, datetime]:
+def period_bounds(ws: Workspace, start: date, end: date) -> tuple[datetime, datetime]:
     """The period as UTC instants (a date at the calendar's edge is no bound)."""
     if start > end:
         raise invalid(
@@ -90,41 +92,27 @@ def attempts(
 ) -> dict[str, Any]:
     """The attempts document of touchpoint ``key`` for tasks ending in local days
     ``start``–``end`` (inclusive, in the workspace's time zone)."""
-    lo, hi = _bounds(ws, start, end)
-    with factory() as s:
-        tp = touchpoint_of(s, ws.id, key)
-        triggers = {str(t["event"]): t.get("outcome") for t in tp.triggers}
-        types = event_types(triggers)
-        rows = store.events(s, ws.id, types, lo - LOOKBACK, hi)
-        answer_rows = store.answers(s, ws.id, tp.id, lo - LOOKBACK, hi)
-        versions = repo.versions(s, ws.id, tp.id)
-        contacts = contact_store.contact_events(
-            s, ws.id, contact_types(ws), lo - LOOKBACK, hi + WINDOW
-        )
-    ignored = {"duration_s": 0, "fields_requested": 0}
-    evs = []
-    for r in rows:
-        amounts = {}
-        for name in ignored:
-            amounts[name], bad = read_amount(r.properties.get(name))
-            if bad and r.occurred_at >= lo:  # the look-back days are not this period's
-                ignored[name] += 1
-        evs.append(
-            AttemptEvent(
-                r.id,
-                r.user,
-                r.occurred_at,
-                kind_of(r.type, r.outcome, triggers),
-                duration_s=amounts["duration_s"],
-                fields_requested=amounts["fields_requested"],
-            )
-        )
+    return attempts_and_groups(factory, ws, key, start, end, now=now)[0]
+
+
+def attempts_and_groups(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    start: date,
+    end: date,
+    *,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`attempts`, and each event's attempts group (:func:`groups_of`), read once."""
+    lo, hi = period_bounds(ws, start, end)
     now = now or utcnow()
-    as_of = min(hi, now)
-    tasks = [t for t in tasks_of(evs, as_of=as_of) if lo <= t.last_at < hi]
+    read = _read(factory, ws, key, lo, hi, now)
+    tasks, tp, types, ignored = read.tasks, read.touchpoint, read.types, read.ignored
+    answer_rows, versions, contacts = read.answers, read.versions, read.contacts
     summary = summarize_tasks(tasks)
     ces, pooled, question = _ces(tasks, answer_rows, versions, tp.current_version_id)
-    return {
+    doc = {
         "touchpoint": tp.key,
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -152,6 +140,82 @@ def attempts(
         **ces,
         "behaviour_index": behaviour_index(tasks, contacts, pooled, question, now),
     }
+    return doc, groups_of(tasks)
+
+
+@dataclass(frozen=True)
+class _Read:
+    touchpoint: Touchpoint
+    types: list[str]
+    tasks: list[Task]
+    ignored: dict[str, int]
+    answers: list[store.AnswerRow]
+    versions: list[QuestionVersion]
+    contacts: list[contact_store.ContactEvent]
+
+
+def _read(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    *,
+    with_answers: bool = True,
+) -> _Read:
+    """The tasks ending in ``[lo, hi)`` (as of ``now``), and what their CES and index read."""
+    with factory() as s:
+        tp = touchpoint_of(s, ws.id, key)
+        triggers = {str(t["event"]): t.get("outcome") for t in tp.triggers}
+        types = event_types(triggers)
+        rows = store.events(s, ws.id, types, lo - LOOKBACK, hi)
+        answer_rows = store.answers(s, ws.id, tp.id, lo - LOOKBACK, hi) if with_answers else []
+        versions = repo.versions(s, ws.id, tp.id)
+        contacts = (
+            contact_store.contact_events(s, ws.id, contact_types(ws), lo - LOOKBACK, hi + WINDOW)
+            if with_answers
+            else []
+        )
+    ignored = {"duration_s": 0, "fields_requested": 0}
+    evs = []
+    for r in rows:
+        amounts = {}
+        for name in ignored:
+            amounts[name], bad = read_amount(r.properties.get(name))
+            if bad and r.occurred_at >= lo:  # the look-back days are not this period's
+                ignored[name] += 1
+        evs.append(
+            AttemptEvent(
+                r.id,
+                r.user,
+                r.occurred_at,
+                kind_of(r.type, r.outcome, triggers),
+                duration_s=amounts["duration_s"],
+                fields_requested=amounts["fields_requested"],
+            )
+        )
+    as_of = min(hi, now)
+    tasks = [t for t in tasks_of(evs, as_of=as_of) if lo <= t.last_at < hi]
+    return _Read(tp, types, tasks, ignored, answer_rows, list(versions), contacts)
+
+
+def attempts_of_answers(
+    factory: sessionmaker[Session],
+    ws: Workspace,
+    key: str,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+) -> dict[str, str]:
+    """Event id -> the attempts group (``1``, ``2``, ``3+``) of the succeeded task it belongs
+    to, for the tasks ending in ``[lo, hi)``: the grouping of ``ces_by_attempts``."""
+    return groups_of(_read(factory, ws, key, lo, hi, now, with_answers=False).tasks)
+
+
+def groups_of(tasks: Sequence[Task]) -> dict[str, str]:
+    """Event id -> the attempts group of the succeeded task holding it (as ``ces_by_attempts``)."""
+    return {e: bucket(t.attempts) for t in tasks if t.success_event for e in t.events}
 
 
 def _ces(

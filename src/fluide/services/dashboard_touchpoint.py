@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain.task_names import all_task_names
 from fluide.services import attempts as attempts_service
-from fluide.services import chart_markers
+from fluide.services import chart_markers, drivers_live
+from fluide.services import loyalty as loyalty_service
 from fluide.services.dashboard import (
     DEFAULT_WEEKS,
     figures,
@@ -118,6 +119,10 @@ def touchpoint_page(
         next((v.question for v in versions if v.id == tp.current_version_id), {}), lang
     )
     marks = chart_markers.markers(factory, ws, win.start, win.end, tp.key)[tp.key]
+    lo, hi = attempts_service.period_bounds(ws, win.start, win.end)
+    attempts, groups = attempts_service.attempts_and_groups(
+        factory, ws, key, win.start, win.end, now=now
+    )
     return {
         "touchpoint": {
             "key": tp.key,
@@ -133,7 +138,11 @@ def touchpoint_page(
         "metrics": found.doc,
         "versions": _versions(versions, tp.current_version_id, ws.timezone, lang),
         "markers": marks,
-        "attempts": attempts_service.attempts(factory, ws, key, win.start, win.end, now=now),
+        "attempts": attempts,
+        "loyalty": loyalty_service.card(factory, ws, key, lo, hi, lang, now=now),
+        "drivers": drivers_live.drivers(
+            factory, ws, key, win.start, win.end, lang, now=now, attempts_of=groups
+        ),
         "verbatims": page["verbatims"],
         "next_cursor": page["next_cursor"],
         "tags": [t for t in tags if t["active"]],

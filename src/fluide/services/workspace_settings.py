@@ -22,7 +22,7 @@ from fluide import secretbox
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.inputs.requests import Input, Name
-from fluide.services import branding, contacts
+from fluide.services import branding, contacts, outcomes
 from fluide.services.contacts import MAX_PROMISE_ALERT_HOURS
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
@@ -76,6 +76,10 @@ class WorkspacePatch(Input):
         default=None, max_length=200
     )
     promise_alert_hours: int | None = Field(default=None, ge=1, le=MAX_PROMISE_ALERT_HOURS)
+    # Loyalty outcomes (services.outcomes): null returns to the defaults.
+    outcome_event_types: list[Annotated[str, StringConstraints(max_length=400)]] | None = Field(
+        default=None, max_length=200
+    )
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -96,6 +100,7 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "logo": branding.logo_json(ws),
         "contact_event_types": list(contacts.contact_types(ws)),
         "promise_alert_hours": contacts.promise_alert_hours(ws),
+        "outcome_event_types": list(outcomes.outcome_types(ws)),
     }
 
 
@@ -162,6 +167,11 @@ def update(
         if body.contact_event_types is None
         else contacts.check_contact_types(body.contact_event_types)
     )
+    outcome_types = (
+        None
+        if body.outcome_event_types is None
+        else outcomes.check_outcome_types(body.outcome_event_types)
+    )
     with write_session(factory) as s:
         ws = workspace_in(s, ws_id)
         if body.name is not None:
@@ -186,6 +196,8 @@ def update(
             ws.contact_event_types = types
         if "promise_alert_hours" in sent:
             ws.promise_alert_hours = body.promise_alert_hours
+        if "outcome_event_types" in sent:
+            ws.outcome_event_types = outcome_types
         s.flush()
         return settings_json(ws)
 

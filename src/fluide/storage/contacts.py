@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, literal, select
 from sqlalchemy.orm import Session
 
-from fluide.storage.models import EndUser, Event, Response, Workspace
+from fluide.storage.models import EndUser, Event, Invitation, Response, Workspace
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,12 @@ def contact_events(
     types: Sequence[str],
     start: datetime | None,
     end: datetime | None,
+    *,
+    properties: bool = True,
 ) -> list[ContactEvent]:
-    """The workspace's events of ``types`` in ``[start, end)``, by time, then arrival."""
+    """The workspace's events of ``types`` in ``[start, end)``, by time, then arrival.
+
+    ``properties=False`` leaves them empty, unread: who and when is all a recontact needs."""
     if not types:
         return []
     where: list[ColumnElement[bool]] = [
@@ -42,7 +46,12 @@ def contact_events(
     if end is not None:
         where.append(Event.occurred_at < end)
     query = (
-        select(Event.user_id, EndUser.external_id, Event.occurred_at, Event.properties)
+        select(
+            Event.user_id,
+            EndUser.external_id,
+            Event.occurred_at,
+            Event.properties if properties else literal(None),
+        )
         .join(EndUser, EndUser.id == Event.user_id)
         .where(*where)
         .order_by(Event.occurred_at, Event.received_at, Event.external_id)
@@ -56,6 +65,13 @@ class AnswerOf:
     responded_at: datetime
     score: int
     question_version_id: str
+    # What the loyalty groups and the drivers' features are built from.
+    id: str = ""
+    event_id: str = ""
+    outcome: str | None = None
+    channel: str = ""
+    agent_id: str | None = None
+    customer_since: str | None = None
 
 
 def touchpoint_answers(
@@ -73,13 +89,29 @@ def touchpoint_answers(
         where.append(Response.responded_at < end)
     query = (
         select(
-            EndUser.external_id, Response.responded_at, Response.score, Response.question_version_id
+            EndUser.external_id,
+            Response.responded_at,
+            Response.score,
+            Response.question_version_id,
+            Response.id,
+            Invitation.event_id,
+            Response.outcome,
+            Response.channel,
+            Response.agent_id,
+            Response.customer_since,
         )
         .join(EndUser, EndUser.id == Response.user_id)
+        .join(
+            Invitation,
+            and_(Invitation.id == Response.invitation_id, Invitation.workspace_id == workspace_id),
+        )
         .where(*where)
         .order_by(Response.responded_at, Response.id)
     )
-    return [AnswerOf(c, at, int(sc), str(v)) for c, at, sc, v in s.execute(query).all()]
+    return [
+        AnswerOf(c, at, int(sc), str(v), str(i), str(e), o, str(ch), a, since)
+        for c, at, sc, v, i, e, o, ch, a, since in s.execute(query).all()
+    ]
 
 
 def user_contacts(

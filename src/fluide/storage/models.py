@@ -65,6 +65,8 @@ class Workspace(Base):
     # how many hours ahead a promise about to be missed opens a follow-up; NULL: defaults.
     contact_event_types: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
     promise_alert_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Loyalty (services.outcomes): the event types that are outcomes; NULL: defaults.
+    outcome_event_types: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
 
 
 class ApiKey(Base):

@@ -23,6 +23,7 @@ from fluide.render.views import answer_text, key_figures
 from fluide.services.dashboard_touchpoint import SPLITS
 from fluide.web.attempts_view import attempts_card
 from fluide.web.behaviour_index_view import index_card
+from fluide.web.loyalty_view import drivers_card, loyalty_card
 from fluide.web.overview_view import axis_end, flag_texts, period_text
 
 SOURCES: Final = {"model": N_("model"), "rule": N_("rule"), "human": N_("human")}
@@ -201,6 +202,8 @@ def touchpoint_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
         "splits": split_tables(lang, doc),
         "attempts": attempts_card(lang, data["attempts"], scale),
         "index": index_card(lang, data["attempts"]["behaviour_index"]),
+        "loyalty": loyalty_card(lang, data["loyalty"]),
+        "drivers": drivers_card(lang, data["drivers"], {t["key"]: t["name"] for t in data["tags"]}),
         "metric": metric,
         "versions": version_rows(lang, data["versions"]),
         "verbatims": verbatim_rows(lang, data["verbatims"], data["tags"], scale),

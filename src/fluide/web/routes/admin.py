@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 from fluide.api.pages import FormDep
 from fluide.api.schemas import TouchpointPatch
 from fluide.i18n import N_, SUPPORTED_LANGS, gettext
-from fluide.services import branding, contacts, team, touchpoints, workspace_settings
+from fluide.services import branding, contacts, outcomes, team, touchpoints, workspace_settings
 from fluide.services.accounts import ROLE_NAMES, ROLES, CurrentUser
 from fluide.services.errors import ServiceError
 from fluide.services.workspace_settings import RETENTION_FIELDS
@@ -29,7 +29,7 @@ from fluide.web.auth import AdminDep, check_csrf, settings_of
 from fluide.web.render import HEADERS, json_response, render_page, respond, wants
 
 router = APIRouter(prefix="/app", include_in_schema=False)
-CONTACT_FIELDS: Final = ("contact_event_types", "promise_alert_hours")
+CONTACT_FIELDS: Final = ("contact_event_types", "promise_alert_hours", "outcome_event_types")
 CREATE_FIELDS: Final = ("email", "name", "role", "agent_id", "lang")
 SETTINGS_FIELDS: Final = (
     "name",
@@ -221,6 +221,10 @@ def _contact_patch(values: dict[str, str], sent: set[str]) -> dict[str, Any]:
         text = values["contact_event_types"]
         names = [n for n in (p.strip() for p in text.split(",")) if n]
         out["contact_event_types"] = contacts.check_contact_types(names) if text else None
+    if "outcome_event_types" in sent:
+        text = values["outcome_event_types"]
+        names = [n for n in (p.strip() for p in text.split(",")) if n]
+        out["outcome_event_types"] = outcomes.check_outcome_types(names) if text else None
     if "promise_alert_hours" in sent:
         text = values["promise_alert_hours"]
         hours = int(text) if text.isdigit() else 0
