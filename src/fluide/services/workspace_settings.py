@@ -22,7 +22,7 @@ from fluide import secretbox
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.inputs.requests import Input, Name
-from fluide.services import branding, contacts
+from fluide.services import benchmark, branding, contacts
 from fluide.services.contacts import MAX_PROMISE_ALERT_HOURS
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
@@ -76,6 +76,8 @@ class WorkspacePatch(Input):
         default=None, max_length=200
     )
     promise_alert_hours: int | None = Field(default=None, ge=1, le=MAX_PROMISE_ALERT_HOURS)
+    # The CES benchmark (services.benchmark): contribute live to this instance's pool.
+    benchmark_opt_in: bool | None = None
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -96,6 +98,7 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "logo": branding.logo_json(ws),
         "contact_event_types": list(contacts.contact_types(ws)),
         "promise_alert_hours": contacts.promise_alert_hours(ws),
+        "benchmark_opt_in": ws.benchmark_opt_in,
     }
 
 
@@ -149,7 +152,7 @@ def update(
     """
     policy = Policy.of(settings)
     sent = body.model_fields_set
-    for field in ("name", "timezone", "fatigue_days"):
+    for field in ("name", "timezone", "fatigue_days", "benchmark_opt_in"):
         if field in sent and getattr(body, field) is None:
             raise _invalid(field, "%(field)s cannot be empty.", field=field)
     if body.timezone is not None:
@@ -186,6 +189,8 @@ def update(
             ws.contact_event_types = types
         if "promise_alert_hours" in sent:
             ws.promise_alert_hours = body.promise_alert_hours
+        if body.benchmark_opt_in is not None:
+            benchmark.set_opt_in(ws, body.benchmark_opt_in)
         s.flush()
         return settings_json(ws)
 
