@@ -45,7 +45,9 @@ def test_a_category_below_30_answers_is_left_out() -> None:
 def test_two_scales_of_one_category_are_pooled_on_the_effort_index_never_raw() -> None:
     # 1-5 effort: 20 answers "1" (index 0) and 10 answers "5" (index 100);
     # 1-7 ease: 30 answers "4" (index 50). Raw means (2.33 and 4) would mean nothing together.
-    agg = b.aggregate("payment", [(Q5, [20, 0, 0, 0, 10]), (Q7, [0, 0, 0, 30, 0, 0, 0])], START, END)
+    agg = b.aggregate(
+        "payment", [(Q5, [20, 0, 0, 0, 10]), (Q7, [0, 0, 0, 30, 0, 0, 0])], START, END
+    )
     assert agg is not None
     values = [0.0] * 20 + [100.0] * 10 + [50.0] * 30
     assert agg.answers == 60
