@@ -214,3 +214,28 @@ def test_0012_keeps_follow_ups_and_their_help_desk_tickets_both_ways(
         assert s.execute(select(HelpdeskTicket.follow_up_id)).scalar_one() == fu.id
         assert s.execute(select(FollowUp.user_id)).scalar_one() is None
     assert _differences(engine) == []
+
+
+def test_0014_adds_the_benchmark_and_takes_it_away_keeping_the_rest(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    from fluide.inputs.requests import TouchpointIn
+    from fluide.services import touchpoints
+    from fluide.storage.models import Touchpoint
+    from tests.service.conftest import touchpoint_body
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    touchpoints.create(f, workspace.id, TouchpointIn(**touchpoint_body(task_category="payment")))
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0012")
+    assert "benchmark_contributions" not in inspect(engine).get_table_names()
+    assert "task_category" not in {c["name"] for c in inspect(engine).get_columns("touchpoints")}
+    assert "benchmark_opt_in" not in {c["name"] for c in inspect(engine).get_columns("workspaces")}
+    migrate(engine)
+    with f() as s:
+        tp = s.execute(select(Touchpoint)).scalar_one()
+        ws = s.get_one(Workspace, workspace.id)
+    assert tp.key == "payer" and tp.task_category is None  # the category went with 0014
+    assert ws.benchmark_opt_in is False and ws.benchmark_contributor is None
+    assert _differences(engine) == []

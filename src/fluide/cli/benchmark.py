@@ -11,7 +11,7 @@ import typer
 
 from fluide.cli.app import EXIT_BAD_INPUT, Group, LangOpt, _check_lang, _fail, _workspace_arg, app
 from fluide.cli.service import _engine, _load
-from fluide.i18n import DEFAULT_LANG, fmt_int
+from fluide.i18n import DEFAULT_LANG, N_, fmt_int
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
 
@@ -195,8 +195,8 @@ def _imported_line(lang: str, done: Any) -> str:
             id=done.contributor,
         )
     message = (
-        "%(id)s: %(names)s imported, replacing its older file."
+        N_("%(id)s: %(names)s imported, replacing its older file.")
         if done.replaced
-        else "%(id)s: %(names)s imported."
+        else N_("%(id)s: %(names)s imported.")
     )
     return _t(lang, message, id=done.contributor, names=", ".join(done.categories) or "-")

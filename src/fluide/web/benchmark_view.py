@@ -55,6 +55,7 @@ def card(data: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
             N_("Not enough companies yet (%(k)s minimum)."), k=data["min_contributors"]
         ),
         "docs": DOCS_LINK,
+        "unstable": False,
     }
     if out["not_enough"]:
         return out
