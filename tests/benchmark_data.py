@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.schemas import TouchpointIn
-from fluide.domain.benchmark import FORMAT, read_file
+from fluide.domain.benchmark import FORMAT
+from fluide.domain.benchmark_file import read_file
 from fluide.services import benchmark
 from fluide.services import touchpoints as touchpoint_service
 from fluide.settings import Settings

@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from fluide.domain import benchmark as b
+from fluide.domain import benchmark_file as bf
 from fluide.domain.scales import SCALES, Polarity, Question
 
 Q7 = Question(SCALES["1-7"], Polarity.EASE)
@@ -64,7 +65,7 @@ def test_the_export_document_holds_aggregates_only() -> None:
     assert doc["format"] == "fluide-benchmark/1"
     assert set(doc) == {"format", "contributor", "exported_at", "period", "categories"}
     assert set(doc["categories"]["payment"]) == {"answers", "mean", "sd", "groups", "period"}
-    assert b.read_file(doc).contributions[0].answers == 30
+    assert bf.read_file(doc).contributions[0].answers == 30
 
 
 # --- the file, read back ---------------------------------------------------------------------
@@ -132,8 +133,8 @@ def test_a_bad_file_is_refused_naming_the_json_path_and_what_is_allowed(
 ) -> None:
     doc = copy.deepcopy(_file())
     change(doc)
-    with pytest.raises(b.FileProblem) as e:
-        b.read_file(doc)
+    with pytest.raises(bf.FileProblem) as e:
+        bf.read_file(doc)
     assert e.value.path == path
     assert needle in str(e.value)
 

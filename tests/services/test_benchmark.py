@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from fluide.api.schemas import TouchpointPatch
-from fluide.domain.benchmark import read_file
+from fluide.domain.benchmark_file import read_file
 from fluide.services import benchmark
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.workspace_settings import WorkspacePatch

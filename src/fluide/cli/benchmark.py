@@ -18,7 +18,7 @@ from fluide.ingest.errors import InputError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from fluide.domain.benchmark import BenchmarkFile
+    from fluide.domain.benchmark_file import BenchmarkFile
 
 benchmark_app = typer.Typer(
     cls=Group,
@@ -112,7 +112,7 @@ def export(
 
 def _read(lang: str, path: Path) -> BenchmarkFile | str:
     """The checked file, or a line naming the file, the JSON path and what is allowed."""
-    from fluide.domain.benchmark import FileProblem, read_file
+    from fluide.domain.benchmark_file import FileProblem, read_file
 
     try:
         data = path.read_bytes()

@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from fluide.domain.benchmark import FORMAT, read_file
+from fluide.domain.benchmark import FORMAT
+from fluide.domain.benchmark_file import read_file
 from fluide.services.benchmark import import_files
 
 COMPANIES: Final = {

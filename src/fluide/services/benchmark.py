@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.domain import benchmark as domain
-from fluide.domain.benchmark import Aggregate, BenchmarkFile, Contribution
+from fluide.domain.benchmark import Aggregate, Contribution
+from fluide.domain.benchmark_file import BenchmarkFile
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
 from fluide.domain.stats import Counts
