@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fluide.cli.app import EXIT_BAD_INPUT, Group, LangOpt, _check_lang, _fail, _workspace_arg, app
-from fluide.cli.service import _engine, _load
 from fluide.i18n import DEFAULT_LANG, N_, fmt_int
 from fluide.i18n import gettext as _t
 from fluide.ingest.errors import InputError
@@ -52,6 +51,9 @@ def _day(lang: str, option: str, text: str | None) -> date | None:
 
 
 def _factory(lang: str) -> tuple[Any, sessionmaker[Session]]:
+    # cli.service registers `demo` and `workspace`: imported here, the commands keep the
+    # order of `fluide --help` whatever the order the modules load in.
+    from fluide.cli.service import _engine, _load
     from fluide.storage.db import session_factory
 
     engine = _engine(lang, _load(lang))

@@ -25,7 +25,6 @@ from fluide.domain.benchmark_file import BenchmarkFile
 from fluide.domain.periods import local_day_bounds
 from fluide.domain.scales import EffortGroups, Question, polarity_by_key, scale_by_key
 from fluide.domain.stats import Counts
-from fluide.domain.task_names import task_in
 from fluide.i18n import N_
 from fluide.services.dates import checked_day
 from fluide.services.errors import invalid
@@ -313,7 +312,6 @@ def card(
         if tp is None or not tp.task_category:
             return None
         category = tp.task_category
-        name = task_in(tp.task_names, lang, tp.task)
     doc = benchmark(factory, ws, now=now)
     found = next((c for c in doc["categories"] if c["category"] == category), None)
     if found is None:
@@ -321,7 +319,6 @@ def card(
     return {
         **found,
         "name": domain.category_name(category, lang),
-        "task": name,
         "period": doc["period"],
         "min_contributors": domain.MIN_CONTRIBUTORS,
     }
