@@ -116,6 +116,7 @@ CALLS: dict[str, Callable[[Of], Call]] = {
     "GET /v1/users/{user_id}/history": lambda a: (f"/v1/users/{a.user}/history", None, True),
     "DELETE /v1/users/{user_id}": lambda a: (f"/v1/users/{a.user}", None, True),
     "GET /v1/metrics": lambda a: (f"/v1/metrics?touchpoint={a.touchpoint}", None, False),
+    "GET /v1/benchmark": lambda a: ("/v1/benchmark", None, False),
     "GET /v1/recontacts": lambda a: ("/v1/recontacts?by=reason&by=agent", None, False),
     "GET /v1/email-templates": lambda a: ("/v1/email-templates", None, False),
     "PUT /v1/email-templates/{lang}": lambda a: (

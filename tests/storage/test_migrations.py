@@ -234,4 +234,28 @@ def test_0013_adds_the_outcome_event_types_and_takes_them_away(
     with f() as s:
         ws = s.get_one(Workspace, workspace.id)
         assert ws.name and ws.outcome_event_types is None  # NULL: the defaults
+
+
+def test_0014_adds_the_benchmark_and_takes_it_away_keeping_the_rest(
+    app: FastAPI, workspace: NewWorkspace
+) -> None:
+    from fluide.inputs.requests import TouchpointIn
+    from fluide.services import touchpoints
+    from fluide.storage.models import Touchpoint
+    from tests.service.conftest import touchpoint_body
+
+    engine: Engine = app.state.engine
+    f = app.state.sessions
+    touchpoints.create(f, workspace.id, TouchpointIn(**touchpoint_body(task_category="payment")))
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0013")
+    assert "benchmark_contributions" not in inspect(engine).get_table_names()
+    assert "task_category" not in {c["name"] for c in inspect(engine).get_columns("touchpoints")}
+    assert "benchmark_opt_in" not in {c["name"] for c in inspect(engine).get_columns("workspaces")}
+    migrate(engine)
+    with f() as s:
+        tp = s.execute(select(Touchpoint)).scalar_one()
+        ws = s.get_one(Workspace, workspace.id)
+    assert tp.key == "payer" and tp.task_category is None  # the category went with 0014
+    assert ws.benchmark_opt_in is False and ws.benchmark_contributor is None
     assert _differences(engine) == []

@@ -20,6 +20,7 @@ from fluide.api.routes import (
     actions,
     agents,
     backlog,
+    benchmark,
     demo_inbox,
     demo_shop,
     email_templates,
@@ -222,6 +223,7 @@ def api_routes() -> list[BaseRoute]:
         agents,
         follow_ups,
         helpdesk,
+        benchmark,
     ):
         root.include_router(module.router)
     return list(root.routes)

@@ -1,6 +1,7 @@
 """The ``fluide`` command line: commands on exports, and the collection service."""
 
 from fluide.cli import (
+    benchmark,
     drivers,
     files,
     jobs,
@@ -18,6 +19,7 @@ from fluide.cli.app import app
 
 __all__ = [
     "app",
+    "benchmark",
     "drivers",
     "files",
     "jobs",

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.demo import dashboard
+from fluide.demo.consortium import import_consortium
 from fluide.demo.customers import PARIS
 from fluide.demo.dashboard import DemoLogin
 from fluide.demo.outcomes import Answered, outcome_events
@@ -126,6 +127,7 @@ def build_demo(
     open_missed_promises(factory, window.end, ws.id)
     dashboard.history_of_follow_ups(factory, ws.id, window.end, seed)
     dashboard.subscribe(factory, ws.id)
+    import_consortium(factory, window.end)
     # Duplicates are not stored: the decisions as the host received them say how many.
     totals = {**counts(factory, ws.id), "decisions": dict(sorted(sent.items()))}
     day = fix_day.isoformat() if fix_day else None

@@ -18,6 +18,7 @@ COMMENT_PROMPT = {
 
 def _tp(
     key: str,
+    category: str,
     task: tuple[str, str],
     fr: str,
     en: str,
@@ -30,6 +31,7 @@ def _tp(
             "key": key,
             "task": task[0],
             "task_names": {"fr": task[0], "en": task[1]},
+            "task_category": category,
             "question": {"fr": fr, "en": en},
             "scale": "1-7",
             "polarity": "ease",
@@ -46,6 +48,7 @@ def _tp(
 TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     _tp(
         "payer",
+        "payment",
         ("payer", "pay"),
         "J'ai pu payer facilement",
         "I could pay easily",
@@ -54,6 +57,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "changer_carte",
+        "payment",
         ("changer la carte", "change the card"),
         "J'ai pu changer ma carte facilement",
         "I could change my card easily",
@@ -62,6 +66,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "trouver_facture",
+        "find_information",
         ("trouver la facture", "find the invoice"),
         "J'ai pu trouver ma facture facilement",
         "I could find my invoice easily",
@@ -71,6 +76,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "contacter_support",
+        "support_contact",
         ("contacter le support", "contact support"),
         "J'ai pu obtenir de l'aide facilement",
         "I could get help easily",
@@ -79,6 +85,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "activer",
+        "onboarding",
         ("activer le compte", "activate the account"),
         "J'ai pu activer mon compte facilement",
         "I could activate my account easily",
@@ -90,6 +97,7 @@ TOUCHPOINTS: tuple[TouchpointIn, ...] = (
     ),
     _tp(
         "annuler",
+        "cancellation",
         ("annuler l'abonnement", "cancel the subscription"),
         "J'ai pu annuler mon abonnement facilement",
         "I could cancel my subscription easily",

@@ -33,6 +33,17 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whit
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Channel = Literal["in_app", "email", "chat", "link", "popover"]
 ScaleKey = Literal["1-5", "1-7", "1-10", "emoji-3"]
+TaskCategory = Literal[
+    "payment",
+    "login",
+    "onboarding",
+    "support_contact",
+    "find_information",
+    "cancellation",
+    "delivery",
+    "other",
+]
+"""The benchmark's task categories (:data:`fluide.domain.benchmark.CATEGORIES`)."""
 CHANNELS = ("in_app", "email", "chat", "link", "popover")
 
 
@@ -179,6 +190,7 @@ class TouchpointIn(TouchpointBase):
                     "key": "payer",
                     "task": "payer",
                     "task_names": {"fr": "payer", "en": "pay"},
+                    "task_category": "payment",
                     "question": {"fr": "J'ai pu payer facilement", "en": "I could pay easily"},
                     "scale": "1-7",
                     "polarity": "ease",
@@ -198,6 +210,7 @@ class TouchpointIn(TouchpointBase):
     key: Key
     task: Name
     task_names: TaskNames | None = None
+    task_category: TaskCategory | None = None
     question: Text
     scale: ScaleKey
     polarity: Literal["effort", "ease"]
@@ -224,6 +237,7 @@ class TouchpointPatch(TouchpointBase):
     )
     task: Name | None = None
     task_names: TaskNames | None = None
+    task_category: TaskCategory | None = None  # null: out of the benchmark
     question: Text | None = None
     scale: ScaleKey | None = None
     polarity: Literal["effort", "ease"] | None = None

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
+from fluide.domain.benchmark import CATEGORIES
 from fluide.domain.scales import SCALES, EffortGroups, Polarity, Question, ScaleError
 from fluide.i18n import N_
 from fluide.inputs.requests import CHANNELS, TouchpointIn, TouchpointPatch
@@ -25,6 +26,7 @@ FIELDS: Final = (
     "key",
     "task",
     "task_en",
+    "task_category",
     "question_fr",
     "question_en",
     "prompt_fr",
@@ -84,6 +86,7 @@ def values_of(tp: dict[str, Any]) -> dict[str, str]:
         "task": tp["task"],
         # Blank when it is the French name: it then follows the French name when that changes.
         "task_en": "" if names.get("en", tp["task"]) == tp["task"] else names["en"],
+        "task_category": tp.get("task_category") or "",
         "question_fr": question.get("fr") or "",
         "question_en": question.get("en") or "",
         "prompt_fr": prompt.get("fr") or "",
@@ -212,6 +215,14 @@ def body_of(values: dict[str, str], *, with_key: bool) -> dict[str, Any]:
     if len(values["task_en"]) > 200:
         raise _refuse("task_en", N_("The task name needs 1 to 200 characters."))
     body["task_names"] = {"fr": values["task"], "en": values["task_en"] or values["task"]}
+    category = values.get("task_category", "")
+    if category and category not in CATEGORIES:
+        raise _refuse(
+            "task_category",
+            N_("Choose a task category among: %(allowed)s."),
+            allowed=", ".join(CATEGORIES),
+        )
+    body["task_category"] = category or None
     question_fr = _text(values, "question_fr", required=True)
     question_en = _text(values, "question_en", required=False)
     body["question"] = {"fr": question_fr, **({"en": question_en} if question_en else {})}

@@ -68,6 +68,7 @@ def to_json(tp: Touchpoint, versions: list[QuestionVersion]) -> dict[str, Any]:
         "key": tp.key,
         "task": tp.task,
         "task_names": all_task_names(tp.task_names, tp.task),
+        "task_category": tp.task_category,
         **_versioned_fields(current),
         "triggers": tp.triggers,
         "channels": tp.channels,
@@ -113,6 +114,7 @@ def create(factory: sessionmaker[Session], ws: str, body: TouchpointIn) -> dict[
                 key=body.key,
                 task=body.task,
                 task_names=_names(None, body.task, body.task, data.get("task_names")),
+                task_category=body.task_category,
                 triggers=data["triggers"],
                 channels=list(dict.fromkeys(body.channels)),
                 sampling=body.sampling,
@@ -183,7 +185,7 @@ def _after(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def next_version(s: Session, ws: str, key: str, patch: TouchpointPatch) -> int | None:
     """The question version :func:`update` would start for ``patch``, or ``None`` (none)."""
-    changes = patch_changes(patch, nullable=("browser_events",))
+    changes = patch_changes(patch, nullable=("browser_events", "task_category"))
     tp = touchpoint_of(s, ws, key)
     current = repo.version_by_id(s, ws, tp.current_version_id or "")
     if current is None:
@@ -195,7 +197,7 @@ def next_version(s: Session, ws: str, key: str, patch: TouchpointPatch) -> int |
 def update(
     factory: sessionmaker[Session], ws: str, key: str, patch: TouchpointPatch
 ) -> dict[str, Any]:
-    changes = patch_changes(patch, nullable=("browser_events",))
+    changes = patch_changes(patch, nullable=("browser_events", "task_category"))
     with write_session(factory) as s:
         tp = touchpoint_of(s, ws, key)
         versions = repo.versions(s, ws, tp.id)
@@ -212,6 +214,7 @@ def update(
             tp.task_names = _names(tp.task_names, tp.task, new_task, changes.get("task_names"))
             tp.task = new_task
         for name in (
+            "task_category",
             "triggers",
             "channels",
             "sampling",

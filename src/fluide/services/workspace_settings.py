@@ -22,7 +22,7 @@ from fluide import secretbox
 from fluide.channels.outbound import Policy
 from fluide.channels.webhook import MAX_URL_LENGTH, URL_PROBLEMS, url_problem_code
 from fluide.inputs.requests import Input, Name
-from fluide.services import branding, contacts, outcomes
+from fluide.services import benchmark, branding, contacts, outcomes
 from fluide.services.contacts import MAX_PROMISE_ALERT_HOURS
 from fluide.services.errors import ServiceError
 from fluide.services.workspaces import workspace_in
@@ -80,6 +80,8 @@ class WorkspacePatch(Input):
     outcome_event_types: list[Annotated[str, StringConstraints(max_length=400)]] | None = Field(
         default=None, max_length=200
     )
+    # The CES benchmark (services.benchmark): contribute live to this instance's pool.
+    benchmark_opt_in: bool | None = None
 
 
 def settings_json(ws: Workspace) -> dict[str, Any]:
@@ -101,6 +103,7 @@ def settings_json(ws: Workspace) -> dict[str, Any]:
         "contact_event_types": list(contacts.contact_types(ws)),
         "promise_alert_hours": contacts.promise_alert_hours(ws),
         "outcome_event_types": list(outcomes.outcome_types(ws)),
+        "benchmark_opt_in": ws.benchmark_opt_in,
     }
 
 
@@ -154,7 +157,7 @@ def update(
     """
     policy = Policy.of(settings)
     sent = body.model_fields_set
-    for field in ("name", "timezone", "fatigue_days"):
+    for field in ("name", "timezone", "fatigue_days", "benchmark_opt_in"):
         if field in sent and getattr(body, field) is None:
             raise _invalid(field, "%(field)s cannot be empty.", field=field)
     if body.timezone is not None:
@@ -198,6 +201,8 @@ def update(
             ws.promise_alert_hours = body.promise_alert_hours
         if "outcome_event_types" in sent:
             ws.outcome_event_types = outcome_types
+        if body.benchmark_opt_in is not None:
+            benchmark.set_opt_in(ws, body.benchmark_opt_in)
         s.flush()
         return settings_json(ws)
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +68,10 @@ class Workspace(Base):
     promise_alert_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Loyalty (services.outcomes): the event types that are outcomes; NULL: defaults.
     outcome_event_types: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
+    # The CES benchmark (services.benchmark): whether the workspace contributes live to the
+    # instance's pool, and its random opaque contributor id (made at first export or opt-in).
+    benchmark_opt_in: Mapped[bool] = mapped_column(default=False, server_default=false())
+    benchmark_contributor: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ApiKey(Base):
@@ -103,6 +108,8 @@ class Touchpoint(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Event types a signed browser may send for this touchpoint (None: the in-app default).
     browser_events: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
+    # The benchmark's task category (fluide.domain.benchmark.CATEGORIES); None: not in it.
+    task_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
     current_version_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -410,6 +417,7 @@ class Topic(Base):
 # The dashboard's tables live in their own module; importing it here puts them in
 # Base.metadata wherever the models are (migrations, tests' table clean-up). The
 # rules module keeps workspaces.rules_version current in every session.
+from fluide.storage import benchmark_models as _benchmark_models  # noqa: E402, F401
 from fluide.storage import dashboard_models as _dashboard_models  # noqa: E402, F401
 from fluide.storage import helpdesk_models as _helpdesk_models  # noqa: E402, F401
 from fluide.storage import rules as _rules  # noqa: E402, F401

@@ -35,6 +35,7 @@ ROOT: Final = "workspaces"
 INSTANCE_TABLES: Final = {
     "login_throttles": "failed-login counts of the whole instance (keyed by a hash)",
     "instance_meta": "facts about the database itself (e.g. that it is the demo's)",
+    "benchmark_contributions": "other companies' benchmark aggregates, imported by the operator",
 }
 """Tables that belong to no workspace: never exported, never touched by an import."""
 NOT_EXPORTED: Final = {

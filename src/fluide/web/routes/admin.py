@@ -39,6 +39,7 @@ SETTINGS_FIELDS: Final = (
     *RETENTION_FIELDS,
     "brand_color",
     *CONTACT_FIELDS,
+    "benchmark_opt_in",
 )
 DONE: Final = (
     "updated",
@@ -198,6 +199,8 @@ def change_settings(request: Request, user: AdminDep, form: FormDep) -> Response
     values = {k: form.get(k, "").strip() for k in SETTINGS_FIELDS}
     try:
         optional = {k for k in (*RETENTION_FIELDS, "brand_color", *CONTACT_FIELDS) if k in form}
+        if "benchmark_shown" in form:  # an unticked box sends nothing: the page says it had one
+            optional.add("benchmark_opt_in")
         patch = _settings_patch(values, optional)
         saved = workspace_settings.update(
             _factory(request), settings_of(request), user.workspace_id, patch
@@ -308,6 +311,11 @@ def _settings_patch(
             **retention,
             **brand,
             **_contact_patch(values, sent),
+            **(
+                {"benchmark_opt_in": bool(values["benchmark_opt_in"])}
+                if "benchmark_opt_in" in sent
+                else {}
+            ),
         }
     )
 

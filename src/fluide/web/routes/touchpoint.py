@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from fluide.api.pages import FormDep
 from fluide.i18n import N_
-from fluide.services import dashboard, tagger_state
+from fluide.services import benchmark, dashboard, tagger_state
 from fluide.services import dashboard_touchpoint as service
 from fluide.services.workspaces import workspace_of
-from fluide.web import touchpoint_view
+from fluide.web import benchmark_view, touchpoint_view
 from fluide.web.auth import AnalystDep, check_csrf
 from fluide.web.render import HEADERS, json_response, render_page, wants
 
@@ -66,6 +66,7 @@ def touchpoint(
         notice=NOTICES.get(notice or ""),
         week_choices=(4, 8, 12, 26, 52),
         tagger=tagger_state.of_workspace(factory, ws.id),
+        benchmark=benchmark_view.card(benchmark.card(factory, ws, key, user.lang), user.lang),
     )
 
 

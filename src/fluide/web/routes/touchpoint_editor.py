@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fluide.api.pages import FormDep
 from fluide.api.schemas import CHANNELS
+from fluide.domain.benchmark import CATEGORIES, category_name
 from fluide.i18n import SUPPORTED_LANGS, gettext, lang_of
 from fluide.services import touchpoint_form as form_of
 from fluide.services import touchpoint_preview as previews
@@ -119,6 +120,7 @@ def _page(
         channels=[(c, gettext(user.lang, form_of.CHANNEL_NAMES[c])) for c in CHANNELS],
         scales=[(k, gettext(user.lang, v)) for k, v in form_of.SCALE_NAMES.items()],
         polarities=[(k, gettext(user.lang, v)) for k, v in form_of.POLARITY_NAMES.items()],
+        categories=[(k, category_name(k, user.lang)) for k in CATEGORIES],
         langs=SUPPORTED_LANGS,
         script=editor_view.SCRIPT,
         **block,
