@@ -261,6 +261,7 @@ FIELDS = {
     "contact_event_types",
     "promise_alert_hours",
     "outcome_event_types",
+    "benchmark_opt_in",
 }
 
 
