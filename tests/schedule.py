@@ -1,0 +1,99 @@
+"""How ``pytest -n 2 --dist loadfile`` hands out the tests: the longest files first.
+
+pytest-xdist's ``loadfile`` hands out one file at a time, largest first *by number
+of tests*. A file of a few slow tests (eight demo builds, a fuzz) then comes last
+and one worker runs it alone while the other waits. Here the files go out longest
+first *by time* (a longest-processing-time schedule), so the last ones are short;
+and the files whose tests each build their own data and share no module fixture
+are handed out one test at a time, so both workers take part in them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from xdist.scheduler import LoadFileScheduling
+
+SECONDS: dict[str, float] = {
+    "tests/service/test_demo_emerging_topic.py": 384,
+    "tests/service/test_cli_demo.py": 224,
+    "tests/jobs/test_serve_child.py": 194,
+    "tests/service/test_openapi.py": 170,
+    "tests/service/test_serve_workers.py": 124,
+    "tests/service/test_demo_backlog.py": 108,
+    "tests/web/test_demo_dashboard.py": 120,
+    "tests/browser/test_phone_width.py": 100,
+    "tests/service/test_demo_fill.py": 80,
+    "tests/docs/test_examples.py": 62,
+    "tests/service/test_metrics.py": 60,
+    "tests/test_cli_serve.py": 45,
+    "tests/test_cli_service.py": 45,
+    "tests/browser/test_dashboard_overview.py": 35,
+    "tests/api/test_workspace_isolation.py": 30,
+    "tests/test_cli_demo_mode.py": 30,
+    "tests/test_cli_tagging.py": 30,
+    "tests/browser/test_docs_offline.py": 20,
+    "tests/tagging/test_model.py": 20,
+    "tests/web/test_workspace_isolation.py": 20,
+}
+"""The longest files' seconds of work, all their tests together, measured with
+``--durations=80`` in a whole run on a loaded two-core machine (28 min: about three
+times an idle machine's). A stale figure only hands a file out a little early or late."""
+
+SECONDS_A_TEST = 0.42
+"""What a test of another file takes, on the same scale: the rest of that run's work
+(1,575 s) over its number of tests."""
+
+ONE_TEST_AT_A_TIME = frozenset(
+    {
+        "tests/service/test_demo_emerging_topic.py",
+        "tests/service/test_cli_demo.py",
+        "tests/service/test_openapi.py",
+        "tests/service/test_serve_workers.py",
+        "tests/docs/test_examples.py",
+    }
+)
+"""Files handed out one test at a time: each of their tests builds its own data (no
+module fixture), and they are long enough that both workers should share them."""
+
+
+def _file(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def weight(path: str, tests: int) -> float:
+    """A file's expected seconds."""
+    return SECONDS.get(path, tests * SECONDS_A_TEST)
+
+
+class LongestFirst(LoadFileScheduling):
+    """``loadfile`` over the collection as :func:`order` left it (heaviest files first),
+    the files of :data:`ONE_TEST_AT_A_TIME` split into their tests."""
+
+    def __init__(self, config: pytest.Config, log: object = None) -> None:
+        super().__init__(config, log)  # type: ignore[arg-type]
+        # Keep the order of the collection: it is already by time, not by count.
+        config.option.loadscopereorder = False
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = _file(nodeid)
+        return nodeid if path in ONE_TEST_AT_A_TIME else path
+
+
+def order(items: list[pytest.Item]) -> None:
+    """Sort the items by their file's expected time, longest first (stable within a
+    file). Every worker collects the same items and sorts them alike."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[_file(item.nodeid)] = counts.get(_file(item.nodeid), 0) + 1
+    # A file handed out test by test ranks as one of its tests.
+    rank = {
+        path: -weight(path, n) / (n if path in ONE_TEST_AT_A_TIME else 1)
+        for path, n in counts.items()
+    }
+    items.sort(key=lambda item: rank[_file(item.nodeid)])
+
+
+def is_worker() -> bool:
+    return "PYTEST_XDIST_WORKER" in os.environ
