@@ -14,6 +14,7 @@ import os
 
 import pytest
 from xdist.scheduler import LoadFileScheduling
+from xdist.workermanage import WorkerController
 
 SECONDS: dict[str, float] = {
     "tests/service/test_demo_emerging_topic.py": 384,
@@ -75,6 +76,20 @@ class LongestFirst(LoadFileScheduling):
         super().__init__(config, log)  # type: ignore[arg-type]
         # Keep the order of the collection: it is already by time, not by count.
         config.option.loadscopereorder = False
+
+    def _reschedule(self, node: WorkerController) -> None:
+        """More work for ``node`` once it holds a single test, not three as ``loadfile``
+        does: a worker runs a test once it knows the next one, so one in hand is enough,
+        and a worker holding three long tests while the other has none is what made
+        the end of the run one worker's alone."""
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()
+            return
+        if self._pending_of(self.assigned_work[node]) > 1:
+            return
+        self._assign_work_unit(node)
 
     def _split_scope(self, nodeid: str) -> str:
         path = _file(nodeid)
