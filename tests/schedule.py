@@ -58,9 +58,23 @@ ONE_TEST_AT_A_TIME = frozenset(
 """Files handed out one test at a time: each of their tests builds its own data (no
 module fixture), and they are long enough that both workers should share them."""
 
+ONE_UNIT_A_DATABASE = frozenset({"tests/service/test_demo_fill.py"})
+"""Files handed out in two halves, their SQLite tests and their PostgreSQL tests: their
+module fixture (a demo build) is made once per database, so each half builds one."""
+
 
 def _file(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def _database(nodeid: str) -> str:
+    """``sqlite`` or ``postgresql``: the first part of a test's parameters."""
+    return nodeid.partition("[")[2].split("-", 1)[0].rstrip("]")
+
+
+def _parts(path: str) -> int:
+    """In how many units a file not handed out test by test goes."""
+    return 2 if path in ONE_UNIT_A_DATABASE else 1
 
 
 def weight(path: str, tests: int) -> float:
@@ -70,7 +84,8 @@ def weight(path: str, tests: int) -> float:
 
 class LongestFirst(LoadFileScheduling):
     """``loadfile`` over the collection as :func:`order` left it (heaviest files first),
-    the files of :data:`ONE_TEST_AT_A_TIME` split into their tests."""
+    the files of :data:`ONE_TEST_AT_A_TIME` split into their tests and those of
+    :data:`ONE_UNIT_A_DATABASE` into their two halves."""
 
     def __init__(self, config: pytest.Config, log: object = None) -> None:
         super().__init__(config, log)  # type: ignore[arg-type]
@@ -93,7 +108,11 @@ class LongestFirst(LoadFileScheduling):
 
     def _split_scope(self, nodeid: str) -> str:
         path = _file(nodeid)
-        return nodeid if path in ONE_TEST_AT_A_TIME else path
+        if path in ONE_TEST_AT_A_TIME:
+            return nodeid
+        if path in ONE_UNIT_A_DATABASE:
+            return f"{path}::{_database(nodeid)}"
+        return path
 
 
 def order(items: list[pytest.Item]) -> None:
@@ -104,7 +123,7 @@ def order(items: list[pytest.Item]) -> None:
         counts[_file(item.nodeid)] = counts.get(_file(item.nodeid), 0) + 1
     # A file handed out test by test ranks as one of its tests.
     rank = {
-        path: -weight(path, n) / (n if path in ONE_TEST_AT_A_TIME else 1)
+        path: -weight(path, n) / (n if path in ONE_TEST_AT_A_TIME else _parts(path))
         for path, n in counts.items()
     }
     items.sort(key=lambda item: rank[_file(item.nodeid)])
