@@ -73,9 +73,8 @@ def live_url(app: FastAPI) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per worker; each test has a context of its own (``page``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -30,7 +30,7 @@ from fluide.demo.dashboard import ADMIN, CSM, agent_email
 from fluide.settings import load_settings
 from fluide.storage.dashboard_models import Action
 from fluide.storage.models import Response
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON, TIMEOUT_MS
+from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, NO_BROWSER, SKIP_REASON, TIMEOUT_MS
 from tests.demo_database import demo_database
 from tests.service.conftest import LiveServer, event_body
 from tests.services.test_contact_follow_ups import contact
@@ -140,29 +140,32 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def phones(site: Site, browser: Any) -> Iterator[Callable[[str, str], Any]]:
+def phones(site: Site) -> Iterator[Callable[[str, str], Any]]:
     """A 375 px tab logged in as a role, in a language (one per pair, kept for the module)."""
+    from playwright.sync_api import sync_playwright
+
     tabs: dict[tuple[str | None, str], Any] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
 
-    def phone(role: str | None, lang: str) -> Any:
-        if (role, lang) not in tabs:
-            context = browser.new_context(
-                locale="fr-FR" if lang == "fr" else "en-GB",
-                viewport={"width": PHONE_WIDTH, "height": 740},
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            context.set_default_navigation_timeout(TIMEOUT_MS)
-            tab = context.new_page()
-            if role is not None:
-                _log_in(tab, site, ROLES[role], lang)
-            tabs[(role, lang)] = tab
-        return tabs[(role, lang)]
+        def phone(role: str | None, lang: str) -> Any:
+            if (role, lang) not in tabs:
+                context = browser.new_context(
+                    locale="fr-FR" if lang == "fr" else "en-GB",
+                    viewport={"width": PHONE_WIDTH, "height": 740},
+                )
+                context.set_default_timeout(TIMEOUT_MS)
+                context.set_default_navigation_timeout(TIMEOUT_MS)
+                tab = context.new_page()
+                if role is not None:
+                    _log_in(tab, site, ROLES[role], lang)
+                tabs[(role, lang)] = tab
+            return tabs[(role, lang)]
 
-    try:
-        yield phone
-    finally:
-        for tab in tabs.values():
-            tab.context.close()
+        try:
+            yield phone
+        finally:
+            browser.close()
 
 
 def _log_in(tab: Any, site: Site, email: str, lang: str) -> None:
