@@ -17,34 +17,38 @@ from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
 SECONDS: dict[str, float] = {
-    "tests/service/test_demo_emerging_topic.py": 384,
-    "tests/service/test_cli_demo.py": 224,
-    "tests/jobs/test_serve_child.py": 194,
-    "tests/service/test_openapi.py": 170,
-    "tests/service/test_serve_workers.py": 124,
-    "tests/service/test_demo_backlog.py": 108,
-    "tests/web/test_demo_dashboard.py": 120,
-    "tests/browser/test_phone_width.py": 100,
-    "tests/service/test_demo_fill.py": 80,
-    "tests/docs/test_examples.py": 62,
-    "tests/service/test_metrics.py": 60,
-    "tests/test_cli_serve.py": 45,
-    "tests/test_cli_service.py": 45,
-    "tests/browser/test_dashboard_overview.py": 35,
-    "tests/api/test_workspace_isolation.py": 30,
-    "tests/test_cli_demo_mode.py": 30,
-    "tests/test_cli_tagging.py": 30,
-    "tests/browser/test_docs_offline.py": 20,
-    "tests/tagging/test_model.py": 20,
-    "tests/web/test_workspace_isolation.py": 20,
+    "tests/service/test_demo_emerging_topic.py": 330,
+    "tests/service/test_openapi.py": 243,
+    "tests/jobs/test_serve_child.py": 233,
+    "tests/service/test_cli_demo.py": 220,
+    "tests/service/test_demo_backlog.py": 207,
+    "tests/browser/test_phone_width.py": 200,
+    "tests/service/test_demo_fill.py": 188,
+    "tests/service/test_metrics.py": 137,
+    "tests/web/test_demo_dashboard.py": 122,
+    "tests/services/test_weekly_report.py": 55,
+    "tests/docs/test_examples.py": 54,
+    "tests/service/test_serve_workers.py": 53,
+    "tests/web/test_report_page.py": 42,
+    "tests/test_cli_service.py": 39,
+    "tests/jobs/test_tagging.py": 37,
+    "tests/services/test_agents.py": 28,
+    "tests/web/test_agents.py": 26,
+    "tests/browser/test_dashboard_overview.py": 26,
+    "tests/web/test_touchpoint.py": 23,
+    "tests/service/test_responses.py": 20,
+    "tests/web/test_backlog.py": 19,
+    "tests/service/test_widget_api.py": 19,
+    "tests/web/test_friction_actions.py": 19,
+    "tests/web/test_follow_ups.py": 19,
 }
-"""The longest files' seconds of work, all their tests together, measured with
-``--durations=80`` in a whole run on a loaded two-core machine (28 min: about three
-times an idle machine's). A stale figure only hands a file out a little early or late."""
+"""The longest files' seconds of work, all their tests together, measured test by test
+in a whole run (``-n 2``) on a loaded two-core machine (29 min: about three times an
+idle machine's). A stale figure only hands a file out a little early or late."""
 
-SECONDS_A_TEST = 0.42
+SECONDS_A_TEST = 0.27
 """What a test of another file takes, on the same scale: the rest of that run's work
-(1,575 s) over its number of tests."""
+(853 s) over its 3,156 tests."""
 
 ONE_TEST_AT_A_TIME = frozenset(
     {
