@@ -18,6 +18,7 @@ from sqlalchemy.util import LRUCache
 
 from fluide.services import accounts
 from fluide.storage import db
+from tests import schedule
 from tests.service.conftest import (
     app,
     auth,
@@ -103,3 +104,17 @@ def shared_statement_cache() -> Iterator[None]:
         yield
     finally:
         db.create_engine = real
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the longest files first (``tests/schedule.py``)."""
+    if schedule.is_worker():
+        schedule.order(items)
+
+
+@pytest.hookimpl(optionalhook=True)  # `-p no:xdist` runs without the hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadfile`` hands out the files by time, not by number of tests."""
+    if config.getvalue("dist") == "loadfile":
+        return schedule.LongestFirst(config, log)
+    return None
