@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from fluide.i18n import N_
-from fluide.services.errors import ServiceError, invalid
+from fluide.services.errors import invalid
 from fluide.storage.models import Workspace
 
 DEFAULT_CONTACT_TYPES: Final = ("ticket_opened", "contact", "call", "chat_started")
@@ -36,37 +36,46 @@ def promise_alert_hours(ws: Workspace) -> int:
     return ws.promise_alert_hours or DEFAULT_PROMISE_ALERT_HOURS
 
 
-def _bad(message: str, /, **params: Any) -> ServiceError:
-    return invalid("contact_event_types", message, **params)
-
-
-def check_contact_types(types: Sequence[str]) -> list[str]:
-    """The list as it will be stored (trimmed, each once, in order); a 422 naming a bad one."""
+def check_event_types(
+    types: Sequence[str],
+    *,
+    field: str,
+    limit: int,
+    too_many: str,
+    not_a_type: str,
+    refused: dict[str, str] | None = None,
+) -> list[str]:
+    """An event-type list as it will be stored (trimmed, each once, in order); a 422 on
+    ``field`` naming the first bad one. ``too_many`` takes ``max`` and ``count``,
+    ``not_a_type`` takes ``value`` and ``max``; ``refused`` maps a type that may not be
+    listed to the message saying why (it takes ``value``)."""
     out: list[str] = []
-    if len(types) > MAX_CONTACT_TYPES:
-        raise _bad(
-            N_("At most %(max)s contact event types, got %(count)s."),
-            max=MAX_CONTACT_TYPES,
-            count=len(types),
-        )
+    if len(types) > limit:
+        raise invalid(field, too_many, max=limit, count=len(types))
     for raw in types:
         name = raw.strip()
         if not name or len(name) > MAX_TYPE_LENGTH or "\x00" in name:
-            raise _bad(
-                N_(
-                    "Contact event type %(value)s is not an event type: 1 to %(max)s "
-                    "characters, as POST /v1/events accepts them."
-                ),
-                value=repr(raw[:60]),
-                max=MAX_TYPE_LENGTH,
-            )
-        if name == RESOLVED_TYPE:
-            raise _bad(
-                N_("%(value)s resolves a ticket; it cannot be a contact as well."), value=name
-            )
+            raise invalid(field, not_a_type, value=repr(raw[:60]), max=MAX_TYPE_LENGTH)
+        if refused and name in refused:
+            raise invalid(field, refused[name], value=name)
         if name not in out:
             out.append(name)
     return out
+
+
+def check_contact_types(types: Sequence[str]) -> list[str]:
+    """The contact types as they will be stored; a 422 naming a bad one."""
+    return check_event_types(
+        types,
+        field="contact_event_types",
+        limit=MAX_CONTACT_TYPES,
+        too_many=N_("At most %(max)s contact event types, got %(count)s."),
+        not_a_type=N_(
+            "Contact event type %(value)s is not an event type: 1 to %(max)s "
+            "characters, as POST /v1/events accepts them."
+        ),
+        refused={RESOLVED_TYPE: N_("%(value)s resolves a ticket; it cannot be a contact as well.")},
+    )
 
 
 def text_of(properties: dict[str, Any], key: str) -> str | None:
