@@ -19,7 +19,7 @@ from xdist.workermanage import WorkerController
 SECONDS: dict[str, float] = {
     "tests/service/test_demo_emerging_topic.py": 330,
     "tests/service/test_openapi.py": 243,
-    "tests/jobs/test_serve_child.py": 233,
+    "tests/jobs/test_serve_child.py": 210,
     "tests/service/test_cli_demo.py": 220,
     "tests/service/test_demo_backlog.py": 207,
     "tests/browser/test_phone_width.py": 200,
