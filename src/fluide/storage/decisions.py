@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     any_,
     bindparam,
@@ -55,15 +56,77 @@ def _postgres(s: Session) -> bool:
     return s.get_bind().dialect.name == "postgresql"
 
 
-def _among(column: Any, values: Collection[str], postgres: bool) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one array parameter, not one per value
-    (a statement with a thousand placeholders costs psycopg more than the query)."""
+def _among_param(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
+    """``column IN :name``, the values given at execution; on PostgreSQL one array
+    parameter, not one per value (a thousand placeholders cost psycopg more than the query)."""
     match: ColumnElement[bool] = (
-        column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        column == any_(bindparam(name, type_=ARRAY(String)))
         if postgres
-        else column.in_(list(values))
+        else column.in_(bindparam(name, expanding=True))
     )
     return match
+
+
+def _run(s: Session, statements: tuple[Select[Any], Select[Any]], params: dict[str, Any]) -> Any:
+    """Execute the SQLite or PostgreSQL form of a statement built once, on the
+    session's connection: each batch of events runs these few statements, and
+    building them anew (and the ORM's execution path) cost more than the queries."""
+    return s.connection().execute(statements[_postgres(s)], params)
+
+
+_USERS = EndUser.metadata.tables[EndUser.__tablename__]
+_EVENTS = Event.metadata.tables[Event.__tablename__]
+_INVITATIONS = Invitation.metadata.tables[Invitation.__tablename__]
+_TOUCHPOINTS = Touchpoint.metadata.tables[Touchpoint.__tablename__]
+_WORKSPACES = Workspace.metadata.tables[Workspace.__tablename__]
+
+_WORKSPACE_STATE = select(
+    _WORKSPACES.c.fatigue_days, _WORKSPACES.c.rules_version, _WORKSPACES.c.contact_event_types
+).where(_WORKSPACES.c.id == bindparam("ws"))
+
+
+def _stored_ids(pg: bool) -> Select[Any]:
+    return select(_EVENTS.c.external_id).where(
+        _EVENTS.c.workspace_id == bindparam("ws"),
+        _among_param(_EVENTS.c.external_id, "ids", pg),
+    )
+
+
+def _locked_users(pg: bool) -> Select[Any]:
+    q = (
+        select(
+            _USERS.c.id,
+            _USERS.c.external_id,
+            _USERS.c.email,
+            _USERS.c.locale,
+            _USERS.c.attributes,
+            _USERS.c.opted_out_at,
+            _USERS.c.last_invited_at,
+        )
+        .where(
+            _USERS.c.workspace_id == bindparam("ws"), _among_param(_USERS.c.external_id, "ids", pg)
+        )
+        .order_by(_USERS.c.external_id)
+    )
+    # SQLite holds the database's write lock from BEGIN IMMEDIATE anyway.
+    return q.with_for_update() if pg else q
+
+
+def _histories(pg: bool) -> Select[Any]:
+    return (
+        select(_INVITATIONS.c.user_id, _TOUCHPOINTS.c.key, func.max(_INVITATIONS.c.created_at))
+        .join(_TOUCHPOINTS, _TOUCHPOINTS.c.id == _INVITATIONS.c.touchpoint_id)
+        .where(
+            _INVITATIONS.c.workspace_id == bindparam("ws"),
+            _among_param(_INVITATIONS.c.user_id, "ids", pg),
+        )
+        .group_by(_INVITATIONS.c.user_id, _TOUCHPOINTS.c.key)
+    )
+
+
+_STORED_IDS = (_stored_ids(False), _stored_ids(True))
+_LOCKED_USERS = (_locked_users(False), _locked_users(True))
+_HISTORIES = (_histories(False), _histories(True))
 
 
 def workspace_rules(s: Session, ws: str) -> tuple[int, int] | None:
@@ -77,11 +140,7 @@ def workspace_rules(s: Session, ws: str) -> tuple[int, int] | None:
 def workspace_state(s: Session, ws: str) -> tuple[int, int, list[str] | None] | None:
     """:func:`workspace_rules` and the contact event types as stored (``None``: the
     defaults), in the same statement: deciding events costs no extra round trip."""
-    row = s.execute(
-        select(
-            Workspace.fatigue_days, Workspace.rules_version, Workspace.contact_event_types
-        ).where(Workspace.id == ws)
-    ).first()
+    row = s.connection().execute(_WORKSPACE_STATE, {"ws": ws}).first()
     return None if row is None else (int(row[0]), int(row[1]), row[2])
 
 
@@ -89,13 +148,7 @@ def stored_event_ids(s: Session, ws: str, external_ids: Collection[str]) -> set[
     """Which of these event ids the workspace already has."""
     if not external_ids:
         return set()
-    return set(
-        s.scalars(
-            select(Event.external_id).where(
-                Event.workspace_id == ws, _among(Event.external_id, external_ids, _postgres(s))
-            )
-        )
-    )
+    return set(_run(s, _STORED_IDS, {"ws": ws, "ids": list(external_ids)}).scalars())
 
 
 _PG_CREATE = text(
@@ -133,27 +186,13 @@ def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, 
     database's write lock from ``BEGIN IMMEDIATE`` anyway.
     """
     postgres = _postgres(s)
-    table = EndUser.metadata.tables[EndUser.__tablename__]
     found: dict[str, UserState] = {}
     wanted = sorted(set(external_ids))
     for _ in range(LOCK_ATTEMPTS):
         if not wanted:
             return found
         _create_users(s, ws, wanted, postgres)
-        q = (
-            select(
-                table.c.id,
-                table.c.external_id,
-                table.c.email,
-                table.c.locale,
-                table.c.attributes,
-                table.c.opted_out_at,
-                table.c.last_invited_at,
-            )
-            .where(table.c.workspace_id == ws, _among(table.c.external_id, wanted, postgres))
-            .order_by(table.c.external_id)
-        )
-        for r in s.execute(q.with_for_update() if postgres else q):
+        for r in _run(s, _LOCKED_USERS, {"ws": ws, "ids": wanted}):
             found[r.external_id] = UserState(
                 r.id,
                 r.external_id,
@@ -176,12 +215,7 @@ def invitation_histories(
     out: dict[str, dict[str, datetime]] = {}
     if not user_ids:
         return out
-    rows = s.execute(
-        select(Invitation.user_id, Touchpoint.key, func.max(Invitation.created_at))
-        .join(Touchpoint, Touchpoint.id == Invitation.touchpoint_id)
-        .where(Invitation.workspace_id == ws, _among(Invitation.user_id, user_ids, _postgres(s)))
-        .group_by(Invitation.user_id, Touchpoint.key)
-    ).all()
+    rows = _run(s, _HISTORIES, {"ws": ws, "ids": list(user_ids)}).all()
     for user_id, key, last in rows:
         if last is not None:
             # as_utc: func.max() may come back naive from SQLite (it is UTC).
