@@ -22,6 +22,23 @@ class ContactEvent:
     properties: dict[str, Any]
 
 
+def typed_events(
+    workspace_id: str, types: Sequence[str], start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    """The conditions on events of ``types`` in ``[start, end)`` joined to their user, both
+    of the workspace (contacts and loyalty outcomes are read this way)."""
+    where: list[ColumnElement[bool]] = [
+        Event.workspace_id == workspace_id,
+        Event.type.in_(list(types)),
+        EndUser.workspace_id == workspace_id,
+    ]
+    if start is not None:
+        where.append(Event.occurred_at >= start)
+    if end is not None:
+        where.append(Event.occurred_at < end)
+    return where
+
+
 def contact_events(
     s: Session,
     workspace_id: str,
@@ -36,15 +53,7 @@ def contact_events(
     ``properties=False`` leaves them empty, unread: who and when is all a recontact needs."""
     if not types:
         return []
-    where: list[ColumnElement[bool]] = [
-        Event.workspace_id == workspace_id,
-        Event.type.in_(list(types)),
-        EndUser.workspace_id == workspace_id,
-    ]
-    if start is not None:
-        where.append(Event.occurred_at >= start)
-    if end is not None:
-        where.append(Event.occurred_at < end)
+    where = typed_events(workspace_id, types, start, end)
     query = (
         select(
             Event.user_id,

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from fluide.storage.contacts import typed_events
 from fluide.storage.models import EndUser, Event, Response, ResponseTag
 
 
@@ -31,15 +32,7 @@ def outcome_events(
     """The workspace's events of ``types`` in ``[start, end)``, by time."""
     if not types:
         return []
-    where: list[ColumnElement[bool]] = [
-        Event.workspace_id == workspace_id,
-        Event.type.in_(list(types)),
-        EndUser.workspace_id == workspace_id,
-    ]
-    if start is not None:
-        where.append(Event.occurred_at >= start)
-    if end is not None:
-        where.append(Event.occurred_at < end)
+    where = typed_events(workspace_id, types, start, end)
     query = (
         select(EndUser.external_id, Event.occurred_at, Event.type)
         .join(EndUser, EndUser.id == Event.user_id)
