@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel
+
+from fluide.i18n import N_
 
 
 class ServiceError(Exception):
@@ -53,3 +56,15 @@ def invalid(field: str, message: str, /, **params: Any) -> ServiceError:
     problem = message % params if params else message
     details = [{"field": field, "problem": problem, "type": "value_error"}]
     return ServiceError("invalid", message, details=details, **params)
+
+
+def check_groupings(by: Sequence[str], allowed: Collection[str]) -> None:
+    """A 422 on ``by`` naming the first grouping not in ``allowed``."""
+    for name in by:
+        if name not in allowed:
+            raise invalid(
+                "by",
+                N_("Unknown grouping %(value)s; allowed: %(allowed)s."),
+                value=str(name)[:64],
+                allowed=", ".join(allowed),
+            )

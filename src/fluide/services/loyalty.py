@@ -24,7 +24,7 @@ from fluide.domain.segments import tenure_of
 from fluide.i18n import N_
 from fluide.serialize import notice_json
 from fluide.services.attempts import current_question
-from fluide.services.errors import invalid, not_found
+from fluide.services.errors import check_groupings, invalid, not_found
 from fluide.services.outcomes import DEFAULT_EVENT, outcome_types
 from fluide.services.recontacts import micros
 from fluide.services.touchpoints import touchpoint_of
@@ -93,14 +93,7 @@ def check(ws_types: Sequence[str], q: LoyaltyQuery) -> str:
             max=MAX_HORIZON_DAYS,
             value=q.horizon_days,
         )
-    for name in q.by:
-        if name not in BY_FIELDS:
-            raise invalid(
-                "by",
-                N_("Unknown grouping %(value)s; allowed: %(allowed)s."),
-                value=str(name)[:64],
-                allowed=", ".join(BY_FIELDS),
-            )
+    check_groupings(q.by, BY_FIELDS)
     return event
 
 

@@ -28,7 +28,7 @@ from fluide.ingest.contacts import ContactLog
 from fluide.recontacts import AskedVsShown, assemble, split_answers
 from fluide.services.attempts import current_question
 from fluide.services.contacts import RESOLVED_TYPE, contact_types, text_of, time_of
-from fluide.services.errors import invalid
+from fluide.services.errors import check_groupings, invalid
 from fluide.services.metrics import zone_of
 from fluide.services.touchpoints import touchpoint_of
 from fluide.services.workspaces import workspace_in
@@ -73,14 +73,7 @@ def check(q: RecontactsQuery, tz: str) -> ZoneInfo:
             max=MAX_WINDOW_DAYS,
             value=q.window_days,
         )
-    for name in q.by:
-        if name not in BY_FIELDS:
-            raise invalid(
-                "by",
-                N_("Unknown grouping %(value)s; allowed: %(allowed)s."),
-                value=str(name)[:64],
-                allowed=", ".join(BY_FIELDS),
-            )
+    check_groupings(q.by, BY_FIELDS)
     return zone
 
 
