@@ -37,7 +37,7 @@ demo: install
 ## for a serial run); a test file stays on one worker, so its module fixtures are built once
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## lint: ruff and mypy (strict) on the package, ruff on tests and scripts, and the layer
 ## contracts of pyproject.toml ([tool.importlinter]; see docs/development.md)

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.util import LRUCache
 
 from fluide.services import accounts
 from fluide.storage import db
-from tests import schedule
+from tests import pg_connections, schedule
 from tests.service.conftest import (
     app,
     auth,
@@ -93,6 +93,11 @@ def shared_statement_cache() -> Iterator[None]:
     cache: LRUCache[object, object] = LRUCache(STATEMENTS)
 
     def sharing(url: str, **kwargs: object) -> Engine:
+        parsed = make_url(url)
+        # Only the database every test empties: a database of its own may be dropped.
+        if parsed.database == pg_connections.SHARED_DATABASE and "creator" not in kwargs:
+            conninfo = parsed.set(drivername="postgresql").render_as_string(False)
+            kwargs["creator"] = lambda: pg_connections.connect(conninfo)
         engine = real(url, **kwargs)
         kind = (engine.url.drivername, type(engine.dialect))
         engine.dialect = dialects.setdefault(kind, engine.dialect)
@@ -104,6 +109,7 @@ def shared_statement_cache() -> Iterator[None]:
         yield
     finally:
         db.create_engine = real
+        pg_connections.close_all()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
