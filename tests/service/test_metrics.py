@@ -26,10 +26,11 @@ from typer.testing import CliRunner
 
 from fluide.api.schemas import EventIn
 from fluide.cli import app as cli_app
-from fluide.services.events import record_events
+from fluide.services.decide_batch import decide_batch
 from fluide.services.metrics import offsets
-from fluide.services.responses import record_response
+from fluide.services.responses import Answer, record_responses
 from fluide.services.workspaces import NewWorkspace, create_workspace
+from fluide.storage.db import write_session
 from fluide.storage.models import Workspace
 from tests.factories import write_csv
 from tests.service.conftest import event_body, touchpoint_body
@@ -136,11 +137,16 @@ def setup_touchpoints(client: TestClient, auth: dict[str, str]) -> None:
 
 
 def collect(app: FastAPI, workspace_id: str, planned: list[Planned]) -> None:
-    """Each action through the events service, each answer through the responses service."""
+    """Each action through the events service, each answer through the responses service.
+
+    Every planned action is a new user's, so deciding them in one transaction, each at
+    its own moment, stores what one request per action would (as ``tests/verbatims.py``
+    does); the answers are then recorded together, in time order."""
     factory, settings = app.state.sessions, app.state.settings
     with factory() as s:
         ws = s.get(Workspace, workspace_id)
     assert ws is not None
+    events = []
     for p in planned:
         body = event_body(
             f"evt-{p.n}",
@@ -153,11 +159,17 @@ def collect(app: FastAPI, workspace_id: str, planned: list[Planned]) -> None:
         body["user"]["attributes"] = {"customer_since": p.since} | (
             {"plan": p.plan} if p.plan else {}
         )
-        [decision] = record_events(factory, ws, [EventIn.model_validate(body)], settings, now=p.at)
+        events.append(EventIn.model_validate(body))
+    assert len({e.user.id for e in events}) == len(events), "one action per user"
+    with write_session(factory) as s:
+        decisions, _ = decide_batch(s, ws, events, [p.at for p in planned], settings, "api", None)
+    due = []
+    for p, decision in zip(planned, decisions, strict=True):
         assert decision["decision"] == "invited", decision
         if p.score is not None:
             token = decision["invitation"]["url"].rsplit("/s/", 1)[1]
-            record_response(factory, settings, token, p.score, p.comment, now=p.answered_at)
+            due.append(Answer(token, p.score, p.comment, p.answered_at))
+    record_responses(factory, settings, sorted(due, key=lambda a: a.at))
 
 
 def write_export(path: Path, planned: list[Planned]) -> Path:
