@@ -7,9 +7,14 @@ them available to ``tests/storage``, ``tests/services``, ``tests/api`` and
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
+import httpx._transports.default as httpx_transport
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, make_url
@@ -110,6 +115,35 @@ def shared_statement_cache() -> Iterator[None]:
     finally:
         db.create_engine = real
         pg_connections.close_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_tls_context() -> Iterator[None]:
+    """The tests' HTTP clients share one default TLS context, as Fluide's own do
+    (:func:`fluide.channels.outbound.tls_context`).
+
+    ``httpx.get(...)`` makes a client, and a client loads certifi's authorities
+    (about 10 ms of CPU), even for the plain-HTTP loopback servers the tests poll:
+    that was about 40 s of a whole run. Other TLS settings are made as before."""
+    real = httpx_transport.create_ssl_context
+
+    def shared(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is True and cert is None:
+            return _default_tls(trust_env)
+        return real(verify=verify, cert=cert, trust_env=trust_env)
+
+    httpx_transport.create_ssl_context = shared  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        httpx_transport.create_ssl_context = real
+
+
+@functools.cache
+def _default_tls(trust_env: bool) -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=trust_env)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -372,3 +372,12 @@ def test_a_destination_refused_or_unresolved_says_which() -> None:
     assert outbound.destination(url, PUBLIC_ONLY, resolver=fails) == outbound.Blocked(
         None, "gaierror"
     )
+
+
+def test_every_outbound_request_shares_one_verifying_tls_context() -> None:
+    import ssl
+
+    context = outbound.tls_context()
+    assert context is outbound.tls_context()  # made once: loading the authorities is dear
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # certifi's authorities are loaded

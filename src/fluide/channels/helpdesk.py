@@ -277,7 +277,9 @@ def send(
         return blocked_result(found)
     headers = {"Host": found.url.netloc.decode("ascii"), **request.headers}
     own = client is None
-    http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    http = client or httpx.Client(
+        timeout=timeout, follow_redirects=False, trust_env=False, verify=outbound.tls_context()
+    )
     try:
         return post_pinned(
             http,

@@ -136,7 +136,9 @@ def _request(
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     with (
         quiet_client(),
-        httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as http,
+        httpx.Client(
+            timeout=TIMEOUT, follow_redirects=False, trust_env=False, verify=outbound.tls_context()
+        ) as http,
     ):
         for address in found.addresses[:3]:
             with Deadline(TIMEOUT * DEADLINE_FACTOR) as deadline:

@@ -38,8 +38,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
@@ -332,3 +334,17 @@ def destination(
     except Unresolved as exc:
         return Blocked(None, str(exc))
     return Destination(target, host, addresses)
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every request Fluide makes (certifi's authorities, the host
+    name checked), made once per process.
+
+    Loading the authorities takes more CPU than a small request: every webhook post,
+    help-desk push and sign-in used to load them again.
+
+    >>> tls_context() is tls_context() and tls_context().verify_mode == ssl.CERT_REQUIRED
+    True
+    """
+    return httpx.create_ssl_context(trust_env=False)

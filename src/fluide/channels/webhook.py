@@ -342,7 +342,9 @@ def post_webhook(
         IDEMPOTENCY_HEADER: idempotency_key,
     }
     own = client is None
-    http = client or httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    http = client or httpx.Client(
+        timeout=timeout, follow_redirects=False, trust_env=False, verify=outbound.tls_context()
+    )
     try:
         return post_pinned(http, found.url, found.addresses, body, headers, timeout)
     finally:
