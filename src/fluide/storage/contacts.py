@@ -3,7 +3,7 @@ workspace, and on the event types and times it needs (index ``ix_events_type``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -126,26 +126,30 @@ def touchpoint_answers(
 def user_contacts(
     s: Session,
     workspace_id: str,
-    user_id: str,
+    user_ids: Collection[str],
     types: Sequence[str],
     since: datetime,
     until: datetime,
-) -> list[datetime]:
-    """One customer's contact times in ``[since, until]``, oldest first."""
-    if not types:
-        return []
+) -> dict[str, list[datetime]]:
+    """These customers' contact times in ``[since, until]``, oldest first, by user id
+    (one statement for a whole batch of events; a user with none is absent)."""
+    out: dict[str, list[datetime]] = {}
+    if not types or not user_ids:
+        return out
     query = (
-        select(Event.occurred_at)
+        select(Event.user_id, Event.occurred_at)
         .where(
             Event.workspace_id == workspace_id,
-            Event.user_id == user_id,
+            Event.user_id.in_(list(user_ids)),
             Event.type.in_(list(types)),
             Event.occurred_at >= since,
             Event.occurred_at <= until,
         )
         .order_by(Event.occurred_at)
     )
-    return list(s.scalars(query))
+    for user_id, at in s.execute(query):
+        out.setdefault(str(user_id), []).append(at)
+    return out
 
 
 def workspaces(s: Session) -> list[Workspace]:
