@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
@@ -75,6 +75,43 @@ def invitation(s: Session, ws: str | None, invitation_id: str) -> Invitation | N
     if ws is not None:
         q = q.where(Invitation.workspace_id == ws)
     return s.execute(q).scalar_one_or_none()
+
+
+_ANSWER_CONTEXT = (
+    select(Invitation, QuestionVersion, Touchpoint.key, Response)
+    .outerjoin(
+        QuestionVersion,
+        and_(
+            QuestionVersion.id == Invitation.question_version_id,
+            QuestionVersion.workspace_id == Invitation.workspace_id,
+        ),
+    )
+    .outerjoin(
+        Touchpoint,
+        and_(
+            Touchpoint.id == Invitation.touchpoint_id,
+            Touchpoint.workspace_id == Invitation.workspace_id,
+        ),
+    )
+    .outerjoin(
+        Response,
+        and_(
+            Response.workspace_id == Invitation.workspace_id,
+            Response.invitation_id == Invitation.id,
+        ),
+    )
+    .where(Invitation.id == bindparam("invitation_id"))
+)
+
+
+def answer_context(
+    s: Session, invitation_id: str
+) -> tuple[Invitation, QuestionVersion | None, str | None, Response | None] | None:
+    """An invitation, its question version, its touchpoint's key and its answer if any,
+    each of the invitation's workspace, in one statement built once (``None``: no such
+    invitation; no ``ws``: only the public survey's signed token names it)."""
+    row = s.execute(_ANSWER_CONTEXT, {"invitation_id": invitation_id}).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def response_for(s: Session, ws: str, invitation_id: str) -> Response | None:
