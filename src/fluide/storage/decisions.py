@@ -233,6 +233,12 @@ def invitation_histories(
     return out
 
 
+def _params(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """One row's parameters alone, not a list of one: most requests hold one event, and
+    psycopg's executemany (a pipeline) costs more than an execute for a single row."""
+    return rows[0] if len(rows) == 1 else list(rows)
+
+
 def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     """One bulk INSERT of ``rows``, each giving every column.
 
@@ -245,7 +251,7 @@ def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> 
         statement = _INSERTS.get(name)
         if statement is None:
             statement = _INSERTS[name] = insert(model.metadata.tables[name])
-        s.connection().execute(statement, list(rows))
+        s.connection().execute(statement, _params(rows))
 
 
 _INSERTS: dict[str, Insert] = {}
@@ -271,14 +277,16 @@ def update_users(s: Session, users: Sequence[UserState]) -> None:
         return
     s.connection().execute(
         _UPDATE_USERS,
-        [
-            {
-                "user_id": u.id,
-                "new_email": u.email,
-                "new_locale": u.locale,
-                "new_attributes": u.attributes,
-                "new_last_invited_at": u.last_invited_at,
-            }
-            for u in users
-        ],
+        _params(
+            [
+                {
+                    "user_id": u.id,
+                    "new_email": u.email,
+                    "new_locale": u.locale,
+                    "new_attributes": u.attributes,
+                    "new_last_invited_at": u.last_invited_at,
+                }
+                for u in users
+            ]
+        ),
     )
