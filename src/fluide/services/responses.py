@@ -191,7 +191,7 @@ def _upsert(
         updated_at=moment,
         delay_seconds=(moment - inv.occurred_at).total_seconds(),
     )
-    repo.add(s, row)
+    repo.insert_response(s, row)
     if text:  # waits for the tagging worker, committed with the answer
         queue_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text, new=True)
     follow_ups.open_for_response(s, row, moment, new=True)  # atomically with the answer

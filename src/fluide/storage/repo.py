@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text
+from sqlalchemy import and_, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
@@ -112,6 +112,16 @@ def answer_context(
     invitation; no ``ws``: only the public survey's signed token names it)."""
     row = s.execute(_ANSWER_CONTEXT, {"invitation_id": invitation_id}).first()
     return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+_INSERT_RESPONSE = insert(Response.metadata.tables[Response.__tablename__])
+
+
+def insert_response(s: Session, row: Response) -> None:
+    """Insert a new answer by a Core statement built once, ``row`` left out of the session
+    (the ORM's flush of one object costs several times the INSERT it sends)."""
+    values = {c.name: getattr(row, c.name) for c in _INSERT_RESPONSE.table.columns}
+    s.connection().execute(_INSERT_RESPONSE, values)
 
 
 def response_for(s: Session, ws: str, invitation_id: str) -> Response | None:
