@@ -37,12 +37,6 @@ def touchpoint_by_key(s: Session, ws: str, key: str) -> Touchpoint | None:
     ).scalar_one_or_none()
 
 
-def touchpoint_by_id(s: Session, ws: str, touchpoint_id: str) -> Touchpoint | None:
-    return s.execute(
-        select(Touchpoint).where(Touchpoint.workspace_id == ws, Touchpoint.id == touchpoint_id)
-    ).scalar_one_or_none()
-
-
 def versions(s: Session, ws: str, touchpoint_id: str) -> list[QuestionVersion]:
     return list(
         s.execute(
