@@ -116,12 +116,22 @@ def after_events(
     if not any(e["type"] in types for e in events):
         return 0
     window = timedelta(days=WINDOW_DAYS)
+    contacts = [e for e in events if e["type"] in types]
+    # One read for the batch, each event's window cut from it: the same counts as
+    # one read per event (the rows are stored and nothing below adds any).
+    moments: list[datetime] = [e["occurred_at"] for e in contacts]
+    known = store.user_contacts(
+        s,
+        workspace_id,
+        {e["user_id"] for e in contacts},
+        list(types),
+        min(moments) - window,
+        max(moments),
+    )
     opened = 0
-    for e in events:
-        if e["type"] not in types:
-            continue
+    for e in contacts:
         at: datetime = e["occurred_at"]
-        times = store.user_contacts(s, workspace_id, e["user_id"], list(types), at - window, at)
+        times = [t for t in known.get(e["user_id"], []) if at - window <= t <= at]
         if len(times) < 2:  # this contact alone: a first contact, or after the window
             continue
         props: dict[str, Any] = e.get("properties") or {}

@@ -66,9 +66,15 @@ def reason_for(response: Response, version: QuestionVersion) -> str | None:
 
 
 def _open(
-    s: Session, response: Response, version: QuestionVersion, created: datetime, due: datetime
+    s: Session,
+    response: Response,
+    version: QuestionVersion,
+    created: datetime,
+    due: datetime,
+    new: bool = False,
 ) -> FollowUp | None:
-    existing = store.for_response(s, response.workspace_id, response.id)
+    # An answer this transaction inserted can have no follow-up yet: nothing to read.
+    existing = None if new else store.for_response(s, response.workspace_id, response.id)
     reason = reason_for(response, version)
     if existing is not None:
         # A comment or a consent added later widens the reason; anything else (the
@@ -113,17 +119,21 @@ def _withdraw_callback(fu: FollowUp, now: datetime) -> None:
     fu.status, fu.outcome, fu.closed_at, fu.closed_by = "closed", "not_needed", now, "customer"
 
 
-def open_for_response(s: Session, response: Response, now: datetime) -> FollowUp | None:
+def open_for_response(
+    s: Session, response: Response, now: datetime, *, new: bool = False
+) -> FollowUp | None:
     """The follow-up an answer calls for, opened in the caller's transaction (idempotent:
     one per answer); ``None`` when the answer needs none.
 
     Due ``DEFAULT_SLA_HOURS`` (48) after ``now``, the moment the answer asked for it.
+    ``new``: the answer was inserted by this transaction (it has no follow-up yet).
     """
     s.flush()  # the answer's row first: the follow-up points at it
     version = s.get(QuestionVersion, response.question_version_id)
     if version is None or version.workspace_id != response.workspace_id:
         return None
-    return _open(s, response, version, now, now + timedelta(hours=rules.DEFAULT_SLA_HOURS))
+    due = now + timedelta(hours=rules.DEFAULT_SLA_HOURS)
+    return _open(s, response, version, now, due, new)
 
 
 def backfill(

@@ -122,15 +122,20 @@ def _upsert(
     callback: bool | None = None,
     first_only: bool = False,
 ) -> Recorded:
-    inv = find_invitation(s, settings, token)
+    # The invitation, its version, touchpoint and answer in one read (an import or the
+    # demo records hundreds of answers: four statements each cost more than the rest).
+    invitation_id = tokens.verify(settings.secret, token)
+    found = repo.answer_context(s, invitation_id) if invitation_id else None
+    if found is None:
+        raise invalid_token()
+    inv, version, key, existing = found
     if moment >= inv.expires_at:
         raise _expired(inv)
-    version = version_of(s, inv)
+    if version is None:  # pragma: no cover - the foreign key forbids it
+        raise invalid_token()
     question = question_of(version)
-    existing = repo.response_for(s, inv.workspace_id, inv.id)
     if first_only and existing is not None:
-        tp = repo.touchpoint_by_id(s, inv.workspace_id, inv.touchpoint_id)
-        return Recorded(to_json(existing, tp.key if tp else None, version.number), created=False)
+        return Recorded(to_json(existing, key, version.number), created=False)
     if score is None and existing is not None:
         value = existing.score
     else:
@@ -141,8 +146,6 @@ def _upsert(
     extras = clean_extras(version, extra_answers or {})
     if callback:  # the customer's consent to be contacted (see services.follow_ups)
         extras[follow_ups.CALLBACK_KEY] = True
-    tp = repo.touchpoint_by_id(s, inv.workspace_id, inv.touchpoint_id)
-    key = tp.key if tp else None
     if existing is not None:
         before = existing.comment
         existing.score = value
@@ -188,10 +191,10 @@ def _upsert(
         updated_at=moment,
         delay_seconds=(moment - inv.occurred_at).total_seconds(),
     )
-    repo.add(s, row)
+    repo.insert_response(s, row)
     if text:  # waits for the tagging worker, committed with the answer
-        queue_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text)
-    follow_ups.open_for_response(s, row, moment)  # atomically with the answer
+        queue_store.mark_pending(s, inv.workspace_id, row.id, row.responded_at, text, new=True)
+    follow_ups.open_for_response(s, row, moment, new=True)  # atomically with the answer
     return Recorded(to_json(row, key, version.number), created=True)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Select,
     String,
     any_,
@@ -162,6 +163,11 @@ _PG_CREATE = text(
 )
 
 
+_SQLITE_CREATE = sqlite_insert(_USERS).on_conflict_do_nothing(
+    index_elements=["workspace_id", "external_id"]
+)
+
+
 def _create_users(s: Session, ws: str, external_ids: list[str], postgres: bool) -> None:
     """Insert the users that do not exist yet, in the order given, in one statement."""
     now = utcnow()
@@ -169,14 +175,28 @@ def _create_users(s: Session, ws: str, external_ids: list[str], postgres: bool) 
     if postgres:
         s.execute(_PG_CREATE, {"ws": ws, "now": now, "ids": ids, "external_ids": external_ids})
         return
-    table = EndUser.metadata.tables[EndUser.__tablename__]
-    s.execute(
-        sqlite_insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "external_id"]),
+    s.connection().execute(
+        _SQLITE_CREATE,
         [
             {"id": i, "workspace_id": ws, "external_id": x, "attributes": {}, "created_at": now}
             for i, x in zip(ids, external_ids, strict=True)
         ],
     )
+
+
+def _read_users(s: Session, ws: str, wanted: list[str], found: dict[str, UserState]) -> list[str]:
+    """Add the ``wanted`` users stored (and, on PostgreSQL, lock them); those not found."""
+    for r in _run(s, _LOCKED_USERS, {"ws": ws, "ids": wanted}):
+        found[r.external_id] = UserState(
+            r.id,
+            r.external_id,
+            r.email,
+            r.locale,
+            dict(r.attributes or {}),
+            r.opted_out_at is not None,
+            r.last_invited_at,
+        )
+    return [x for x in wanted if x not in found]
 
 
 def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, UserState]:
@@ -192,17 +212,7 @@ def lock_users(s: Session, ws: str, external_ids: Collection[str]) -> dict[str, 
         if not wanted:
             return found
         _create_users(s, ws, wanted, postgres)
-        for r in _run(s, _LOCKED_USERS, {"ws": ws, "ids": wanted}):
-            found[r.external_id] = UserState(
-                r.id,
-                r.external_id,
-                r.email,
-                r.locale,
-                dict(r.attributes or {}),
-                r.opted_out_at is not None,
-                r.last_invited_at,
-            )
-        wanted = [x for x in wanted if x not in found]
+        wanted = _read_users(s, ws, wanted, found)
     if not wanted:
         return found
     raise RuntimeError(f"users {wanted[:3]!r} vanished twice while being locked")
@@ -223,6 +233,12 @@ def invitation_histories(
     return out
 
 
+def _params(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """One row's parameters alone, not a list of one: most requests hold one event, and
+    psycopg's executemany (a pipeline) costs more than an execute for a single row."""
+    return rows[0] if len(rows) == 1 else list(rows)
+
+
 def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     """One bulk INSERT of ``rows``, each giving every column.
 
@@ -231,32 +247,46 @@ def insert_all(s: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> 
     SQLite runs them in-process.
     """
     if rows:
-        s.execute(insert(model.metadata.tables[model.__tablename__]), list(rows))
+        name = model.__tablename__
+        statement = _INSERTS.get(name)
+        if statement is None:
+            statement = _INSERTS[name] = insert(model.metadata.tables[name])
+        s.connection().execute(statement, _params(rows))
+
+
+_INSERTS: dict[str, Insert] = {}
+"""Each table's INSERT, built once (as the statements above)."""
+
+
+_UPDATE_USERS = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .values(
+        # Bound names differ from the columns' (SQLAlchemy reserves those).
+        email=bindparam("new_email", type_=_USERS.c.email.type),
+        locale=bindparam("new_locale", type_=_USERS.c.locale.type),
+        attributes=bindparam("new_attributes", type_=_USERS.c.attributes.type),
+        last_invited_at=bindparam("new_last_invited_at", type_=_USERS.c.last_invited_at.type),
+    )
+)
 
 
 def update_users(s: Session, users: Sequence[UserState]) -> None:
     """Write the users' contact, attributes and last invitation back, in one executemany."""
     if not users:
         return
-    table = EndUser.metadata.tables[EndUser.__tablename__]
-    s.execute(
-        update(table)
-        .where(table.c.id == bindparam("user_id"))
-        .values(
-            # Bound names differ from the columns' (SQLAlchemy reserves those).
-            email=bindparam("new_email", type_=table.c.email.type),
-            locale=bindparam("new_locale", type_=table.c.locale.type),
-            attributes=bindparam("new_attributes", type_=table.c.attributes.type),
-            last_invited_at=bindparam("new_last_invited_at", type_=table.c.last_invited_at.type),
+    s.connection().execute(
+        _UPDATE_USERS,
+        _params(
+            [
+                {
+                    "user_id": u.id,
+                    "new_email": u.email,
+                    "new_locale": u.locale,
+                    "new_attributes": u.attributes,
+                    "new_last_invited_at": u.last_invited_at,
+                }
+                for u in users
+            ]
         ),
-        [
-            {
-                "user_id": u.id,
-                "new_email": u.email,
-                "new_locale": u.locale,
-                "new_attributes": u.attributes,
-                "new_last_invited_at": u.last_invited_at,
-            }
-            for u in users
-        ],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
@@ -34,12 +34,6 @@ def touchpoints(s: Session, ws: str, *, active_only: bool = False) -> list[Touch
 def touchpoint_by_key(s: Session, ws: str, key: str) -> Touchpoint | None:
     return s.execute(
         select(Touchpoint).where(Touchpoint.workspace_id == ws, Touchpoint.key == key)
-    ).scalar_one_or_none()
-
-
-def touchpoint_by_id(s: Session, ws: str, touchpoint_id: str) -> Touchpoint | None:
-    return s.execute(
-        select(Touchpoint).where(Touchpoint.workspace_id == ws, Touchpoint.id == touchpoint_id)
     ).scalar_one_or_none()
 
 
@@ -75,6 +69,53 @@ def invitation(s: Session, ws: str | None, invitation_id: str) -> Invitation | N
     if ws is not None:
         q = q.where(Invitation.workspace_id == ws)
     return s.execute(q).scalar_one_or_none()
+
+
+_ANSWER_CONTEXT = (
+    select(Invitation, QuestionVersion, Touchpoint.key, Response)
+    .outerjoin(
+        QuestionVersion,
+        and_(
+            QuestionVersion.id == Invitation.question_version_id,
+            QuestionVersion.workspace_id == Invitation.workspace_id,
+        ),
+    )
+    .outerjoin(
+        Touchpoint,
+        and_(
+            Touchpoint.id == Invitation.touchpoint_id,
+            Touchpoint.workspace_id == Invitation.workspace_id,
+        ),
+    )
+    .outerjoin(
+        Response,
+        and_(
+            Response.workspace_id == Invitation.workspace_id,
+            Response.invitation_id == Invitation.id,
+        ),
+    )
+    .where(Invitation.id == bindparam("invitation_id"))
+)
+
+
+def answer_context(
+    s: Session, invitation_id: str
+) -> tuple[Invitation, QuestionVersion | None, str | None, Response | None] | None:
+    """An invitation, its question version, its touchpoint's key and its answer if any,
+    each of the invitation's workspace, in one statement built once (``None``: no such
+    invitation; no ``ws``: only the public survey's signed token names it)."""
+    row = s.execute(_ANSWER_CONTEXT, {"invitation_id": invitation_id}).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+_INSERT_RESPONSE = insert(Response.metadata.tables[Response.__tablename__])
+
+
+def insert_response(s: Session, row: Response) -> None:
+    """Insert a new answer by a Core statement built once, ``row`` left out of the session
+    (the ORM's flush of one object costs several times the INSERT it sends)."""
+    values = {c.name: getattr(row, c.name) for c in _INSERT_RESPONSE.table.columns}
+    s.connection().execute(_INSERT_RESPONSE, values)
 
 
 def response_for(s: Session, ws: str, invitation_id: str) -> Response | None:

@@ -37,11 +37,21 @@ RULES = "rules"
 tags it again once a worker has it (a person's tags stay)."""
 
 
-def mark_pending(s: Session, ws: str, response_id: str, responded_at: datetime, text: str) -> None:
-    """Queue a comment for tagging (new, or changed: its old embedding is dropped)."""
+def mark_pending(
+    s: Session,
+    ws: str,
+    response_id: str,
+    responded_at: datetime,
+    text: str,
+    *,
+    new: bool = False,
+) -> None:
+    """Queue a comment for tagging (new, or changed: its old embedding is dropped).
+
+    ``new``: the answer was inserted by this transaction, so it has no state to read."""
     from fluide.domain.taxonomy import normalize
 
-    state = s.get(VerbatimState, response_id)
+    state = None if new else s.get(VerbatimState, response_id)
     now = utcnow()
     if state is None:
         s.add(
