@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, text
+from sqlalchemy import and_, bindparam, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from fluide.storage.models import (
@@ -114,7 +114,9 @@ _INSERT_RESPONSE = insert(Response.metadata.tables[Response.__tablename__])
 def insert_response(s: Session, row: Response) -> None:
     """Insert a new answer by a Core statement built once, ``row`` left out of the session
     (the ORM's flush of one object costs several times the INSERT it sends)."""
-    values = {c.name: getattr(row, c.name) for c in _INSERT_RESPONSE.table.columns}
+    # Only the attributes set: a column left out gets its default, as with the ORM.
+    state = inspect(row).dict
+    values = {c.name: state[c.name] for c in _INSERT_RESPONSE.table.columns if c.name in state}
     s.connection().execute(_INSERT_RESPONSE, values)
 
 
