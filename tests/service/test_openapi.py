@@ -36,7 +36,6 @@ ERROR_KEYS = {"code", "message", "details"}
 # Per operation and mode: the whole run stays well under a minute. Dig deeper with, e.g.,
 # FLUIDE_FUZZ_EXAMPLES=500 .venv/bin/pytest tests/service/test_openapi.py
 EXAMPLES = int(os.environ.get("FLUIDE_FUZZ_EXAMPLES", "25"))
-# No shrinking by default (time); FLUIDE_FUZZ_SHRINK=1 reports the smallest failing input.
 # `derandomize` seeds the draws with a hash of `run`'s source, so any edit to it changed
 # every request sent. A fixed seed instead: the hash of `run` as it was until December
 # 2026, so the same requests as then are sent (FLUIDE_FUZZ_SEED=n draws others).
@@ -45,6 +44,7 @@ SEED = int(
     or "55105814353777849309176994044129196865510135542284948570630191451324105769487893"
     "75993220078031953293214270005038534"
 )
+# No shrinking by default (time); FLUIDE_FUZZ_SHRINK=1 reports the smallest failing input.
 PHASES = [Phase.explicit, Phase.generate] + (
     [Phase.shrink] if os.environ.get("FLUIDE_FUZZ_SHRINK") == "1" else []
 )
