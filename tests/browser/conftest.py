@@ -8,7 +8,9 @@ are never downloaded. Without Chromium the tests are skipped, except in CI
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +34,15 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Chromium keeps a spare renderer started for the context used last; tabs of several
+    # contexts in turn (the phone test's six) threw one away and started one per page.
+    "--disable-features=SpareRendererForSitePerProcess",
 ]
 TIMEOUT_MS = 30_000  # a bound on a hang; a loaded 2-core machine took over 10 s for one page
 ARTIFACTS = Path(__file__).resolve().parents[2] / "out" / "test-artifacts"
+SCREENSHOTS = os.environ.get("FLUIDE_TEST_SCREENSHOTS", "") not in ("", "0")
+"""Screenshots are artifacts to look at, taken on request: each costs the browser a
+render and a PNG encoding (a quarter of a second of CPU for a long page)."""
 NO_BROWSER = not CHROMIUM.exists() and not os.environ.get("CI")
 SKIP_REASON = f"no Chromium at {CHROMIUM} (set FLUIDE_CHROMIUM); in CI (CI set) these tests run"
 
@@ -118,6 +126,21 @@ def page(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, *, full_page: bool = False, always: bool = False) -> None:
+    """``out/test-artifacts/{name}.png`` when ``FLUIDE_TEST_SCREENSHOTS=1`` (or ``always``)."""
+    if not (SCREENSHOTS or always):
+        return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=full_page)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test's tab (the ``page`` fixture) is kept as a screenshot, taken or not."""
+    report = yield
+    tab = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and tab is not None:
+        name = "failed-" + re.sub(r"[^A-Za-z0-9]+", "-", item.name).strip("-")
+        with contextlib.suppress(Exception):  # the failure is the report, not the picture
+            screenshot(tab, name, full_page=True, always=True)
+    return report

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fluide.services import actions as service
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import screenshot as shot
 from tests.verbatims import answer
 from tests.web.conftest import PASSWORD, make_account
 
@@ -21,8 +22,7 @@ pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
 
 def screenshot(page: Any, name: str) -> None:
     """The whole page: the before/after, its chart and the forms below the fold."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=True)
+    shot(page, name, full_page=True)
 
 
 HARD = [2] * 20 + [3] * 8 + [6] * 2

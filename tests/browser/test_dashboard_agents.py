@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import screenshot as shot
 from tests.services.test_agents import record, team
 from tests.web.conftest import PASSWORD, make_account
 
@@ -27,8 +28,7 @@ NAMES = {
 
 
 def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=True)
+    shot(page, name, full_page=True)
 
 
 def log_in(page: Any, live_url: str, email: str) -> None:

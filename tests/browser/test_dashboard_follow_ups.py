@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fluide.services import follow_ups as service
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import screenshot as shot
 from tests.services.test_follow_ups import respond
 from tests.web.conftest import PASSWORD, make_account
 
@@ -20,8 +21,7 @@ pytestmark = pytest.mark.skipif(NO_BROWSER, reason=SKIP_REASON)
 
 
 def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=True)
+    shot(page, name, full_page=True)
 
 
 def test_an_agent_logs_in_sees_their_follow_ups_and_closes_one_with_an_outcome(

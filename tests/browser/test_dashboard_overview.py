@@ -1,7 +1,7 @@
 """The Overview and Touchpoint pages in a real browser: log in through the form, open the
 overview, click through to a touchpoint, correct a verbatim's tags inline.
 
-Screenshots of both pages are kept in ``out/test-artifacts``.
+Screenshots of both pages go to ``out/test-artifacts`` (``FLUIDE_TEST_SCREENSHOTS=1``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from fluide.services.workspaces import create_workspace
 from fluide.storage.models import EndUser, Response, ResponseTag
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON, screenshot
 from tests.web.conftest import PASSWORD, make_account
 from tests.web.test_overview import Answer, record, tag_as
 
@@ -88,8 +88,7 @@ def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str,
     assert rows.count() == 3
     assert page.locator("table.overview svg.spark").count() == 3
     assert page.locator("ol.frictions > li").count() >= 1
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
+    screenshot(page, "dashboard-overview", full_page=True)
 
     page.click('#tp-payer a[href="/app/touchpoints/payer"]')
     page.wait_for_url(f"{live_url}/app/touchpoints/payer")
@@ -112,7 +111,7 @@ def test_log_in_open_the_overview_and_correct_a_tag(app: FastAPI, live_url: str,
     item = page.locator(f"#v-{rid}")
     assert item.locator(".tag.human").count() == 1
     assert "Recontacts" in item.locator(".tag.human").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "dashboard-touchpoint.png"), full_page=True)
+    screenshot(page, "dashboard-touchpoint", full_page=True)
 
     with app.state.sessions() as s:
         stored = s.execute(
@@ -157,5 +156,5 @@ def test_the_touchpoint_pages_loyalty_cards_in_english(
     assert page.locator("#loyalty-groups tbody tr").count() == 3
     assert page.inner_text("#drivers-title") == "What drives effort"
     assert "R²" in page.inner_text("#drivers")
-    page.screenshot(path=str(ARTIFACTS / "dashboard-touchpoint-loyalty.png"), full_page=True)
+    screenshot(page, "dashboard-touchpoint-loyalty", full_page=True)
     assert page.messages == []

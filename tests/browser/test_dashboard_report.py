@@ -1,5 +1,5 @@
 """The weekly report page in a real browser: log in through the form, open the report,
-subscribe an address, download the PDF. A screenshot is kept in ``out/test-artifacts``."""
+subscribe an address, download the PDF. A screenshot goes to ``out/test-artifacts`` on request."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fluide.domain.periods import period_label
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
 from fluide.storage.types import utcnow
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON, screenshot
 from tests.web.conftest import PASSWORD, make_account
 from tests.weekly_data import build
 
@@ -58,7 +58,6 @@ def test_log_in_open_the_weekly_report_and_subscribe_someone(
     with open(path, "rb") as pdf:
         assert len(pypdfium2.PdfDocument(pdf.read())) == 1
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-report.png"), full_page=True)
+    screenshot(page, "dashboard-report", full_page=True)
     # A download ends its navigation, which Chromium reports as aborted: not a problem.
     assert [m for m in page.messages if "report.pdf" not in m] == []

@@ -16,7 +16,8 @@ from fluide.services import actions as service
 from fluide.services import touchpoints as touchpoint_service
 from fluide.services.workspaces import create_workspace
 from fluide.settings import Settings
-from tests.browser.conftest import ARTIFACTS, NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import NO_BROWSER, SKIP_REASON
+from tests.browser.conftest import screenshot as shot
 from tests.web.conftest import PASSWORD, make_account
 from tests.web.test_backlog import frictions
 
@@ -25,8 +26,7 @@ SCRIPT = '<script>alert("x")</script>'
 
 
 def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), animations="disabled", full_page=True)
+    shot(page, name, full_page=True)
 
 
 def test_a_csm_creates_an_action_from_a_backlog_row_and_sees_it_on_the_trend(

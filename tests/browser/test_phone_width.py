@@ -30,7 +30,14 @@ from fluide.demo.dashboard import ADMIN, CSM, agent_email
 from fluide.settings import load_settings
 from fluide.storage.dashboard_models import Action
 from fluide.storage.models import Response
-from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM, NO_BROWSER, SKIP_REASON, TIMEOUT_MS
+from tests.browser.conftest import (
+    ARGS,
+    CHROMIUM,
+    NO_BROWSER,
+    SKIP_REASON,
+    TIMEOUT_MS,
+    screenshot,
+)
 from tests.demo_database import demo_database
 from tests.service.conftest import LiveServer, event_body
 from tests.services.test_contact_follow_ups import contact
@@ -100,12 +107,16 @@ def dashboard_routes() -> list[str]:
 
 
 def visits() -> list[tuple[str, str, str]]:
-    """(route, language, role): every dashboard page, in both languages, by every role."""
+    """(route, language, role): every dashboard page, in both languages, by every role.
+
+    Ordered by language, then role: the fr and en tabs of a role share its account,
+    whose language a switch changes, so alternating them cost each visit a second
+    page load; and a run of visits in one tab lets Chromium keep its renderer."""
     return [
         (route, lang, role)
-        for route in dashboard_routes()
         for lang in ("fr", "en")
         for role in ROLES
+        for route in dashboard_routes()
     ]
 
 
@@ -131,7 +142,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         moment = datetime.now(UTC) - timedelta(days=days)
         contact(app, settings, demo.workspace_id, f"client-{LONG_WORD}", moment, reason=LONG_WORD)
     passwords = {x.email: x.password for x in demo.logins}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         with LiveServer(app) as url:
             yield Site(url, app, demo, passwords)
@@ -188,8 +198,7 @@ def in_language(tab: Any, lang: str) -> None:
 
 
 def width_of(tab: Any, url: str, lang: str | None = None) -> int:
-    tab.goto(url)
-    tab.wait_for_load_state()
+    tab.goto(url)  # waits for the load event
     if lang is not None:
         in_language(tab, lang)
     width: int = tab.evaluate(WIDTH)
@@ -228,9 +237,12 @@ def test_dashboard_page_fits_a_phone(
     path = INSTANCES[route](site) if route in INSTANCES else route
     tab = phones(None if route == "/app/login" else role, lang)
     width = width_of(tab, site.url + path, lang)
-    if lang == "fr" and role == "analyst":  # to look at, in out/test-artifacts
+    if (lang == "fr" and role == "analyst") or width > PHONE_WIDTH:
+        # To look at, in out/test-artifacts: on request, and always for a failure.
         name = re.sub(r"[^a-z0-9]+", "-", route.lower()).strip("-")
-        tab.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+        if width > PHONE_WIDTH:
+            name = f"{name}-{lang}-{role}-failed"
+        screenshot(tab, f"phone-{name}", full_page=True, always=width > PHONE_WIDTH)
     assert width <= PHONE_WIDTH, (tab.url, width, overflowing(tab))
 
 
