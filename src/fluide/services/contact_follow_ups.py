@@ -113,10 +113,10 @@ def after_events(
     how many were opened. Runs in the transaction that stored them; ``stored`` is the
     workspace's ``contact_event_types`` column (``None``: the defaults)."""
     types = set(DEFAULT_CONTACT_TYPES if stored is None else stored)
-    if not any(e["type"] in types for e in events):
+    contacts = [e for e in events if e["type"] in types]
+    if not contacts:
         return 0
     window = timedelta(days=WINDOW_DAYS)
-    contacts = [e for e in events if e["type"] in types]
     # One read for the batch, each event's window cut from it: the same counts as
     # one read per event (the rows are stored and nothing below adds any).
     moments: list[datetime] = [e["occurred_at"] for e in contacts]

@@ -59,9 +59,16 @@ def _customer_since(attributes: dict[str, Any]) -> str | None:
     return value
 
 
-def find_invitation(s: Session, settings: Settings, token: str) -> Invitation:
+def verified_id(settings: Settings, token: str) -> str:
+    """The invitation id a survey token signs; ``invalid_token`` if it signs none."""
     invitation_id = tokens.verify(settings.secret, token)
-    inv = repo.invitation(s, None, invitation_id) if invitation_id else None
+    if not invitation_id:
+        raise invalid_token()
+    return invitation_id
+
+
+def find_invitation(s: Session, settings: Settings, token: str) -> Invitation:
+    inv = repo.invitation(s, None, verified_id(settings, token))
     if inv is None:
         raise invalid_token()
     return inv
@@ -124,8 +131,7 @@ def _upsert(
 ) -> Recorded:
     # The invitation, its version, touchpoint and answer in one read (an import or the
     # demo records hundreds of answers: four statements each cost more than the rest).
-    invitation_id = tokens.verify(settings.secret, token)
-    found = repo.answer_context(s, invitation_id) if invitation_id else None
+    found = repo.answer_context(s, verified_id(settings, token))
     if found is None:
         raise invalid_token()
     inv, version, key, existing = found
